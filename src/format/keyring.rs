@@ -1,0 +1,307 @@
+//! The keyring object and its key slots on the wire (SPEC.md, "Keyring").
+
+use super::cbor::{Item, Writer};
+use super::{Fields, OBJECT_KEYRING, VERSION, array, decode_object, fixed, text, uint};
+use crate::error::{Error, Limit, Malformed, Registry, Result};
+use crate::kdf::KdfParams;
+
+/// Largest keyring encoding accepted (SR-CBOR-10).
+pub(crate) const MAX_KEYRING_LEN: usize = 4096;
+/// Most key slots in one keyring.
+pub(crate) const MAX_SLOTS: usize = 8;
+/// Longest slot label, in bytes of UTF-8.
+pub(crate) const MAX_LABEL_BYTES: usize = 64;
+/// Largest generation: 2^53 - 1, exact in a JavaScript number.
+pub(crate) const MAX_GENERATION: u64 = (1 << 53) - 1;
+
+/// Slot kind registry id: password slot.
+pub(crate) const SLOT_PASSWORD: u64 = 1;
+/// Slot kind registry id: recovery slot.
+pub(crate) const SLOT_RECOVERY: u64 = 2;
+
+/// Bytes of a slot encoding after its AAD part: the wrapped-DEK entry (06 58 30 + 48) and
+/// the commitment entry (07 58 20 + 32) (SR-KEY-3).
+pub(crate) const SLOT_TAIL_LEN: usize = 51 + 35;
+/// Bytes of the MAC entry that ends a keyring encoding: 06 58 20 + 32 (SR-KEY-6).
+pub(crate) const MAC_ENTRY_LEN: usize = 35;
+
+const KEYRING_KEYS: &[u64] = &[1, 2, 3, 4, 5, 6];
+const PASSWORD_SLOT_KEYS: &[u64] = &[1, 2, 3, 4, 5, 6, 7];
+const RECOVERY_SLOT_KEYS: &[u64] = &[1, 2, 5, 6, 7];
+
+/// The kind of a key slot and what it needs to derive its KEK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SlotKind {
+    /// A password slot: the KEK comes from the master password through a KDF.
+    Password {
+        /// The KDF and its parameters.
+        kdf: KdfParams,
+        /// The 32-byte KDF salt.
+        salt: [u8; 32],
+    },
+    /// A recovery slot: the KEK is the 256-bit recovery secret itself.
+    Recovery,
+}
+
+impl SlotKind {
+    /// The slot kind's registry id.
+    pub fn id(&self) -> u64 {
+        match self {
+            SlotKind::Password { .. } => SLOT_PASSWORD,
+            SlotKind::Recovery => SLOT_RECOVERY,
+        }
+    }
+}
+
+/// One key slot: the DEK wrapped under a KEK, with what is needed to re-derive that KEK.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeySlot {
+    pub(crate) kind: SlotKind,
+    pub(crate) label: String,
+    pub(crate) nonce: [u8; 12],
+    pub(crate) wrapped: [u8; 48],
+    pub(crate) commitment: [u8; 32],
+    /// The slot's exact encoding, from which its AAD is cut (SR-KEY-3).
+    pub(crate) encoded: Vec<u8>,
+}
+
+impl KeySlot {
+    /// The slot's kind, with the KDF parameters and salt of a password slot.
+    pub fn kind(&self) -> &SlotKind {
+        &self.kind
+    }
+
+    /// The non-secret label that lets a client pick the slot to try.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The KDF parameters of a password slot.
+    pub fn kdf(&self) -> Option<&KdfParams> {
+        match &self.kind {
+            SlotKind::Password { kdf, .. } => Some(kdf),
+            SlotKind::Recovery => None,
+        }
+    }
+
+    /// The AES-GCM nonce of the wrapped DEK.
+    pub fn nonce(&self) -> &[u8; 12] {
+        &self.nonce
+    }
+
+    /// The wrapped DEK: 32 bytes of ciphertext, then the 16-byte tag.
+    pub fn wrapped_dek(&self) -> &[u8; 48] {
+        &self.wrapped
+    }
+
+    /// The key commitment of the slot's KEK.
+    pub fn commitment(&self) -> &[u8; 32] {
+        &self.commitment
+    }
+
+    /// The slot's exact encoding.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.encoded
+    }
+
+    /// The bytes authenticated with the wrapped DEK, after `enc(keyring_id)`: the slot
+    /// encoding without its last two entries (SR-KEY-3).
+    pub(crate) fn aad_part(&self) -> &[u8] {
+        let end = self.encoded.len().saturating_sub(SLOT_TAIL_LEN);
+        self.encoded.get(..end).unwrap_or_default()
+    }
+}
+
+/// The slot encoding up to and including the nonce: the part that goes into the AAD.
+pub(crate) fn slot_header(kind: &SlotKind, label: &str, nonce: &[u8; 12]) -> Result<Writer> {
+    if label.len() > MAX_LABEL_BYTES {
+        return Err(Error::LimitExceeded(Limit::LabelTooLong));
+    }
+    let mut w = Writer::with_capacity(256);
+    match kind {
+        SlotKind::Password { kdf, salt } => {
+            kdf.check_limits()?;
+            let values = kdf.wire_values();
+            w.map(PASSWORD_SLOT_KEYS.len())
+                .uint(1)
+                .uint(SLOT_PASSWORD)
+                .uint(2)
+                .text(label)
+                .uint(3)
+                .array(1 + values.len())
+                .uint(kdf.id());
+            for v in values {
+                w.uint(v);
+            }
+            w.uint(4).bytes(salt);
+        }
+        SlotKind::Recovery => {
+            w.map(RECOVERY_SLOT_KEYS.len())
+                .uint(1)
+                .uint(SLOT_RECOVERY)
+                .uint(2)
+                .text(label);
+        }
+    }
+    w.uint(5).bytes(nonce);
+    Ok(w)
+}
+
+/// Completes a slot started by [`slot_header`].
+pub(crate) fn finish_slot(
+    header: Writer,
+    kind: SlotKind,
+    label: &str,
+    nonce: [u8; 12],
+    wrapped: [u8; 48],
+    commitment: [u8; 32],
+) -> KeySlot {
+    let mut w = header;
+    w.uint(6).bytes(&wrapped).uint(7).bytes(&commitment);
+    KeySlot {
+        kind,
+        label: label.to_owned(),
+        nonce,
+        wrapped,
+        commitment,
+        encoded: w.into_vec(),
+    }
+}
+
+/// The keyring encoding without its MAC entry: what the keyring MAC covers (SR-KEY-6).
+pub(crate) fn keyring_body(id: &[u8; 16], generation: u64, slots: &[KeySlot]) -> Writer {
+    let mut w = Writer::with_capacity(64 + slots.iter().map(|s| s.encoded.len()).sum::<usize>());
+    w.map(KEYRING_KEYS.len())
+        .uint(1)
+        .uint(OBJECT_KEYRING)
+        .uint(2)
+        .uint(VERSION)
+        .uint(3)
+        .bytes(id)
+        .uint(4)
+        .uint(generation)
+        .uint(5)
+        .array(slots.len());
+    for s in slots {
+        w.raw(&s.encoded);
+    }
+    w
+}
+
+/// Appends the MAC entry to a keyring body.
+pub(crate) fn finish_keyring(body: Writer, mac: &[u8; 32]) -> Vec<u8> {
+    let mut w = body;
+    w.uint(6).bytes(mac);
+    w.into_vec()
+}
+
+/// A keyring as decoded, before any key is involved.
+pub(crate) struct KeyringParts {
+    pub(crate) id: [u8; 16],
+    pub(crate) generation: u64,
+    pub(crate) slots: Vec<KeySlot>,
+    pub(crate) mac: [u8; 32],
+}
+
+/// Decodes a keyring in SPEC.md's decoding order.
+pub(crate) fn decode_keyring(buf: &[u8]) -> Result<KeyringParts> {
+    let item = decode_object(buf, OBJECT_KEYRING, MAX_KEYRING_LEN)?;
+    let mut f = Fields::new(&item, KEYRING_KEYS)?;
+    // Keys 1 and 2 were checked by the header peek.
+    f.take(1)?;
+    f.take(2)?;
+    let id = fixed::<16>(f.take(3)?)?;
+    let generation = uint(f.take(4)?)?;
+    if generation > MAX_GENERATION {
+        return Err(Malformed::ValueOutOfRange.into());
+    }
+    let slot_items = array(f.take(5)?)?;
+    if slot_items.is_empty() || slot_items.len() > MAX_SLOTS {
+        return Err(Malformed::BadSlotCount.into());
+    }
+    let slots = slot_items
+        .iter()
+        .map(decode_slot)
+        .collect::<Result<Vec<_>>>()?;
+    let mac = fixed::<32>(f.take(6)?)?;
+    f.finish()?;
+    Ok(KeyringParts {
+        id,
+        generation,
+        slots,
+        mac,
+    })
+}
+
+fn decode_slot(item: &Item<'_>) -> Result<KeySlot> {
+    // The kind decides the schema, so read key 1 before anything else.
+    let kind_id = {
+        let mut probe = Fields::new(item, &[1])?;
+        uint(probe.take(1)?)?
+    };
+    let schema = match kind_id {
+        SLOT_PASSWORD => PASSWORD_SLOT_KEYS,
+        SLOT_RECOVERY => RECOVERY_SLOT_KEYS,
+        id => {
+            return Err(Error::UnsupportedAlgorithm {
+                registry: Registry::SlotKind,
+                id,
+            });
+        }
+    };
+    let mut f = Fields::new(item, schema)?;
+    f.take(1)?;
+    let label = text(f.take(2)?)?;
+    if label.len() > MAX_LABEL_BYTES {
+        return Err(Malformed::ValueOutOfRange.into());
+    }
+    let kind = if kind_id == SLOT_PASSWORD {
+        let kdf = decode_kdf(f.take(3)?)?;
+        let salt = fixed::<32>(f.take(4)?)?;
+        SlotKind::Password { kdf, salt }
+    } else {
+        SlotKind::Recovery
+    };
+    let nonce = fixed::<12>(f.take(5)?)?;
+    let wrapped = fixed::<48>(f.take(6)?)?;
+    let commitment = fixed::<32>(f.take(7)?)?;
+    f.finish()?;
+    Ok(KeySlot {
+        kind,
+        label: label.to_owned(),
+        nonce,
+        wrapped,
+        commitment,
+        encoded: item.raw.to_vec(),
+    })
+}
+
+/// `[kdf id, params...]`: the id first (registry), then the array length, then the element
+/// types, then the hard limits (SR-KDF-3).
+fn decode_kdf(item: &Item<'_>) -> Result<KdfParams> {
+    let elements = array(item)?;
+    let (first, rest) = elements.split_first().ok_or(Malformed::WrongLength)?;
+    let id = uint(first)?;
+    let expected = match id {
+        crate::kdf::KDF_PBKDF2_SHA256 => 1,
+        crate::kdf::KDF_ARGON2ID => 3,
+        id => {
+            return Err(Error::UnsupportedAlgorithm {
+                registry: Registry::Kdf,
+                id,
+            });
+        }
+    };
+    if rest.len() != expected {
+        return Err(Malformed::WrongLength.into());
+    }
+    let values = rest.iter().map(uint).collect::<core::result::Result<Vec<_>, _>>()?;
+    KdfParams::from_wire(id, &values)
+}
+
+/// The bytes of a keyring encoding that its MAC covers.
+pub(crate) fn mac_input(encoded: &[u8]) -> &[u8] {
+    let end = encoded.len().saturating_sub(MAC_ENTRY_LEN);
+    encoded.get(..end).unwrap_or_default()
+}

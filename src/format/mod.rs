@@ -1,0 +1,108 @@
+//! Wire formats: the strict CBOR profile, the object schemas and the text form.
+//!
+//! Nothing in here touches a key; `keyring.rs` and `record.rs` at the crate root add the
+//! cryptography on top of these codecs.
+
+pub(crate) mod cbor;
+pub(crate) mod keyring;
+pub(crate) mod record;
+pub(crate) mod text;
+
+use crate::error::{Error, Malformed};
+use cbor::{Item, Value};
+
+/// Object type registry (SPEC.md, key 1 of every object).
+pub(crate) const OBJECT_KEYRING: u64 = 1;
+/// Object type registry: sealed record.
+pub(crate) const OBJECT_RECORD: u64 = 2;
+/// The only format version this implementation reads and writes.
+pub(crate) const VERSION: u64 = 1;
+
+/// Steps 1 to 3 of SPEC.md's decoding order: size limit, header peek (object type and
+/// version first, SR-OBJ-1), then the whole input against the profile.
+pub(crate) fn decode_object(buf: &[u8], object: u64, max_len: usize) -> Result<Item<'_>, Error> {
+    if buf.len() > max_len {
+        return Err(Malformed::TooLarge.into());
+    }
+    let version = cbor::peek_header(buf, object)?;
+    if version != VERSION {
+        return Err(Error::UnsupportedVersion { version });
+    }
+    Ok(cbor::decode(buf)?)
+}
+
+/// Walks a map's entries in schema order (SR-OBJ-2): each expected key must come next; a
+/// key the schema knows but that arrives early means the expected one is missing, a key the
+/// schema does not know is unknown.
+pub(crate) struct Fields<'v, 'a> {
+    entries: &'v [(u64, Item<'a>)],
+    next: usize,
+    schema: &'static [u64],
+}
+
+impl<'v, 'a> Fields<'v, 'a> {
+    pub(crate) fn new(item: &'v Item<'a>, schema: &'static [u64]) -> Result<Self, Malformed> {
+        match &item.value {
+            Value::Map(entries) => Ok(Fields {
+                entries,
+                next: 0,
+                schema,
+            }),
+            _ => Err(Malformed::UnexpectedType),
+        }
+    }
+
+    pub(crate) fn take(&mut self, key: u64) -> Result<&'v Item<'a>, Malformed> {
+        let (found, item) = self.entries.get(self.next).ok_or(Malformed::MissingKey)?;
+        if *found == key {
+            self.next += 1;
+            Ok(item)
+        } else if self.schema.contains(found) {
+            Err(Malformed::MissingKey)
+        } else {
+            Err(Malformed::UnknownKey)
+        }
+    }
+
+    /// Any entry left over after the last schema key is unknown.
+    pub(crate) fn finish(self) -> Result<(), Malformed> {
+        if self.next < self.entries.len() {
+            return Err(Malformed::UnknownKey);
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn uint(item: &Item<'_>) -> Result<u64, Malformed> {
+    match item.value {
+        Value::Uint(v) => Ok(v),
+        _ => Err(Malformed::UnexpectedType),
+    }
+}
+
+pub(crate) fn bytes<'a>(item: &Item<'a>) -> Result<&'a [u8], Malformed> {
+    match item.value {
+        Value::Bytes(b) => Ok(b),
+        _ => Err(Malformed::UnexpectedType),
+    }
+}
+
+pub(crate) fn fixed<const N: usize>(item: &Item<'_>) -> Result<[u8; N], Malformed> {
+    bytes(item)?
+        .try_into()
+        .map_err(|_| Malformed::WrongLength)
+}
+
+pub(crate) fn text<'a>(item: &Item<'a>) -> Result<&'a str, Malformed> {
+    match item.value {
+        Value::Text(s) => Ok(s),
+        _ => Err(Malformed::UnexpectedType),
+    }
+}
+
+pub(crate) fn array<'v, 'a>(item: &'v Item<'a>) -> Result<&'v [Item<'a>], Malformed> {
+    match &item.value {
+        Value::Array(items) => Ok(items),
+        _ => Err(Malformed::UnexpectedType),
+    }
+}

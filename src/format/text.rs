@@ -1,0 +1,128 @@
+//! The text form (SR-TXT): a type prefix and unpadded, strictly canonical base64url.
+
+use crate::error::{Error, Malformed};
+
+/// Text prefix of a keyring.
+pub(crate) const KEYRING_PREFIX: &str = "srk1.";
+/// Text prefix of a sealed record.
+pub(crate) const RECORD_PREFIX: &str = "srr1.";
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// `prefix || base64url_nopad(bytes)`.
+pub(crate) fn encode(prefix: &str, bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(prefix.len() + bytes.len().div_ceil(3) * 4);
+    out.push_str(prefix);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk.first().copied().unwrap_or(0),
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = u32::from_be_bytes([0, b[0], b[1], b[2]]);
+        // A chunk of k bytes yields k + 1 symbols.
+        for i in 0..=chunk.len() {
+            let sextet = (n >> (18 - 6 * i)) & 0x3f;
+            out.push(char::from(ALPHABET[sextet as usize]));
+        }
+    }
+    out
+}
+
+/// Splits the prefix off and decodes the base64url body strictly (SR-TXT-1, SR-TXT-2).
+/// `expected` is the prefix the caller wants; the other known prefix means the wrong
+/// object type.
+pub(crate) fn decode(expected: &str, text: &str) -> Result<Vec<u8>, Error> {
+    let body = match text.strip_prefix(expected) {
+        Some(body) => body,
+        None => {
+            let known = [KEYRING_PREFIX, RECORD_PREFIX];
+            return Err(if known.iter().any(|p| text.starts_with(p)) {
+                Malformed::WrongObjectType.into()
+            } else {
+                Malformed::TextPrefix.into()
+            });
+        }
+    };
+    decode_base64url(body.as_bytes()).ok_or(Malformed::TextEncoding.into())
+}
+
+fn sextet(c: u8) -> Option<u32> {
+    let v = match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'-' => 62,
+        b'_' => 63,
+        _ => return None,
+    };
+    Some(u32::from(v))
+}
+
+/// Canonical unpadded base64url: alphabet only, length mod 4 != 1, and the unused low bits
+/// of the last symbol zero, so each byte string has exactly one text form.
+fn decode_base64url(s: &[u8]) -> Option<Vec<u8>> {
+    if s.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 2);
+    for chunk in s.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= sextet(c)? << (18 - 6 * i);
+        }
+        let bytes = n.to_be_bytes();
+        let produced = chunk.len() - 1; // 4 symbols -> 3 bytes, 3 -> 2, 2 -> 1
+        // The bits below the last produced byte must be zero (canonical form).
+        let unused = &bytes[1 + produced..];
+        if unused.iter().any(|&b| b != 0) {
+            return None;
+        }
+        out.extend_from_slice(&bytes[1..1 + produced]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // SR-TXT-2: RFC 4648 test vectors, in the url alphabet without padding.
+    #[test]
+    fn rfc4648_vectors() {
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(encode("", plain.as_bytes()), enc);
+            assert_eq!(decode_base64url(enc.as_bytes()).unwrap(), plain.as_bytes());
+        }
+        assert_eq!(encode("", &[0xfb, 0xff]), "-_8");
+    }
+
+    // SR-TXT-2: every non-canonical spelling is rejected.
+    #[test]
+    fn sr_txt_2_non_canonical_rejected() {
+        // "Zh" and "Zm9" set unused low bits of their last symbol.
+        for bad in ["Zh", "Zm9", "Zg==", "Zg=", "Z", "Zm9vY", "Zm9v\n", "Zm+v", "Zm/v", " Zm9v"] {
+            assert!(decode_base64url(bad.as_bytes()).is_none(), "{bad:?} accepted");
+        }
+    }
+
+    // SR-TXT-1
+    #[test]
+    fn sr_txt_1_prefixes() {
+        assert_eq!(
+            decode(KEYRING_PREFIX, "srr1.AA"),
+            Err(Malformed::WrongObjectType.into())
+        );
+        assert_eq!(decode(KEYRING_PREFIX, "SRK1.AA"), Err(Malformed::TextPrefix.into()));
+        assert_eq!(decode(KEYRING_PREFIX, "AA"), Err(Malformed::TextPrefix.into()));
+        assert_eq!(decode(KEYRING_PREFIX, "srk1.AA").unwrap(), vec![0]);
+    }
+}

@@ -1,0 +1,83 @@
+//! Strongroom: password-based, client-side envelope encryption with a strict, versioned,
+//! deterministic CBOR container.
+//!
+//! A master password goes through a KDF (PBKDF2-HMAC-SHA256 or Argon2id) to a key-encryption
+//! key that unwraps a random data key (DEK) from a [`Keyring`]'s [`KeySlot`]; each record is
+//! sealed with AES-256-GCM under its own HKDF subkey of the DEK, with a key commitment and
+//! the record header plus an application context as associated data. The server that stores
+//! keyrings and [`SealedRecord`]s is assumed malicious; SPEC.md in the repository is the
+//! normative description, and this crate implements it.
+//!
+//! ```
+//! use strongroom::{Keyring, KdfParams, Password, SealedRecord, UnlockPolicy};
+//!
+//! # fn main() -> Result<(), strongroom::Error> {
+//! // Small KDF parameters keep the example fast; real keyrings use the default policy
+//! // (PBKDF2 with 600,000 iterations at least).
+//! let policy = UnlockPolicy::new(
+//!     strongroom::Bounds::new(1_000, 2_000_000),
+//!     strongroom::Bounds::new(19_456, 262_144),
+//!     strongroom::Bounds::new(2, 8),
+//!     strongroom::Bounds::new(1, 8),
+//! )?;
+//! let kdf = KdfParams::Pbkdf2Sha256 { iterations: 1_000 };
+//!
+//! // Create: the keyring goes to the server, the unlocked keyring stays in memory.
+//! let password = Password::new("correct horse battery staple")?;
+//! let mut unlocked = Keyring::create(&password, kdf, "laptop", &policy)?;
+//! let stored_keyring = unlocked.keyring().to_text();
+//!
+//! // Seal a log entry bound to who owns it and where it lives.
+//! let context = b"user:alice|collection:log|record:1";
+//! let record = unlocked.seal(b"2026-11-28 alice logged in", context)?;
+//! let stored_record = record.to_text();
+//!
+//! // Change the password: one slot is re-wrapped, records are untouched.
+//! let new_password = Password::new("a better passphrase")?;
+//! unlocked.change_password(0, &new_password, kdf)?;
+//! let stored_keyring = unlocked.keyring().to_text();
+//! drop(unlocked);
+//!
+//! // Later, from what the server returns: decode strictly, unlock, open.
+//! let keyring = Keyring::from_text(&stored_keyring)?;
+//! assert!(keyring.unlock(&password, &policy).is_err());
+//! let unlocked = keyring.unlock(&new_password, &policy)?;
+//! let record = SealedRecord::from_text(&stored_record)?;
+//! let plaintext = unlocked.open(&record, context)?;
+//! assert_eq!(&plaintext[..], b"2026-11-28 alice logged in");
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+mod crypto;
+mod error;
+mod format;
+mod kdf;
+mod keyring;
+mod record;
+mod recovery;
+mod rng;
+mod secret;
+
+pub use error::{Error, InvalidInput, Limit, Malformed, Registry, Result};
+pub use format::keyring::{KeySlot, SlotKind};
+pub use format::record::SealedRecord;
+pub use kdf::{Bounds, KdfParams, UnlockPolicy, limits};
+pub use keyring::{Keyring, UnlockedKeyring};
+pub use record::MAX_CONTEXT_LEN;
+pub use recovery::RecoveryCode;
+pub use rng::{OsRandom, RandomSource};
+pub use secret::{MAX_PASSWORD_BYTES, Password};
+
+#[doc(hidden)]
+pub use kdf::kdf_calls;
+#[doc(hidden)]
+pub use keyring::SlotSecrets;
+#[doc(hidden)]
+pub use record::RecordSecrets;
+
+/// Largest plaintext one record carries: 16 MiB.
+pub const MAX_PLAINTEXT_LEN: usize = format::record::MAX_PLAINTEXT;
