@@ -360,6 +360,27 @@ impl Keyring {
         })
     }
 
+    /// Re-encodes the keyring from its decoded fields alone, slot by slot, without looking
+    /// at the bytes it was decoded from. Equal to [`Keyring::as_bytes`] for every accepted
+    /// input (SR-CBOR-9); tests and fuzz oracles check exactly that.
+    #[doc(hidden)]
+    pub fn reencode(&self) -> Result<Vec<u8>> {
+        let mut slots = Vec::with_capacity(self.slots.len());
+        for s in &self.slots {
+            let header = wire::slot_header(&s.kind, &s.label, &s.nonce)?;
+            slots.push(wire::finish_slot(
+                header,
+                s.kind,
+                &s.label,
+                s.nonce,
+                s.wrapped,
+                s.commitment,
+            ));
+        }
+        let body = wire::keyring_body(&self.id, self.generation, &slots);
+        Ok(wire::finish_keyring(body, &self.mac))
+    }
+
     /// Intermediate values of slot `index` for a given KEK (vectors and debugging only).
     #[doc(hidden)]
     pub fn slot_secrets(&self, index: usize, kek: &[u8; 32]) -> Option<SlotSecrets> {

@@ -82,7 +82,7 @@ impl UnlockedKeyring {
         let ct_len = plaintext.len() + TAG_LEN;
         let mut w = wire::header(&keyring_id, &salt, &nonce, commitment.as_bytes(), ct_len);
         let aad = record_aad(w.as_slice(), context);
-        w.uint(7).bytes(plaintext);
+        w.uint(7).bytes_head(ct_len).raw(plaintext);
         let mut buf = w.into_vec();
         let start = buf.len() - plaintext.len();
         let tag = crypto::seal_in_place(&record_key, &nonce, &aad, &mut buf[start..]);

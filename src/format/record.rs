@@ -186,6 +186,22 @@ impl SealedRecord {
         self.encoded.get(..HEADER_LEN).unwrap_or_default()
     }
 
+    /// Re-encodes the record from its decoded fields alone (SR-CBOR-9); equal to
+    /// [`SealedRecord::as_bytes`] for every accepted input.
+    #[doc(hidden)]
+    pub fn reencode(&self) -> Vec<u8> {
+        let ct = self.ciphertext();
+        let mut w = header(
+            &self.keyring_id,
+            &self.salt,
+            &self.nonce,
+            &self.commitment,
+            ct.len(),
+        );
+        w.uint(7).bytes(ct);
+        w.into_vec()
+    }
+
     /// Length of the plaintext inside.
     pub fn plaintext_len(&self) -> usize {
         self.ciphertext.len() - TAG_LEN

@@ -1,0 +1,69 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use strongroom::{Bounds, KdfParams, RandomSource, UnlockPolicy};
+
+/// A policy relaxed far below the real floors, so tests run the KDFs in microseconds.
+/// Real applications keep `UnlockPolicy::default()` (SR-POL-4).
+pub fn relaxed_policy() -> UnlockPolicy {
+    UnlockPolicy::new(
+        Bounds::new(1, 2_000_000),
+        Bounds::new(8, 262_144),
+        Bounds::new(1, 8),
+        Bounds::new(1, 8),
+    )
+    .unwrap()
+}
+
+pub const FAST_PBKDF2: KdfParams = KdfParams::Pbkdf2Sha256 { iterations: 10 };
+pub const FAST_ARGON2: KdfParams = KdfParams::Argon2id {
+    memory_kib: 64,
+    time_cost: 1,
+    parallelism: 2,
+};
+
+/// A deterministic byte stream (SHA-256 in counter mode over a seed): reproducible tests,
+/// never a real CSPRNG.
+pub struct TestRandom {
+    seed: u64,
+    counter: u64,
+}
+
+impl TestRandom {
+    pub fn new(seed: u64) -> Self {
+        TestRandom { seed, counter: 0 }
+    }
+}
+
+impl RandomSource for TestRandom {
+    fn fill(&mut self, dest: &mut [u8]) -> strongroom::Result<()> {
+        use sha2::{Digest, Sha256};
+        for chunk in dest.chunks_mut(32) {
+            let block = Sha256::new()
+                .chain_update(self.seed.to_be_bytes())
+                .chain_update(self.counter.to_be_bytes())
+                .finalize();
+            self.counter += 1;
+            chunk.copy_from_slice(&block[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// Scripted randomness: hands out the given byte strings in order (worked examples).
+pub struct Scripted(pub Vec<Vec<u8>>);
+
+impl RandomSource for Scripted {
+    fn fill(&mut self, dest: &mut [u8]) -> strongroom::Result<()> {
+        assert!(!self.0.is_empty(), "script exhausted");
+        let next = self.0.remove(0);
+        assert_eq!(next.len(), dest.len(), "script out of step");
+        dest.copy_from_slice(&next);
+        Ok(())
+    }
+}
+
+/// Bytes a, a+1, ..., for n bytes (the SPEC.md examples' "00..0f" notation).
+pub fn seq(start: u8, n: usize) -> Vec<u8> {
+    (0..n).map(|i| start.wrapping_add(i as u8)).collect()
+}
