@@ -81,3 +81,8 @@ pub use record::RecordSecrets;
 
 /// Largest plaintext one record carries: 16 MiB.
 pub const MAX_PLAINTEXT_LEN: usize = format::record::MAX_PLAINTEXT;
+
+/// README.md's example compiles and runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
