@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::crypto::{self, Prk};
-use crate::error::{Error, InvalidInput, Limit, Malformed, Result};
+use crate::error::{Error, InvalidInput, Limit, Result};
 use crate::format::keyring::{
     self as wire, KeySlot, MAX_GENERATION, MAX_KEYRING_LEN, MAX_SLOTS, SlotKind,
 };
@@ -184,10 +184,11 @@ impl Keyring {
         policy: &UnlockPolicy,
         rng: &mut dyn RandomSource,
     ) -> Result<UnlockedKeyring> {
-        policy.check(&kdf)?;
+        // SPEC.md 11.2: label, then the KDF parameters, then randomness.
         if label.len() > wire::MAX_LABEL_BYTES {
             return Err(Error::LimitExceeded(Limit::LabelTooLong));
         }
+        policy.check(&kdf)?;
         let id = rng::array::<16>(rng)?;
         let dek = Key32::from_bytes(rng::array::<32>(rng)?);
         let slot = new_password_slot(&id, &dek, password, kdf, label, rng)?;
@@ -220,10 +221,7 @@ impl Keyring {
     /// # Errors
     /// As [`Keyring::from_bytes`], plus `text_prefix` and `text_encoding`.
     pub fn from_text(s: &str) -> Result<Self> {
-        if s.len() > text::KEYRING_PREFIX.len() + MAX_KEYRING_LEN.div_ceil(3) * 4 {
-            return Err(Malformed::TooLarge.into());
-        }
-        Self::from_bytes(&text::decode(text::KEYRING_PREFIX, s)?)
+        Self::from_bytes(&text::decode(text::KEYRING_PREFIX, s, MAX_KEYRING_LEN)?)
     }
 
     /// The exact binary encoding.
@@ -346,6 +344,30 @@ impl Keyring {
         Err(Error::UnlockFailed)
     }
 
+    /// Unlocks with a recovery code through one chosen recovery slot (SR-OP-3).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (`no_such_slot`, `wrong_slot_kind`), [`Error::UnlockFailed`],
+    /// [`Error::KeyringTampered`].
+    pub fn unlock_slot_with_recovery(
+        &self,
+        index: usize,
+        code: &RecoveryCode,
+        policy: &UnlockPolicy,
+    ) -> Result<UnlockedKeyring> {
+        let slot = self
+            .slots
+            .get(index)
+            .ok_or(Error::InvalidInput(InvalidInput::NoSuchSlot))?;
+        if slot.kind != SlotKind::Recovery {
+            return Err(Error::InvalidInput(InvalidInput::WrongSlotKind));
+        }
+        match open_slot(&self.id, slot, code.secret()) {
+            Some(dek) => self.verified(dek, *policy),
+            None => Err(Error::UnlockFailed),
+        }
+    }
+
     /// Checks the keyring MAC over the exact received bytes before reporting success
     /// (SR-KEY-6).
     fn verified(&self, dek: Key32, policy: UnlockPolicy) -> Result<UnlockedKeyring> {
@@ -428,13 +450,17 @@ impl UnlockedKeyring {
         &self.dek
     }
 
-    fn replace_slots(&mut self, slots: Vec<KeySlot>) -> Result<()> {
-        let generation = self
-            .keyring
+    /// The generation a change will write; checked before any randomness is drawn or KDF
+    /// run (SR-OP-12).
+    fn next_generation(&self) -> Result<u64> {
+        self.keyring
             .generation
             .checked_add(1)
             .filter(|g| *g <= MAX_GENERATION)
-            .ok_or(Error::LimitExceeded(Limit::GenerationExhausted))?;
+            .ok_or(Error::LimitExceeded(Limit::GenerationExhausted))
+    }
+
+    fn replace_slots(&mut self, generation: u64, slots: Vec<KeySlot>) -> Result<()> {
         self.keyring = Keyring::build(self.keyring.id, generation, slots, &self.dek)?;
         Ok(())
     }
@@ -474,6 +500,7 @@ impl UnlockedKeyring {
             return Err(Error::InvalidInput(InvalidInput::WrongSlotKind));
         }
         self.policy.check(&kdf)?;
+        let generation = self.next_generation()?;
         let label = slot.label.clone();
         let new_slot =
             new_password_slot(&self.keyring.id, &self.dek, new_password, kdf, &label, rng)?;
@@ -481,7 +508,7 @@ impl UnlockedKeyring {
         if let Some(s) = slots.get_mut(index) {
             *s = new_slot;
         }
-        self.replace_slots(slots)
+        self.replace_slots(generation, slots)
     }
 
     /// Appends a password slot (SR-OP-6).
@@ -511,10 +538,11 @@ impl UnlockedKeyring {
     ) -> Result<()> {
         self.check_room(label)?;
         self.policy.check(&kdf)?;
+        let generation = self.next_generation()?;
         let slot = new_password_slot(&self.keyring.id, &self.dek, password, kdf, label, rng)?;
         let mut slots = self.keyring.slots.clone();
         slots.push(slot);
-        self.replace_slots(slots)
+        self.replace_slots(generation, slots)
     }
 
     /// Appends a recovery slot and returns its code, to be shown to the user once
@@ -538,6 +566,7 @@ impl UnlockedKeyring {
         rng: &mut dyn RandomSource,
     ) -> Result<RecoveryCode> {
         self.check_room(label)?;
+        let generation = self.next_generation()?;
         let secret = Key32::from_bytes(rng::array::<32>(rng)?);
         let nonce = rng::array::<12>(rng)?;
         let slot = make_slot(
@@ -550,7 +579,7 @@ impl UnlockedKeyring {
         )?;
         let mut slots = self.keyring.slots.clone();
         slots.push(slot);
-        self.replace_slots(slots)?;
+        self.replace_slots(generation, slots)?;
         Ok(RecoveryCode::from_secret(secret))
     }
 
@@ -575,9 +604,16 @@ impl UnlockedKeyring {
         if self.keyring.slots.len() == 1 {
             return Err(Error::InvalidInput(InvalidInput::LastSlot));
         }
+        let generation = self.next_generation()?;
         let mut slots = self.keyring.slots.clone();
         slots.remove(index);
-        self.replace_slots(slots)
+        self.replace_slots(generation, slots)
+    }
+
+    /// prk_ring = HKDF-Extract(keyring_id, DEK) (vectors and debugging only).
+    #[doc(hidden)]
+    pub fn keyring_prk_bytes(&self) -> [u8; 32] {
+        *crypto::extract_bytes(&self.keyring.id, self.dek.as_bytes()).as_bytes()
     }
 
     /// The keyring MAC key (vectors and debugging only).

@@ -269,58 +269,54 @@ impl Writer {
     }
 }
 
-/// Reads the fixed first entries every object starts with (SR-OBJ-1): the top-level map
-/// head, key 1 with the object type and key 2 with the format version. Returns the version.
-/// A wrong object type is reported here, before the rest of the input is parsed.
-pub(crate) fn peek_header(buf: &[u8], expected_type: u64) -> Result<u64, Malformed> {
+/// Reads the fixed first entries every object starts with (SR-OBJ-1, SPEC.md section 5.4
+/// step 2): the top-level map head, key 1 with the object type and key 2 with the format
+/// version. Returns the version. Only heads are read, so a later version may shape the rest
+/// of the object freely and still be reported as unsupported. `schema` is the object's key
+/// set, which decides between `missing_key` and `unknown_key` for a second key other than 2.
+pub(crate) fn peek_header(
+    buf: &[u8],
+    expected_type: u64,
+    schema: &[u64],
+) -> Result<u64, Malformed> {
     let mut r = Reader::new(buf);
     let (major, count) = r.head()?;
     if major != MAJOR_MAP {
         return Err(Malformed::UnexpectedType);
     }
-    // The count is not checked against the input here: a later version may shape the rest
-    // of the object differently, and its version must still be reported as such.
-    let mut previous = None;
-    let mut values = [0u64; 2];
-    for (slot, expected_key) in values.iter_mut().zip([1u64, 2]) {
-        if (previous.is_some() && count < 2) || count == 0 {
-            return Err(Malformed::MissingKey);
-        }
-        let (key_major, key) = r.head()?;
-        if key_major != MAJOR_UINT {
-            return Err(Malformed::NonIntegerMapKey);
-        }
-        if let Some(p) = previous {
-            if key == p {
-                return Err(Malformed::DuplicateMapKey);
-            }
-            if key < p {
-                return Err(Malformed::UnsortedMapKeys);
-            }
-        }
-        if key != expected_key {
-            // Key 1 absent means the object type is absent; key 2 absent, the version.
-            return Err(if expected_key == 1 {
-                Malformed::WrongObjectType
-            } else {
-                Malformed::MissingKey
-            });
-        }
-        let (value_major, value) = r.head()?;
-        if value_major != MAJOR_UINT {
-            return Err(if expected_key == 1 {
-                Malformed::WrongObjectType
-            } else {
-                Malformed::UnexpectedType
-            });
-        }
-        *slot = value;
-        previous = Some(key);
-        if expected_key == 1 && value != expected_type {
-            return Err(Malformed::WrongObjectType);
-        }
+    if count == 0 {
+        return Err(Malformed::WrongObjectType);
     }
-    Ok(values[1])
+    let (key_major, key) = r.head()?;
+    if key_major != MAJOR_UINT {
+        return Err(Malformed::NonIntegerMapKey);
+    }
+    if key != 1 {
+        return Err(Malformed::WrongObjectType);
+    }
+    let (value_major, object_type) = r.head()?;
+    if value_major != MAJOR_UINT || object_type != expected_type {
+        return Err(Malformed::WrongObjectType);
+    }
+    if count == 1 {
+        return Err(Malformed::MissingKey);
+    }
+    let (key_major, key) = r.head()?;
+    if key_major != MAJOR_UINT {
+        return Err(Malformed::NonIntegerMapKey);
+    }
+    match key {
+        1 => return Err(Malformed::DuplicateMapKey),
+        0 => return Err(Malformed::UnsortedMapKeys),
+        2 => {}
+        k if schema.contains(&k) => return Err(Malformed::MissingKey),
+        _ => return Err(Malformed::UnknownKey),
+    }
+    let (value_major, version) = r.head()?;
+    if value_major != MAJOR_UINT {
+        return Err(Malformed::UnexpectedType);
+    }
+    Ok(version)
 }
 
 #[cfg(test)]
@@ -462,12 +458,22 @@ mod tests {
     // SR-OBJ-1
     #[test]
     fn sr_obj_1_header_peek() {
-        let p = |h: &str| peek_header(&hex::decode(h.replace(' ', "")).unwrap(), 1);
-        assert_eq!(p("a6010102"), Err(Malformed::Truncated)); // count 6 needs 12 bytes
-        assert_eq!(p("a2010102 02"), Ok(2));
+        let p = |h: &str| {
+            peek_header(&hex::decode(h.replace(' ', "")).unwrap(), 1, &[1, 2, 3, 4, 5, 6])
+        };
+        assert_eq!(p("a6010102"), Err(Malformed::Truncated));
+        assert_eq!(p("a6010102 02"), Ok(2)); // the count is not checked by the peek
         assert_eq!(p("a2010202 01"), Err(Malformed::WrongObjectType));
         assert_eq!(p("a2020101 01"), Err(Malformed::WrongObjectType));
+        assert_eq!(p("a0"), Err(Malformed::WrongObjectType));
         assert_eq!(p("a1010100"), Err(Malformed::MissingKey));
+        assert_eq!(p("a2010101 01"), Err(Malformed::DuplicateMapKey));
+        assert_eq!(p("a2010100 01"), Err(Malformed::UnsortedMapKeys));
+        assert_eq!(p("a2010103 01"), Err(Malformed::MissingKey));
+        assert_eq!(p("a2010107 01"), Err(Malformed::UnknownKey));
+        assert_eq!(p("a2010102 41"), Err(Malformed::UnexpectedType));
+        assert_eq!(p("a2410101 0201"), Err(Malformed::NonIntegerMapKey));
+        assert_eq!(p("a2014101 0201"), Err(Malformed::WrongObjectType));
         assert_eq!(p("8201 01"), Err(Malformed::UnexpectedType));
         assert_eq!(p("bf0101 0201ff"), Err(Malformed::IndefiniteLength));
         assert_eq!(p("a2180101 0201"), Err(Malformed::NonShortestHead));

@@ -206,7 +206,7 @@ pub(crate) struct KeyringParts {
 
 /// Decodes a keyring in SPEC.md's decoding order.
 pub(crate) fn decode_keyring(buf: &[u8]) -> Result<KeyringParts> {
-    let item = decode_object(buf, OBJECT_KEYRING, MAX_KEYRING_LEN)?;
+    let item = decode_object(buf, OBJECT_KEYRING, KEYRING_KEYS, MAX_KEYRING_LEN)?;
     let mut f = Fields::new(&item, KEYRING_KEYS)?;
     // Keys 1 and 2 were checked by the header peek.
     f.take(1)?;
@@ -235,9 +235,10 @@ pub(crate) fn decode_keyring(buf: &[u8]) -> Result<KeyringParts> {
 }
 
 fn decode_slot(item: &Item<'_>) -> Result<KeySlot> {
-    // The kind decides the schema, so read key 1 before anything else.
+    // The kind decides the schema, so read key 1 before anything else; until the kind is
+    // known, the schema is the union of both kinds' keys.
     let kind_id = {
-        let mut probe = Fields::new(item, &[1])?;
+        let mut probe = Fields::new(item, PASSWORD_SLOT_KEYS)?;
         uint(probe.take(1)?)?
     };
     let schema = match kind_id {

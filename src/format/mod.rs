@@ -20,11 +20,16 @@ pub(crate) const VERSION: u64 = 1;
 
 /// Steps 1 to 3 of SPEC.md's decoding order: size limit, header peek (object type and
 /// version first, SR-OBJ-1), then the whole input against the profile.
-pub(crate) fn decode_object(buf: &[u8], object: u64, max_len: usize) -> Result<Item<'_>, Error> {
+pub(crate) fn decode_object<'a>(
+    buf: &'a [u8],
+    object: u64,
+    schema: &[u64],
+    max_len: usize,
+) -> Result<Item<'a>, Error> {
     if buf.len() > max_len {
         return Err(Malformed::TooLarge.into());
     }
-    let version = cbor::peek_header(buf, object)?;
+    let version = cbor::peek_header(buf, object, schema)?;
     if version != VERSION {
         return Err(Error::UnsupportedVersion { version });
     }

@@ -75,11 +75,125 @@ pub(crate) fn header(
     w
 }
 
-impl SealedRecord {
-    /// Decodes a record in SPEC.md's decoding order, taking ownership of the bytes.
-    pub(crate) fn decode_owned(encoded: Vec<u8>) -> Result<Self> {
+/// The fields of a record encoding and where its ciphertext lies, without owning it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RecordParts {
+    pub(crate) keyring_id: [u8; 16],
+    pub(crate) salt: [u8; 32],
+    pub(crate) nonce: [u8; 12],
+    pub(crate) commitment: [u8; 32],
+    /// Ciphertext and tag: always the last bytes of the encoding (key 7 is last).
+    pub(crate) ciphertext: Range<usize>,
+}
+
+/// The header bytes that are the same in every record, by offset: map(7), 1: 2, 2: 1,
+/// 3: bstr(16) | 4: bstr(32) | 5: bstr(12) | 6: bstr(32), and key 7 after the header.
+const FIXED: [(usize, &[u8]); 5] = [
+    (0, &[0xa7, 0x01, 0x02, 0x02, 0x01, 0x03, 0x50]),
+    (23, &[0x04, 0x58, 0x20]),
+    (58, &[0x05, 0x4c]),
+    (72, &[0x06, 0x58, 0x20]),
+    (HEADER_LEN, &[0x07]),
+];
+
+/// The canonical head of a byte string of `n` bytes (n < 2^32): up to 5 bytes, and how
+/// many of them are used.
+pub(crate) fn bytes_head(n: usize) -> ([u8; 5], usize) {
+    let mut h = [0u8; 5];
+    // The casts are exact: each arm's range fits the target width.
+    let used = match n {
+        0..=23 => {
+            h[0] = 0x40 | n as u8;
+            1
+        }
+        24..=0xff => {
+            h[..2].copy_from_slice(&[0x58, n as u8]);
+            2
+        }
+        0x100..=0xffff => {
+            h[0] = 0x59;
+            h[1..3].copy_from_slice(&(n as u16).to_be_bytes());
+            3
+        }
+        _ => {
+            h[0] = 0x5a;
+            h[1..5].copy_from_slice(&(n as u32).to_be_bytes());
+            5
+        }
+    };
+    (h, used)
+}
+
+/// The 107-byte header as an array (the same bytes as [`header`] writes, without a
+/// `Writer`; `header_array_matches_writer` checks it).
+pub(crate) fn header_array(
+    keyring_id: &[u8; 16],
+    salt: &[u8; 32],
+    nonce: &[u8; 12],
+    commitment: &[u8; 32],
+) -> [u8; HEADER_LEN] {
+    let mut h = [0u8; HEADER_LEN];
+    for (at, bytes) in &FIXED[..4] {
+        h[*at..*at + bytes.len()].copy_from_slice(bytes);
+    }
+    h[7..23].copy_from_slice(keyring_id);
+    h[26..58].copy_from_slice(salt);
+    h[60..72].copy_from_slice(nonce);
+    h[75..107].copy_from_slice(commitment);
+    h
+}
+
+impl RecordParts {
+    /// Decodes a record in SPEC.md's decoding order.
+    ///
+    /// Every valid record has the same 107-byte header layout, so the common case is a
+    /// comparison against that template and one canonical length (no allocation); any
+    /// input the template does not match goes through the general strict decoder, which
+    /// accepts nothing more (`template_agrees_with_decoder`) and names the first
+    /// violation in reading order.
+    pub(crate) fn parse(encoded: &[u8]) -> Result<Self> {
+        match Self::template(encoded) {
+            Some(parts) => Ok(parts),
+            None => Self::general(encoded),
+        }
+    }
+
+    fn template(encoded: &[u8]) -> Option<Self> {
+        for (at, bytes) in FIXED {
+            if encoded.get(at..at + bytes.len())? != bytes {
+                return None;
+            }
+        }
+        let rest = encoded.get(HEADER_LEN + 1..)?;
+        let (ct_len, used) = match *rest.first()? {
+            b @ 0x40..=0x57 => (usize::from(b & 0x1f), 1),
+            0x58 => (usize::from(*rest.get(1)?), 2),
+            0x59 => (usize::from(u16::from_be_bytes(rest.get(1..3)?.try_into().ok()?)), 3),
+            0x5a => (
+                usize::try_from(u32::from_be_bytes(rest.get(1..5)?.try_into().ok()?)).ok()?,
+                5,
+            ),
+            _ => return None,
+        };
+        // Shortest head only (SR-CBOR), the schema's length bounds, nothing after it.
+        if bytes_head(ct_len).1 != used
+            || !(TAG_LEN..=MAX_PLAINTEXT + TAG_LEN).contains(&ct_len)
+            || rest.len() != used + ct_len
+        {
+            return None;
+        }
+        Some(RecordParts {
+            keyring_id: encoded.get(7..23)?.try_into().ok()?,
+            salt: encoded.get(26..58)?.try_into().ok()?,
+            nonce: encoded.get(60..72)?.try_into().ok()?,
+            commitment: encoded.get(75..107)?.try_into().ok()?,
+            ciphertext: encoded.len() - ct_len..encoded.len(),
+        })
+    }
+
+    fn general(encoded: &[u8]) -> Result<Self> {
         let (keyring_id, salt, nonce, commitment, ciphertext) = {
-            let item = decode_object(&encoded, OBJECT_RECORD, MAX_RECORD_LEN)?;
+            let item = decode_object(encoded, OBJECT_RECORD, RECORD_KEYS, MAX_RECORD_LEN)?;
             let mut f = Fields::new(&item, RECORD_KEYS)?;
             f.take(1)?;
             f.take(2)?;
@@ -99,14 +213,35 @@ impl SealedRecord {
             let start = encoded.len() - ct.len();
             (keyring_id, salt, nonce, commitment, start..encoded.len())
         };
-        Ok(SealedRecord {
-            encoded,
+        Ok(RecordParts {
             keyring_id,
             salt,
             nonce,
             commitment,
             ciphertext,
         })
+    }
+}
+
+impl SealedRecord {
+    /// Decodes a record in SPEC.md's decoding order, taking ownership of the bytes.
+    pub(crate) fn decode_owned(encoded: Vec<u8>) -> Result<Self> {
+        let parts = RecordParts::parse(&encoded)?;
+        Ok(Self::from_parts(encoded, parts))
+    }
+
+    /// A record from an encoding and its fields, known to agree (the sealer just wrote
+    /// them, or [`RecordParts::parse`] read them from it).
+    pub(crate) fn from_parts(encoded: Vec<u8>, parts: RecordParts) -> Self {
+        debug_assert_eq!(RecordParts::parse(&encoded).ok(), Some(parts.clone()));
+        SealedRecord {
+            encoded,
+            keyring_id: parts.keyring_id,
+            salt: parts.salt,
+            nonce: parts.nonce,
+            commitment: parts.commitment,
+            ciphertext: parts.ciphertext,
+        }
     }
 
     /// Decodes a record from its binary encoding.
@@ -134,11 +269,11 @@ impl SealedRecord {
     /// # Errors
     /// As [`SealedRecord::from_bytes`], plus `text_prefix` and `text_encoding`.
     pub fn from_text(text: &str) -> Result<Self> {
-        // A record's text is at most 4/3 of its binary limit plus the prefix.
-        if text.len() > super::text::RECORD_PREFIX.len() + MAX_RECORD_LEN.div_ceil(3) * 4 {
-            return Err(Malformed::TooLarge.into());
-        }
-        Self::decode_owned(super::text::decode(super::text::RECORD_PREFIX, text)?)
+        Self::decode_owned(super::text::decode(
+            super::text::RECORD_PREFIX,
+            text,
+            MAX_RECORD_LEN,
+        )?)
     }
 
     /// The record's exact binary encoding.
@@ -205,5 +340,86 @@ impl SealedRecord {
     /// Length of the plaintext inside.
     pub fn plaintext_len(&self) -> usize {
         self.ciphertext.len() - TAG_LEN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(seed: u8) -> ([u8; 16], [u8; 32], [u8; 12], [u8; 32]) {
+        let f = |n: u8| seed.wrapping_mul(31).wrapping_add(n);
+        (
+            core::array::from_fn(|i| f(i as u8)),
+            core::array::from_fn(|i| f(100 + i as u8)),
+            core::array::from_fn(|i| f(200 + i as u8)),
+            core::array::from_fn(|i| f(50 + i as u8)),
+        )
+    }
+
+    fn record(ct_len: usize, seed: u8) -> Vec<u8> {
+        let (id, salt, nonce, commitment) = fields(seed);
+        let mut w = header(&id, &salt, &nonce, &commitment, ct_len);
+        w.uint(7).bytes(&vec![seed; ct_len]);
+        w.into_vec()
+    }
+
+    #[test]
+    fn header_array_matches_writer() {
+        for seed in 0..8 {
+            let (id, salt, nonce, commitment) = fields(seed);
+            let w = header(&id, &salt, &nonce, &commitment, 16);
+            assert_eq!(&header_array(&id, &salt, &nonce, &commitment)[..], w.as_slice());
+        }
+    }
+
+    #[test]
+    fn bytes_head_matches_writer() {
+        for n in [0, 1, 16, 23, 24, 255, 256, 0xffff, 0x1_0000, MAX_PLAINTEXT + TAG_LEN] {
+            let mut w = Writer::with_capacity(8);
+            w.bytes_head(n);
+            let (h, used) = bytes_head(n);
+            assert_eq!(&h[..used], w.as_slice(), "n = {n}");
+        }
+    }
+
+    // The template path accepts exactly what the general decoder accepts, with the same
+    // fields: every valid record, and no mutation of one that the decoder rejects.
+    #[test]
+    fn template_agrees_with_decoder() {
+        let lens = [16, 17, 23, 24, 100, 255, 256, 257, 0xffff, 0x1_0000];
+        for (i, &len) in lens.iter().enumerate() {
+            let good = record(len, i as u8);
+            let parts = RecordParts::template(&good).expect("template accepts a valid record");
+            assert_eq!(RecordParts::general(&good).expect("valid"), parts);
+            assert_eq!(parts.ciphertext.len(), len);
+
+            let mut variants: Vec<Vec<u8>> = Vec::new();
+            for at in 0..(HEADER_LEN + 6).min(good.len()) {
+                for mask in [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0xff] {
+                    let mut m = good.clone();
+                    m[at] ^= mask;
+                    variants.push(m);
+                }
+            }
+            for cut in [1, 2, 15, 16, 17] {
+                variants.push(good[..good.len() - cut].to_vec());
+            }
+            let mut longer = good.clone();
+            longer.push(0);
+            variants.push(longer);
+            for m in variants {
+                let general = RecordParts::general(&m);
+                match RecordParts::template(&m) {
+                    Some(p) => assert_eq!(general.as_ref().ok(), Some(&p)),
+                    None => assert!(general.is_err(), "general accepts what the template does not"),
+                }
+            }
+        }
+        // Non-shortest ciphertext heads are rejected by both.
+        let mut m = record(16, 0);
+        m.splice(HEADER_LEN + 1..HEADER_LEN + 2, [0x58, 16]);
+        assert!(RecordParts::template(&m).is_none());
+        assert!(RecordParts::general(&m).is_err());
     }
 }

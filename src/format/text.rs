@@ -29,12 +29,13 @@ pub(crate) fn encode(prefix: &str, bytes: &[u8]) -> String {
     out
 }
 
-/// Splits the prefix off and decodes the base64url body strictly (SR-TXT-1, SR-TXT-2).
-/// `expected` is the prefix the caller wants; the other known prefix means the wrong
-/// object type.
-pub(crate) fn decode(expected: &str, text: &str) -> Result<Vec<u8>, Error> {
+/// Splits the prefix off and decodes the base64url body strictly (SR-TXT-1, SR-TXT-2), in
+/// SPEC.md's order: prefix, then canonical base64url, then the binary size limit (checked on
+/// the decoded length before anything is allocated). `expected` is the prefix the caller
+/// wants; the other known prefix means the wrong object type.
+pub(crate) fn decode(expected: &str, text: &str, max_len: usize) -> Result<Vec<u8>, Error> {
     let body = match text.strip_prefix(expected) {
-        Some(body) => body,
+        Some(body) => body.as_bytes(),
         None => {
             let known = [KEYRING_PREFIX, RECORD_PREFIX];
             return Err(if known.iter().any(|p| text.starts_with(p)) {
@@ -44,7 +45,31 @@ pub(crate) fn decode(expected: &str, text: &str) -> Result<Vec<u8>, Error> {
             });
         }
     };
-    decode_base64url(body.as_bytes()).ok_or(Malformed::TextEncoding.into())
+    let len = canonical_len(body).ok_or(Malformed::TextEncoding)?;
+    if len > max_len {
+        return Err(Malformed::TooLarge.into());
+    }
+    decode_base64url(body).ok_or(Malformed::TextEncoding.into())
+}
+
+/// The decoded length of a canonical unpadded base64url string, or `None` if it is not one.
+fn canonical_len(s: &[u8]) -> Option<usize> {
+    if s.len() % 4 == 1 || !s.iter().all(|&c| sextet(c).is_some()) {
+        return None;
+    }
+    // The unused low bits of the last symbol must be zero: 4 bits after 2 symbols, 2 bits
+    // after 3.
+    let unused_mask = match s.len() % 4 {
+        2 => 0x0f,
+        3 => 0x03,
+        _ => 0,
+    };
+    if let Some(&last) = s.last() {
+        if sextet(last)? & unused_mask != 0 {
+            return None;
+        }
+    }
+    Some(s.len() / 4 * 3 + (s.len() % 4).saturating_sub(1))
 }
 
 fn sextet(c: u8) -> Option<u32> {
@@ -111,18 +136,24 @@ mod tests {
         // "Zh" and "Zm9" set unused low bits of their last symbol.
         for bad in ["Zh", "Zm9", "Zg==", "Zg=", "Z", "Zm9vY", "Zm9v\n", "Zm+v", "Zm/v", " Zm9v"] {
             assert!(decode_base64url(bad.as_bytes()).is_none(), "{bad:?} accepted");
+            assert!(canonical_len(bad.as_bytes()).is_none(), "{bad:?} accepted");
+        }
+        for (good, n) in [("", 0), ("Zg", 1), ("Zm8", 2), ("Zm9v", 3), ("Zm9vYg", 4)] {
+            assert_eq!(canonical_len(good.as_bytes()), Some(n));
         }
     }
 
     // SR-TXT-1
     #[test]
     fn sr_txt_1_prefixes() {
-        assert_eq!(
-            decode(KEYRING_PREFIX, "srr1.AA"),
-            Err(Malformed::WrongObjectType.into())
-        );
-        assert_eq!(decode(KEYRING_PREFIX, "SRK1.AA"), Err(Malformed::TextPrefix.into()));
-        assert_eq!(decode(KEYRING_PREFIX, "AA"), Err(Malformed::TextPrefix.into()));
-        assert_eq!(decode(KEYRING_PREFIX, "srk1.AA").unwrap(), vec![0]);
+        let d = |t| decode(KEYRING_PREFIX, t, 4);
+        assert_eq!(d("srr1.AA"), Err(Malformed::WrongObjectType.into()));
+        assert_eq!(d("SRK1.AA"), Err(Malformed::TextPrefix.into()));
+        assert_eq!(d("AA"), Err(Malformed::TextPrefix.into()));
+        assert_eq!(d("srk1.AA").unwrap(), vec![0]);
+        // Order: encoding before size.
+        assert_eq!(d("srk1.AAAAAAAA="), Err(Malformed::TextEncoding.into()));
+        assert_eq!(d("srk1.AAAAAAA"), Err(Malformed::TooLarge.into()));
+        assert_eq!(d("srk1.AAAAAA").unwrap(), vec![0; 4]);
     }
 }

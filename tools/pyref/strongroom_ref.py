@@ -133,7 +133,7 @@ def enc(x) -> bytes:
 
 
 # ---------------------------------------------------------------------------
-# Strict decoder: the normative decoding order of SPEC.md section 5.6
+# Strict decoder: the normative decoding order of SPEC.md section 5.4
 # ---------------------------------------------------------------------------
 
 

@@ -43,6 +43,7 @@ def rng_bytes(a: int, b: int) -> bytes:
 # ---------------------------------------------------------------------------
 
 OUT: list[str] = []
+VALUES: dict[str, str] = {}
 
 
 def p(s: str = "") -> None:
@@ -59,9 +60,12 @@ def marked(name: str, value, note: str = "") -> None:
     if note:
         p(note)
         p()
+    text = hexwrap(value) if isinstance(value, (bytes, bytearray)) else value
+    assert name not in VALUES, name
+    VALUES[name] = text
     p(f"<!-- example: {name} -->")
     p("```")
-    p(hexwrap(value) if isinstance(value, (bytes, bytearray)) else value)
+    p(text)
     p("```")
     p()
 
@@ -331,7 +335,8 @@ def main() -> None:
     p("| input | value |")
     p("|---|---|")
     p(f'| plaintext ({len(plaintext)} bytes) | ASCII `"{plaintext.decode()}"` = `{plaintext.hex()}` |')
-    p(f'| context ({len(context)} bytes) | ASCII `"{context.decode()}"` = `{context.hex()}` |')
+    ctx_cell = context.decode().replace("|", "\\|")  # GFM tables need escaped pipes
+    p(f'| context ({len(context)} bytes) | ASCII `"{ctx_cell}"` = `{context.hex()}` |')
     p("| record salt (32) | c0..df |")
     p("| record nonce (12) | e0..eb |")
     p()
@@ -391,8 +396,122 @@ def main() -> None:
     marked("text-record-1", t2)
 
     assert not rng.draws
-    tamper_checks(kr1, kr2, rec, unlocked2, context, pw1)
-    sys.stdout.write("\n".join(OUT).rstrip() + "\n")
+    if "--fast" not in sys.argv and "--check" not in sys.argv:
+        tamper_checks(kr1, kr2, rec, unlocked2, context, pw1)
+    decoding_examples(kr1, rec)
+    if "--check" in sys.argv:
+        check_spec(sys.argv[sys.argv.index("--check") + 1])
+    else:
+        sys.stdout.write("\n".join(OUT).rstrip() + "\n")
+
+
+def check_spec(path: str) -> None:
+    """Compare every `<!-- example: NAME -->` block of SPEC.md with a fresh computation."""
+    import re
+
+    text = open(path, encoding="utf-8").read()
+    found = re.findall(r"<!-- example: ([^ ]+) -->\n```\n(.*?)\n```", text, re.S)
+    names = [n for n, _ in found]
+    assert len(names) == len(set(names)), "duplicate example names in SPEC.md"
+    bad = 0
+    for name, block in found:
+        want = VALUES.get(name)
+        if want is None:
+            print(f"UNKNOWN {name}")
+            bad += 1
+            continue
+        is_hex = re.fullmatch(r"[0-9a-f\s]*", block) is not None and name not in ("recovery-code-1",)
+        norm = (lambda t: re.sub(r"\s+", "", t)) if is_hex else (lambda t: t)
+        if norm(block) != norm(want):
+            print(f"MISMATCH {name}")
+            bad += 1
+    missing = set(VALUES) - set(names)
+    for name in sorted(missing):
+        print(f"MISSING {name}")
+    print(f"{len(found) - bad} matched, {bad + len(missing)} failed")
+    sys.exit(1 if bad or missing else 0)
+
+
+def _outcome(fn, arg) -> str:
+    try:
+        fn(arg)
+    except sr.StrongroomError as e:
+        return e.cls if e.reason is None else f"{e.cls} / {e.reason}"
+    return "success"
+
+
+def decoding_examples(kr1: bytes, rec: bytes) -> None:
+    """Appendix B: which error the normative decoding order reports."""
+    K, R = sr.decode_keyring, sr.decode_record
+    KT, RT = sr.decode_keyring_text, sr.decode_record_text
+    slot = 27  # offset of slot 0 in keyring-1
+    kdf = kr1.index(bytes.fromhex("82011a000927c0"))
+    cases = [
+        (K, b"", "empty input", "head (a): no initial byte"),
+        (K, bytes.fromhex("c0"), "`c0` (a tag)", "head (b) before anything else"),
+        (K, bytes.fromhex("820101"), "`82 01 01` (an array)", "top-level item is not a map"),
+        (K, bytes.fromhex("bf0101020 1ff".replace(" ", "")), "`bf 01 01 02 01 ff`", "head (c): indefinite map"),
+        (K, bytes.fromhex("b8020101 0201".replace(" ", "")), "`b8 02 01 01 02 01`", "head (e): count 2 in two bytes"),
+        (K, bytes.fromhex("a6010102 02".replace(" ", "")), "`a6 01 01 02 02`", "head (f): 6 entries need >= 12 more bytes; reported before the version"),
+        (K, bytes.fromhex("a2010102 02".replace(" ", "")), "`a2 01 01 02 02`", "keyring, version 2"),
+        (R, bytes.fromhex("a2010202 00".replace(" ", "")), "`a2 01 02 02 00`", "record, version 0"),
+        (K, bytes.fromhex("a0"), "`a0`", "empty map: no object type"),
+        (K, bytes.fromhex("a2010202 01".replace(" ", "")), "`a2 01 02 02 01`", "a record header given to the keyring decoder"),
+        (K, bytes.fromhex("a2020101 01".replace(" ", "")), "`a2 02 01 01 01`", "first key is not 1"),
+        (K, bytes.fromhex("a1010 1".replace(" ", "")), "`a1 01 01`", "no version entry"),
+        (K, bytes.fromhex("a2010101 01".replace(" ", "")), "`a2 01 01 01 01`", "key 1 twice"),
+        (K, bytes.fromhex("a2010100 01".replace(" ", "")), "`a2 01 01 00 01`", "key 0 after key 1"),
+        (K, bytes.fromhex("a2010103 01".replace(" ", "")), "`a2 01 01 03 01`", "key 3 where 2 is expected (3 is a keyring key)"),
+        (K, bytes.fromhex("a2010109 01".replace(" ", "")), "`a2 01 01 09 01`", "key 9 is in no keyring schema"),
+        (K, bytes.fromhex("a2010102 4101".replace(" ", "")), "`a2 01 01 02 41 01`", "version is a byte string"),
+        (K, bytes.fromhex("a2010102 01".replace(" ", "")), "`a2 01 01 02 01`", "v1 keyring with nothing after the version"),
+        (K, kr1 + b"\x00", "keyring-1 `\|\| 00`", "one byte after the map"),
+        (K, kr1[:-1], "keyring-1 without its last byte", "MAC bstr runs past the end: head (f)"),
+        (K, kr1[:kdf] + bytes.fromhex("82011b0000000100000000") + kr1[kdf + 7:],
+         "keyring-1, iterations = 2^32 (`1b 00 00 00 01 00 00 00 00`)", "SR-KDF-3 at decode time, before any KDF"),
+        (K, kr1[:kdf] + bytes.fromhex("820100") + kr1[kdf + 7:],
+         "keyring-1, iterations = 0", "below the hard minimum"),
+        (K, kr1[:kdf] + bytes.fromhex("82031a000927c0") + kr1[kdf + 7:],
+         "keyring-1, KDF id 3", "unknown KDF id"),
+        (K, kr1[:kdf] + bytes.fromhex("83011a000927c000") + kr1[kdf + 7:],
+         "keyring-1, kdf `[1, 600000, 0]`", "PBKDF2 array of 3 elements"),
+        (K, kr1[:kdf] + bytes.fromhex("82018101") + kr1[kdf + 7:],
+         "keyring-1, kdf `[1, [1]]`", "a container at depth 5 (profile, step 3)"),
+        (K, kr1[:slot + 2] + b"\x03" + kr1[slot + 3:], "keyring-1, slot kind 3", "unknown slot kind"),
+        (K, kr1[:24] + bytes.fromhex("1b0020000000000000") + kr1[25:],
+         "keyring-1, generation = 2^53", "above 2^53 - 1"),
+        (K, kr1[:26] + b"\x80" + kr1[27 + len(sr.decode_keyring(kr1).slots[0].raw):],
+         "keyring-1 with an empty slot array", "zero slots"),
+        (K, kr1[:slot + 4] + bytes.fromhex("4100") + kr1[slot + 4 + 7:],
+         "keyring-1, label replaced by the byte string `41 00`", "label must be a text string"),
+        (K, kr1[:slot + 4] + bytes.fromhex("62c328") + kr1[slot + 4 + 7:],
+         "keyring-1, label `62 c3 28`", "invalid UTF-8 (profile, step 3)"),
+        (R, rec[:108] + bytes.fromhex("4f") + rec[110:110 + 15], "record-1 with a 15-byte ciphertext",
+         "shorter than the tag"),
+        (R, rec[:6] + b"\x4f" + rec[7:22] + rec[23:], "record-1, keyring id of 15 bytes", "fixed size 16"),
+        (KT, "srr1." + base64_nopad(rec), "`srr1.` text given to the keyring text decoder", "prefix of the other type"),
+        (KT, "SRK1.pgEBAgE", "`SRK1.pgEBAgE`", "prefixes are case-sensitive"),
+        (KT, "srk1.pgEBAgE=", "`srk1.pgEBAgE=`", "padding"),
+        (KT, "srk1.pgEBAgF", "`srk1.pgEBAgF`", "non-zero unused bits in the last symbol"),
+        (KT, "srk1.pgEBAgE", "`srk1.pgEBAgE` (= `a6 01 01 02 01`)", "valid text, truncated keyring"),
+    ]
+    p()
+    p("## Appendix B. Decoding-order examples (informative)")
+    p()
+    p("Each row is computed by `tools/pyref` and shows which error the normative decoding order "
+      "(section 5.4) reports. Offsets refer to the bytes of Appendix A.")
+    p()
+    p("| input | decoded as | outcome | why |")
+    p("|---|---|---|---|")
+    names = {K: "keyring", R: "record", KT: "keyring text", RT: "record text"}
+    for fn, data, desc, why in cases:
+        p(f"| {desc} | {names[fn]} | `{_outcome(fn, data)}` | {why} |")
+    p()
+
+
+def base64_nopad(b: bytes) -> str:
+    import base64
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
 
 
 def tamper_checks(kr1, kr2, rec, unlocked, context, pw1) -> None:
