@@ -64,10 +64,10 @@ fn canonical_len(s: &[u8]) -> Option<usize> {
         3 => 0x03,
         _ => 0,
     };
-    if let Some(&last) = s.last() {
-        if sextet(last)? & unused_mask != 0 {
-            return None;
-        }
+    if let Some(&last) = s.last()
+        && sextet(last)? & unused_mask != 0
+    {
+        return None;
     }
     Some(s.len() / 4 * 3 + (s.len() % 4).saturating_sub(1))
 }
