@@ -138,6 +138,12 @@ impl KdfParams {
         }
     }
 
+    /// The KEK for a password and salt (test vectors and debugging only).
+    #[doc(hidden)]
+    pub fn kek_bytes(&self, password: &Password, salt: &[u8; 32]) -> Result<[u8; 32]> {
+        Ok(*self.derive_kek(password, salt)?.as_bytes())
+    }
+
     /// Runs the KDF: KEK = PBKDF2 or Argon2id over the normalized password (SR-KDF-1,
     /// SR-KDF-2). Limits are checked again here so no caller can reach an unbounded KDF.
     pub(crate) fn derive_kek(&self, password: &Password, salt: &[u8; 32]) -> Result<Key32> {

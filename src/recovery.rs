@@ -29,6 +29,15 @@ impl RecoveryCode {
         &self.0
     }
 
+    /// The 35 bytes the code spells: secret || check (vectors and debugging only).
+    #[doc(hidden)]
+    pub fn payload_bytes(&self) -> [u8; 35] {
+        let mut out = [0u8; 35];
+        out[..32].copy_from_slice(self.0.as_bytes());
+        out[32..].copy_from_slice(&check(&self.0));
+        out
+    }
+
     /// Parses a code as a person typed it: case-insensitive, `-` and spaces ignored, and
     /// `O`, `I`, `L` read as `0`, `1`, `1` (SR-REC-1).
     ///
@@ -138,7 +147,11 @@ mod tests {
         assert_eq!(shown.split('-').count(), 14);
         let back = RecoveryCode::parse(&shown).unwrap();
         assert_eq!(back.secret().as_bytes(), c.secret().as_bytes());
-        let typed = shown.to_lowercase().replace('-', " ").replace('0', "o").replace('1', "l");
+        let typed = shown
+            .to_lowercase()
+            .replace('-', " ")
+            .replace('0', "o")
+            .replace('1', "l");
         let back = RecoveryCode::parse(&typed).unwrap();
         assert_eq!(back.secret().as_bytes(), c.secret().as_bytes());
     }
