@@ -42,6 +42,8 @@ pub enum Error {
     InvalidInput(InvalidInput),
     /// The operating system's random number generator failed.
     RandomnessUnavailable,
+    /// The KDF could not run here (for example Argon2id could not allocate its memory).
+    KdfUnavailable,
 }
 
 impl Error {
@@ -60,6 +62,7 @@ impl Error {
             Error::LimitExceeded(_) => "limit_exceeded",
             Error::InvalidInput(_) => "invalid_input",
             Error::RandomnessUnavailable => "randomness_unavailable",
+            Error::KdfUnavailable => "kdf_unavailable",
         }
     }
 
@@ -93,6 +96,7 @@ impl fmt::Display for Error {
             Error::LimitExceeded(l) => write!(f, "limit exceeded: {}", l.as_str()),
             Error::InvalidInput(i) => write!(f, "invalid input: {}", i.as_str()),
             Error::RandomnessUnavailable => f.write_str("random number generator unavailable"),
+            Error::KdfUnavailable => f.write_str("the KDF could not run on this machine"),
         }
     }
 }

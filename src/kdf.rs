@@ -166,9 +166,10 @@ impl KdfParams {
             } => {
                 let params = argon2::Params::new(memory_kib, time_cost, parallelism, Some(32))
                     .map_err(|_| Error::KdfParamsOutOfBounds)?;
+                // The limits were checked above, so a failure here is the machine's (memory).
                 argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
                     .hash_password_into(password.normalized_bytes(), salt, kek.as_mut())
-                    .map_err(|_| Error::KdfParamsOutOfBounds)?;
+                    .map_err(|_| Error::KdfUnavailable)?;
             }
         }
         Ok(kek)

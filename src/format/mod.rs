@@ -18,20 +18,22 @@ pub(crate) const OBJECT_RECORD: u64 = 2;
 /// The only format version this implementation reads and writes.
 pub(crate) const VERSION: u64 = 1;
 
-/// Steps 1 to 3 of SPEC.md's decoding order: size limit, header peek (object type and
-/// version first, SR-OBJ-1), then the whole input against the profile.
+/// Steps 1 to 3 of SPEC.md's decoding order: header peek (object type and version first,
+/// SR-OBJ-1; at most five heads, nothing allocated), size limit, then the whole input against
+/// the profile. The peek comes before the size limit so that an object of a later version is
+/// reported as such whatever its size.
 pub(crate) fn decode_object<'a>(
     buf: &'a [u8],
     object: u64,
     schema: &[u64],
     max_len: usize,
 ) -> Result<Item<'a>, Error> {
-    if buf.len() > max_len {
-        return Err(Malformed::TooLarge.into());
-    }
     let version = cbor::peek_header(buf, object, schema)?;
     if version != VERSION {
         return Err(Error::UnsupportedVersion { version });
+    }
+    if buf.len() > max_len {
+        return Err(Malformed::TooLarge.into());
     }
     Ok(cbor::decode(buf)?)
 }
@@ -93,9 +95,7 @@ pub(crate) fn bytes<'a>(item: &Item<'a>) -> Result<&'a [u8], Malformed> {
 }
 
 pub(crate) fn fixed<const N: usize>(item: &Item<'_>) -> Result<[u8; N], Malformed> {
-    bytes(item)?
-        .try_into()
-        .map_err(|_| Malformed::WrongLength)
+    bytes(item)?.try_into().map_err(|_| Malformed::WrongLength)
 }
 
 pub(crate) fn text<'a>(item: &Item<'a>) -> Result<&'a str, Malformed> {

@@ -31,25 +31,45 @@ pub(crate) fn encode(prefix: &str, bytes: &[u8]) -> String {
 
 /// Splits the prefix off and decodes the base64url body strictly (SR-TXT-1, SR-TXT-2), in
 /// SPEC.md's order: prefix, then canonical base64url, then the binary size limit (checked on
-/// the decoded length before anything is allocated). `expected` is the prefix the caller
-/// wants; the other known prefix means the wrong object type.
+/// the decoded length before anything is allocated).
+///
+/// A prefix is `sr`, a type letter (`k` keyring, `r` sealed record), a version in canonical
+/// decimal and `.`. The other type letter means the wrong object type; a well-formed prefix
+/// with another version is an unsupported version, so that a later version's text is reported
+/// as such; anything else is `text_prefix`.
 pub(crate) fn decode(expected: &str, text: &str, max_len: usize) -> Result<Vec<u8>, Error> {
     let body = match text.strip_prefix(expected) {
         Some(body) => body.as_bytes(),
-        None => {
-            let known = [KEYRING_PREFIX, RECORD_PREFIX];
-            return Err(if known.iter().any(|p| text.starts_with(p)) {
-                Malformed::WrongObjectType.into()
-            } else {
-                Malformed::TextPrefix.into()
-            });
-        }
+        None => return Err(prefix_error(expected, text)),
     };
     let len = canonical_len(body).ok_or(Malformed::TextEncoding)?;
     if len > max_len {
         return Err(Malformed::TooLarge.into());
     }
     decode_base64url(body).ok_or(Malformed::TextEncoding.into())
+}
+
+/// Classifies a text whose prefix is not `expected`.
+fn prefix_error(expected: &str, text: &str) -> Error {
+    let parsed = text.strip_prefix("sr").and_then(|rest| {
+        let mut chars = rest.char_indices();
+        let (_, letter) = chars.next()?;
+        let digits_end = rest.find('.')?;
+        let digits = rest.get(1..digits_end)?;
+        let canonical = !digits.is_empty()
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !(digits.len() > 1 && digits.starts_with('0'));
+        if !canonical || !matches!(letter, 'k' | 'r') {
+            return None;
+        }
+        Some((letter, digits.parse::<u64>().ok()?))
+    });
+    let expected_letter = expected.chars().nth(2);
+    match parsed {
+        None => Malformed::TextPrefix.into(),
+        Some((letter, _)) if Some(letter) != expected_letter => Malformed::WrongObjectType.into(),
+        Some((_, version)) => Error::UnsupportedVersion { version },
+    }
 }
 
 /// The decoded length of a canonical unpadded base64url string, or `None` if it is not one.
@@ -134,8 +154,13 @@ mod tests {
     #[test]
     fn sr_txt_2_non_canonical_rejected() {
         // "Zh" and "Zm9" set unused low bits of their last symbol.
-        for bad in ["Zh", "Zm9", "Zg==", "Zg=", "Z", "Zm9vY", "Zm9v\n", "Zm+v", "Zm/v", " Zm9v"] {
-            assert!(decode_base64url(bad.as_bytes()).is_none(), "{bad:?} accepted");
+        for bad in [
+            "Zh", "Zm9", "Zg==", "Zg=", "Z", "Zm9vY", "Zm9v\n", "Zm+v", "Zm/v", " Zm9v",
+        ] {
+            assert!(
+                decode_base64url(bad.as_bytes()).is_none(),
+                "{bad:?} accepted"
+            );
             assert!(canonical_len(bad.as_bytes()).is_none(), "{bad:?} accepted");
         }
         for (good, n) in [("", 0), ("Zg", 1), ("Zm8", 2), ("Zm9v", 3), ("Zm9vYg", 4)] {
@@ -148,8 +173,15 @@ mod tests {
     fn sr_txt_1_prefixes() {
         let d = |t| decode(KEYRING_PREFIX, t, 4);
         assert_eq!(d("srr1.AA"), Err(Malformed::WrongObjectType.into()));
-        assert_eq!(d("SRK1.AA"), Err(Malformed::TextPrefix.into()));
-        assert_eq!(d("AA"), Err(Malformed::TextPrefix.into()));
+        assert_eq!(d("srr2.AA"), Err(Malformed::WrongObjectType.into()));
+        assert_eq!(d("srk2.AA"), Err(Error::UnsupportedVersion { version: 2 }));
+        assert_eq!(d("srk0.AA"), Err(Error::UnsupportedVersion { version: 0 }));
+        for bad in [
+            "SRK1.AA", "AA", "", "srk01.AA", "srk.AA", "srk1AA", "srx1.AA", "srk+1.AA",
+            "srk99999999999999999999.AA",
+        ] {
+            assert_eq!(d(bad), Err(Malformed::TextPrefix.into()), "{bad:?}");
+        }
         assert_eq!(d("srk1.AA").unwrap(), vec![0]);
         // Order: encoding before size.
         assert_eq!(d("srk1.AAAAAAAA="), Err(Malformed::TextEncoding.into()));
