@@ -1,0 +1,84 @@
+//! The built-in implementation behind CONFORMANCE.md's protocol: one JSON request per line
+//! on standard input, one JSON answer per line on standard output.
+//!
+//! Each request carries one vector operation and its `inputs` exactly as the vector files
+//! spell them (vectors/README.md section 4); the operation itself is carried out by the
+//! same executor that generates the vectors and that `tests/vectors.rs` runs. `handle` is
+//! also what `vectors verify` calls in-process.
+
+use std::io::{BufRead, Write};
+
+use serde_json::{Map, Value, json};
+
+use crate::exec;
+use crate::fail::{CliError, CliResult};
+
+/// Help text.
+pub const HELP: &str = "\
+Reads one JSON request per line on standard input and answers each with one JSON line on
+standard output, as CONFORMANCE.md specifies; this is the built-in implementation that
+`strongroom conformance --impl 'strongroom adapter'` drives. A port's adapter speaks the
+same protocol.
+
+Example:
+  echo '{\"id\":\"hello\",\"op\":\"hello\",\"args\":{\"protocol\":1}}' | strongroom adapter";
+
+/// Protocol version spoken.
+pub const PROTOCOL: u64 = 1;
+
+/// Operations of vectors/README.md section 4 that this runner and adapter know.
+pub fn operations() -> &'static [&'static str] {
+    exec::OPERATIONS
+}
+
+/// Runs the adapter until standard input ends.
+pub fn run() -> CliResult<()> {
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let line = line.map_err(|e| CliError::io("reading standard input", e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let response = match serde_json::from_str::<Value>(&line) {
+            Ok(req) => handle(&req),
+            Err(e) => json!({"id": null, "result": "protocol_error",
+                             "message": format!("request is not JSON: {e}")}),
+        };
+        writeln!(stdout, "{response}")
+            .and_then(|()| stdout.flush())
+            .map_err(|e| CliError::io("writing standard output", e))?;
+    }
+    Ok(())
+}
+
+/// Answers one request.
+pub fn handle(req: &Value) -> Value {
+    let id = req.get("id").cloned().unwrap_or(Value::Null);
+    let op = req.get("op").and_then(Value::as_str).unwrap_or("");
+    let empty = Map::new();
+    let args = req.get("args").and_then(Value::as_object).unwrap_or(&empty);
+    if op == "hello" {
+        let mut ops = vec!["hello"];
+        ops.extend_from_slice(operations());
+        return json!({"id": id, "result": "success", "output": {
+            "implementation": format!("strongroom {} (Rust, built in)", env!("CARGO_PKG_VERSION")),
+            "protocol": PROTOCOL,
+            "operations": ops,
+        }});
+    }
+    if !operations().contains(&op) {
+        return json!({"id": id, "result": "unsupported"});
+    }
+    match exec::run(op, args) {
+        Ok(run) => match run.outcome {
+            Ok(output) => json!({"id": id, "result": "success", "output": output}),
+            Err(e) => {
+                json!({"id": id, "result": "error", "class": e.class(), "reason": e.reason()})
+            }
+        },
+        // The request could not be followed (a broken vector, a draw of the wrong size, a
+        // failed setup): not an answer about Strongroom, so the runner fails the case.
+        Err(message) => json!({"id": id, "result": "protocol_error", "message": message}),
+    }
+}
