@@ -45,6 +45,10 @@ pub struct VerifyArgs {
     /// Also run vectors flagged `Slow` (the 1,000,000-iteration accumulated test).
     #[arg(long)]
     pub slow: bool,
+    /// Allowed deviations of the built-in implementation [default:
+    /// DIR/deviations/rust-crate.json if it exists].
+    #[arg(long, value_name = "FILE")]
+    pub allow: Option<PathBuf>,
     /// Write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -385,23 +389,30 @@ pub fn run(cmd: VectorsCommand) -> CliResult<()> {
     let VectorsCommand::Verify(a) = cmd;
     let suite = load_with(&a.dir, a.slow)?;
     let cases = filter(suite.cases, a.filter.as_deref());
+    // The crate's own known deviations live beside the vectors (vectors/README.md section 8).
+    let default_allow = a.dir.join("deviations").join("rust-crate.json");
+    let allow = a
+        .allow
+        .clone()
+        .or_else(|| default_allow.is_file().then_some(default_allow));
+    let allowed = match &allow {
+        Some(p) => {
+            crate::note(&format!("allowed deviations from {}", show(p)));
+            load_deviations(p)?
+        }
+        None => BTreeMap::new(),
+    };
     let mut imp = InProcess::new();
     let started = Instant::now();
     let mut line = ProgressLine::new();
-    let mut rep = runner::run_cases(
-        &mut imp,
-        &cases,
-        &BTreeMap::new(),
-        a.filter.is_some(),
-        |i, n| line.update(i, n),
-    );
+    let mut rep = runner::run_cases(&mut imp, &cases, &allowed, a.filter.is_some(), |i, n| {
+        line.update(i, n)
+    });
     line.finish();
     rep.elapsed = started.elapsed();
     rep.finish_and_print(
         &format!("vectors in {}", show(&a.dir)),
         a.verbose,
-        // The built-in implementation supports every operation: a skip that is not a
-        // deprecated or slow vector would be a bug.
         false,
         a.junit.as_deref(),
         a.json.as_deref(),
