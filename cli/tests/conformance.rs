@@ -358,3 +358,33 @@ fn adapter_speaks_the_protocol() {
     assert_eq!(lines[3], json!({"id": "c", "result": "unsupported"}));
     assert_eq!(lines[4]["result"], "protocol_error");
 }
+
+#[test]
+fn conformance_md_example_exchange_is_true() {
+    let doc = std::fs::read_to_string(repo().join("CONFORMANCE.md")).unwrap();
+    let block = doc
+        .split("<!-- example-exchange:begin -->")
+        .nth(1)
+        .and_then(|s| s.split("<!-- example-exchange:end -->").next())
+        .expect("CONFORMANCE.md has the example exchange markers");
+    let lines: Vec<&str> = block
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .collect();
+    assert!(lines.len() >= 8 && lines.len() % 2 == 0, "{lines:?}");
+    let requests: String = lines.iter().step_by(2).map(|l| format!("{l}\n")).collect();
+    let d = TempDir::new("exchange");
+    let r = run_in(&d.0, &["adapter"], &[], requests.as_bytes()).expect(0);
+    let answers: Vec<Value> = r
+        .out()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let documented: Vec<Value> = lines
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers, documented);
+}
