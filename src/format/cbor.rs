@@ -59,7 +59,7 @@ impl<'a> Reader<'a> {
 
     fn byte(&mut self) -> Result<u8, Malformed> {
         let b = *self.buf.get(self.pos).ok_or(Malformed::Truncated)?;
-        self.pos += 1;
+        self.pos = self.pos.checked_add(1).ok_or(Malformed::Truncated)?;
         Ok(b)
     }
 
@@ -139,6 +139,12 @@ impl<'a> Reader<'a> {
                 for _ in 0..n {
                     let (key_major, key) = self.head()?;
                     if key_major != MAJOR_UINT {
+                        // Check (f) of SPEC.md 5.3 belongs to reading the head, so a key
+                        // whose length or count overruns the input is `truncated` first.
+                        match key_major {
+                            MAJOR_MAP => self.bounded(key, 2)?,
+                            _ => self.bounded(key, 1)?,
+                        };
                         return Err(Malformed::NonIntegerMapKey);
                     }
                     // SR-CBOR-5: for unsigned keys, numeric order is the bytewise order of
@@ -168,7 +174,7 @@ impl<'a> Reader<'a> {
 }
 
 fn enter(depth: usize) -> Result<usize, Malformed> {
-    let inner = depth + 1;
+    let inner = depth.saturating_add(1);
     if inner > MAX_DEPTH {
         return Err(Malformed::NestingTooDeep);
     }
@@ -270,7 +276,7 @@ impl Writer {
 }
 
 /// Reads the fixed first entries every object starts with (SR-OBJ-1, SPEC.md section 5.4
-/// step 2): the top-level map head, key 1 with the object type and key 2 with the format
+/// step 1): the top-level map head, key 1 with the object type and key 2 with the format
 /// version. Returns the version. Only heads are read, so a later version may shape the rest
 /// of the object freely and still be reported as unsupported. `schema` is the object's key
 /// set, which decides between `missing_key` and `unknown_key` for a second key other than 2.
@@ -382,7 +388,14 @@ mod tests {
                 "{bad}: expected non_shortest_head, got {got:?}"
             );
         }
-        for good in ["17", "1818", "18ff", "190100", "1a00010000", "1b0000000100000000"] {
+        for good in [
+            "17",
+            "1818",
+            "18ff",
+            "190100",
+            "1a00010000",
+            "1b0000000100000000",
+        ] {
             roundtrip(good);
         }
     }
@@ -402,7 +415,15 @@ mod tests {
     // SR-CBOR-4
     #[test]
     fn sr_cbor_4_forbidden_major_types() {
-        for bad in ["20", "c0", "f4", "f6", "f93c00", "fb3ff0000000000000", "d818"] {
+        for bad in [
+            "20",
+            "c0",
+            "f4",
+            "f6",
+            "f93c00",
+            "fb3ff0000000000000",
+            "d818",
+        ] {
             assert_eq!(err(bad), Malformed::ForbiddenMajorType, "{bad}");
         }
         // inside a container as well
@@ -413,6 +434,8 @@ mod tests {
     #[test]
     fn sr_cbor_5_map_keys() {
         assert_eq!(err("a14100 00"), Malformed::NonIntegerMapKey);
+        // SPEC.md Appendix B: a key whose length overruns the input is truncated first.
+        assert_eq!(err("a3010102 0142 00"), Malformed::Truncated);
         assert_eq!(err("a2020001 00"), Malformed::UnsortedMapKeys);
         assert_eq!(err("a2010001 00"), Malformed::DuplicateMapKey);
         assert_eq!(err("a12000"), Malformed::ForbiddenMajorType);
@@ -459,7 +482,11 @@ mod tests {
     #[test]
     fn sr_obj_1_header_peek() {
         let p = |h: &str| {
-            peek_header(&hex::decode(h.replace(' ', "")).unwrap(), 1, &[1, 2, 3, 4, 5, 6])
+            peek_header(
+                &hex::decode(h.replace(' ', "")).unwrap(),
+                1,
+                &[1, 2, 3, 4, 5, 6],
+            )
         };
         assert_eq!(p("a6010102"), Err(Malformed::Truncated));
         assert_eq!(p("a6010102 02"), Ok(2)); // the count is not checked by the peek

@@ -22,7 +22,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
-from argon2.low_level import Type, hash_secret_raw
+try:
+    from argon2.exceptions import HashingError as Argon2Error
+    from argon2.low_level import Type, hash_secret_raw
+except ImportError:  # no Argon2id on this client: Argon2id slots give kdf_unavailable
+    hash_secret_raw = None
+
+    class Argon2Error(Exception):
+        pass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -82,12 +89,16 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 class StrongroomError(Exception):
-    """An error class string plus, for three classes, a reason code."""
+    """An error class string plus, for three classes, a reason code.
 
-    def __init__(self, cls: str, reason: Optional[str] = None):
+    `detail` is optional extra information (the version number of
+    `unsupported_version`); the class and reason are what SPEC.md fixes."""
+
+    def __init__(self, cls: str, reason: Optional[str] = None, detail=None):
         super().__init__(cls if reason is None else f"{cls}:{reason}")
         self.cls = cls
         self.reason = reason
+        self.detail = detail
 
 
 def malformed(reason: str) -> StrongroomError:
@@ -151,8 +162,11 @@ class Reader:
         self.data = data
         self.pos = 0
 
-    def head(self) -> Tuple[int, int, int]:
-        """Read one head, applying the head checks (a)-(f) in order."""
+    def head(self, bounded: bool = True) -> Tuple[int, int, int]:
+        """Read one head, applying the head checks (a)-(f) of SPEC.md 5.3 in order.
+
+        The header peek (step 1 of 5.4) passes bounded=False: it makes checks
+        (a)-(e) only and never compares a length or count with the input left."""
         d, p = self.data, self.pos
         if p >= len(d):
             raise malformed("truncated")
@@ -176,11 +190,12 @@ class Reader:
             ) or (ai == 27 and arg < 2**32):
                 raise malformed("non_shortest_head")
         self.pos = p + 1 + n
-        remaining = len(d) - self.pos
-        if major in (2, 3, 4) and arg > remaining:
-            raise malformed("truncated")
-        if major == 5 and 2 * arg > remaining:
-            raise malformed("truncated")
+        if bounded:  # check (f), SR-CBOR-8
+            remaining = len(d) - self.pos
+            if major in (2, 3, 4) and arg > remaining:
+                raise malformed("truncated")
+            if major == 5 and arg > remaining // 2:  # no overflow: floor(remaining / 2)
+                raise malformed("truncated")
         return major, arg, p
 
     def item(self, depth: int) -> Node:
@@ -224,24 +239,26 @@ class Reader:
 
 
 def _header_peek(data: bytes, expected_type: int) -> None:
-    """Step 2 of the decoding order (SR-OBJ-1)."""
+    """Step 1 of the decoding order (SR-OBJ-1): at most five heads, each by checks
+    (a)-(e) only; no string bytes, no container items, no count or length compared
+    with the input, nothing allocated."""
     r = Reader(data)
-    major, count, _ = r.head()
+    major, count, _ = r.head(bounded=False)
     if major != 5:
         raise malformed("unexpected_type")
     if count == 0:
         raise malformed("wrong_object_type")
-    kmajor, k, _ = r.head()
+    kmajor, k, _ = r.head(bounded=False)
     if kmajor != 0:
         raise malformed("non_integer_map_key")
     if k != 1:
         raise malformed("wrong_object_type")
-    vmajor, v, _ = r.head()
+    vmajor, v, _ = r.head(bounded=False)
     if vmajor != 0 or v != expected_type:
         raise malformed("wrong_object_type")
     if count == 1:
         raise malformed("missing_key")
-    kmajor, k, _ = r.head()
+    kmajor, k, _ = r.head(bounded=False)
     if kmajor != 0:
         raise malformed("non_integer_map_key")
     if k == 1:
@@ -251,15 +268,16 @@ def _header_peek(data: bytes, expected_type: int) -> None:
     if k != 2:
         schema = KEYRING_KEYS if expected_type == OBJ_KEYRING else RECORD_KEYS
         raise malformed("missing_key" if k in schema else "unknown_key")
-    vmajor, v, _ = r.head()
+    vmajor, v, _ = r.head(bounded=False)
     if vmajor != 0:
         raise malformed("unexpected_type")
     if v != FORMAT_VERSION:
-        raise StrongroomError("unsupported_version")
+        raise StrongroomError("unsupported_version", detail=v)
 
 
 def _profile(data: bytes) -> Node:
-    """Step 3: the whole input against SR-CBOR-1..8."""
+    """Step 3: the whole input against SR-CBOR-1..8 (every head by checks (a)-(f),
+    map keys included)."""
     r = Reader(data)
     root = r.item(1)
     if r.pos != len(data):
@@ -318,7 +336,7 @@ class Argon2id:
 
 
 def check_kdf_hard_limits(kdf) -> None:
-    """SR-KDF-3."""
+    """SR-KDF-3 (for a KDF of the registry)."""
     if isinstance(kdf, Pbkdf2):
         ok = PBKDF2_MIN_ITER <= kdf.iterations <= PBKDF2_MAX_ITER
     else:
@@ -360,6 +378,7 @@ class Slot:
     wrapped: bytes
     commitment: bytes
     raw: bytes  # exact encoding of the slot map
+    label_enc: bytes = b""  # exact encoding of the key 2 value (text head and UTF-8 bytes)
 
     @property
     def aad_tail(self) -> bytes:
@@ -386,6 +405,7 @@ def _slot(node: Node, data: bytes) -> Slot:
         if len(n.value.encode("utf-8")) > MAX_LABEL:
             raise malformed("value_out_of_range")
         f["label"] = n.value
+        f["label_enc"] = data[n.start : n.end]
 
     handlers = {
         1: lambda n: None,
@@ -407,6 +427,7 @@ def _slot(node: Node, data: bytes) -> Slot:
         f["wrapped"],
         f["commitment"],
         data[node.start : node.end],
+        f["label_enc"],
     )
 
 
@@ -434,9 +455,9 @@ class Record:
 
 
 def decode_keyring(data: bytes) -> Keyring:
-    if len(data) > MAX_KEYRING_BYTES:  # step 1
+    _header_peek(data, OBJ_KEYRING)  # step 1
+    if len(data) > MAX_KEYRING_BYTES:  # step 2
         raise malformed("too_large")
-    _header_peek(data, OBJ_KEYRING)  # step 2
     root = _profile(data)  # step 3
     f = {}  # step 4
 
@@ -465,10 +486,10 @@ def decode_keyring(data: bytes) -> Keyring:
 
 
 def decode_record(data: bytes) -> Record:
-    if len(data) > MAX_RECORD_BYTES:
+    _header_peek(data, OBJ_RECORD)  # step 1
+    if len(data) > MAX_RECORD_BYTES:  # step 2
         raise malformed("too_large")
-    _header_peek(data, OBJ_RECORD)
-    root = _profile(data)
+    root = _profile(data)  # step 3
     f = {}
 
     def ciphertext(n):
@@ -508,10 +529,9 @@ def hkdf_expand32(prk: bytes, info: bytes) -> bytes:
 
 def normalize_password(password: str) -> bytes:
     """SR-PWD-1, SR-PWD-2."""
-    if not isinstance(password, str):
-        raise TypeError("passwords are Unicode strings")
-    # Python str may carry lone surrogates; encode() below then raises, which
-    # is this port's host-language rejection (SR-PWD-3).
+    # Python str may carry lone surrogates: a host-language argument error
+    # (SR-PWD-3), normally already raised at the API boundary of the operation.
+    check_string_arg(password, "password")
     p = unicodedata.normalize("NFC", password).encode("utf-8", errors="strict")
     if len(p) == 0:
         raise StrongroomError("invalid_input", "empty_password")
@@ -521,18 +541,26 @@ def normalize_password(password: str) -> bytes:
 
 
 def derive_kek(pw: bytes, salt: bytes, kdf) -> bytes:
+    """KDF(P, salt, kdf) of SPEC.md 11.1; kdf_unavailable if it cannot run (SR-KDF-7)."""
+    check_kdf_hard_limits(kdf)  # no caller can reach an unbounded KDF
     if isinstance(kdf, Pbkdf2):  # SR-KDF-1
         return hashlib.pbkdf2_hmac("sha256", pw, salt, kdf.iterations, 32)
-    return hash_secret_raw(  # SR-KDF-2 (K and X empty)
-        secret=pw,
-        salt=salt,
-        time_cost=kdf.time_cost,
-        memory_cost=kdf.memory_kib,
-        parallelism=kdf.parallelism,
-        hash_len=32,
-        type=Type.ID,
-        version=19,
-    )
+    if hash_secret_raw is None:
+        raise StrongroomError("kdf_unavailable")
+    try:
+        return hash_secret_raw(  # SR-KDF-2 (K and X empty)
+            secret=pw,
+            salt=salt,
+            time_cost=kdf.time_cost,
+            memory_cost=kdf.memory_kib,
+            parallelism=kdf.parallelism,
+            hash_len=32,
+            type=Type.ID,
+            version=19,
+        )
+    except (MemoryError, Argon2Error):
+        # The limits were checked above: a failure here is this machine's.
+        raise StrongroomError("kdf_unavailable") from None
 
 
 def slot_keys(keyring_id: bytes, kek: bytes, kind: int):
@@ -615,17 +643,53 @@ def _draw(rng: Rng, n: int) -> bytes:
     return b
 
 
-def _label_bytes(label: str) -> None:
+def check_string_arg(s, what: str) -> None:
+    """SR-PWD-3, SR-OP-16, SR-ERR-1: an ill-formed string (a Python str with a
+    surrogate code point) is an argument error of the host language, outside the
+    error classes, raised at the API boundary before step 1 of the operation.
+    The string is never repaired."""
+    if not isinstance(s, str):
+        raise TypeError(f"{what} must be a str")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in s):
+        raise ValueError(f"{what} is not a sequence of Unicode scalar values")
+
+
+def check_label(label: str) -> None:
+    """CheckLabel (SPEC.md 11.1, SR-OP-15); well-formedness already checked."""
     if len(label.encode("utf-8")) > MAX_LABEL:
         raise StrongroomError("limit_exceeded", "label_too_long")
 
 
+def check_new_kdf(kdf, policy) -> None:
+    """CheckNewKdf (SPEC.md 11.1, SR-POL-3)."""
+    if not isinstance(kdf, (Pbkdf2, Argon2id)):
+        raise StrongroomError("unsupported_algorithm")
+    check_kdf_hard_limits(kdf)
+    if not policy.allows(kdf):
+        raise StrongroomError("out_of_policy")
+
+
+def check_index(index, n: int) -> None:
+    """SR-OP-3, SR-OP-5, SR-OP-7: anything but an int in 0 .. n - 1 (a negative
+    index, which Python would count from the end, a bool, a float, a str) is
+    no_such_slot."""
+    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
+        raise StrongroomError("invalid_input", "no_such_slot")
+
+
 def build_slot(keyring_id, dek, kind, label, kek, kdf, salt, nonce):
-    """Encode one slot (SR-KEY-2..5). Returns (slot_bytes, intermediates)."""
+    """Encode one slot (SR-KEY-2..5). Returns (slot_bytes, intermediates).
+
+    `label` is a str, or the exact encoding (text head and bytes) of an existing
+    slot's label, which change_password copies byte for byte (SR-OP-5)."""
     n_entries = 7 if kind == KIND_PASSWORD else 5
+    label_enc = label if isinstance(label, bytes) else enc(label)
+    if isinstance(label, bytes):
+        label = label_enc[len(label_enc) - _text_len(label_enc):].decode("utf-8")
+    assert enc(label) == label_enc
     # The slot map up to and including key 5 (the nonce): exactly the bytes that
     # the AAD covers, i.e. slot_bytes[0 .. len(slot_bytes) - 86].
-    prefix = enc_head(5, n_entries) + enc(1) + enc(kind) + enc(2) + enc(label)
+    prefix = enc_head(5, n_entries) + enc(1) + enc(kind) + enc(2) + label_enc
     if kind == KIND_PASSWORD:
         prefix += enc(3) + enc(kdf.as_cbor()) + enc(4) + enc(salt)
     prefix += enc(5) + enc(nonce)
@@ -650,6 +714,14 @@ def build_slot(keyring_id, dek, kind, label, kek, kdf, salt, nonce):
         "slot": slot_bytes,
     }
     return slot_bytes, inter
+
+
+def _text_len(label_enc: bytes) -> int:
+    """The length argument of an encoded text string (its head is in the profile)."""
+    r = Reader(label_enc)
+    major, n, _ = r.head()
+    assert major == 3 and r.pos + n == len(label_enc)
+    return n
 
 
 def build_keyring(keyring_id: bytes, generation: int, slot_bytes: List[bytes], dek: bytes):
@@ -693,12 +765,12 @@ class Unlocked:
         return Unlocked(decode_keyring(out), self.dek), inter
 
     def add_password_slot(self, label, password, kdf, policy=DEFAULT_POLICY, rng=os_rng):
+        check_string_arg(label, "label")  # API boundary (SR-ERR-1)
+        check_string_arg(password, "password")
         self._check_can_add()
-        _label_bytes(label)
+        check_label(label)
         pw = normalize_password(password)
-        check_kdf_hard_limits(kdf)
-        if not policy.allows(kdf):
-            raise StrongroomError("out_of_policy")
+        check_new_kdf(kdf, policy)
         if self.keyring.generation >= MAX_GENERATION:
             raise StrongroomError("limit_exceeded", "generation_exhausted")
         salt = _draw(rng, 32)
@@ -710,8 +782,9 @@ class Unlocked:
         return new, sinter, kinter
 
     def add_recovery_slot(self, label, rng=os_rng):
+        check_string_arg(label, "label")  # API boundary (SR-ERR-1)
         self._check_can_add()
-        _label_bytes(label)
+        check_label(label)
         if self.keyring.generation >= MAX_GENERATION:
             raise StrongroomError("limit_exceeded", "generation_exhausted")
         secret = _draw(rng, 32)
@@ -722,21 +795,20 @@ class Unlocked:
 
     # -- SR-OP-5 ---------------------------------------------------------
     def change_password(self, index, password, kdf, policy=DEFAULT_POLICY, rng=os_rng):
+        check_string_arg(password, "password")  # API boundary (SR-ERR-1)
         slots = self.keyring.slots
-        if index >= len(slots):
-            raise StrongroomError("invalid_input", "no_such_slot")
+        check_index(index, len(slots))
         if slots[index].kind != KIND_PASSWORD:
             raise StrongroomError("invalid_input", "wrong_slot_kind")
         pw = normalize_password(password)
-        check_kdf_hard_limits(kdf)
-        if not policy.allows(kdf):
-            raise StrongroomError("out_of_policy")
+        check_new_kdf(kdf, policy)
         if self.keyring.generation >= MAX_GENERATION:
             raise StrongroomError("limit_exceeded", "generation_exhausted")
         salt = _draw(rng, 32)
         nonce = _draw(rng, 12)
         kek = derive_kek(pw, salt, kdf)
-        sb, _ = build_slot(self.keyring_id, self.dek, KIND_PASSWORD, slots[index].label, kek, kdf, salt, nonce)
+        # The old label is copied as bytes (its exact key 2 encoding), SR-OP-5.
+        sb, _ = build_slot(self.keyring_id, self.dek, KIND_PASSWORD, slots[index].label_enc, kek, kdf, salt, nonce)
         raws = [s.raw for s in slots]
         raws[index] = sb
         return self._rebuild(raws)[0]
@@ -744,8 +816,7 @@ class Unlocked:
     # -- SR-OP-7 ---------------------------------------------------------
     def remove_slot(self, index):
         slots = self.keyring.slots
-        if index >= len(slots):
-            raise StrongroomError("invalid_input", "no_such_slot")
+        check_index(index, len(slots))
         if len(slots) == 1:
             raise StrongroomError("invalid_input", "last_slot")
         raws = [s.raw for s in slots]
@@ -806,13 +877,17 @@ class Unlocked:
 # ---------------------------------------------------------------------------
 
 
-def create(password: str, kdf=Pbkdf2(600_000), label: str = "", policy=DEFAULT_POLICY, rng=os_rng):
+def create(password: str, kdf, label: str, policy=DEFAULT_POLICY, rng=os_rng):
+    """SR-OP-1. `label` is required (it may be empty; there is no default).
+    `kdf` None means the SR-KDF-5 default, PBKDF2 with 600,000 iterations."""
+    check_string_arg(label, "label")  # API boundary (SR-ERR-1)
+    check_string_arg(password, "password")
+    if kdf is None:
+        kdf = Pbkdf2(600_000)
     policy.validate()
-    _label_bytes(label)
+    check_label(label)
     pw = normalize_password(password)
-    check_kdf_hard_limits(kdf)
-    if not policy.allows(kdf):
-        raise StrongroomError("out_of_policy")
+    check_new_kdf(kdf, policy)
     keyring_id = _draw(rng, 16)
     dek = _draw(rng, 32)
     salt = _draw(rng, 32)
@@ -844,6 +919,7 @@ def _finish(kr: Keyring, dek: bytes) -> Unlocked:
 
 
 def unlock(kr: Keyring, password: str, policy=DEFAULT_POLICY) -> Unlocked:
+    check_string_arg(password, "password")  # API boundary (SR-ERR-1)
     policy.validate()
     pw = normalize_password(password)
     pslots = [s for s in kr.slots if s.kind == KIND_PASSWORD]
@@ -861,9 +937,10 @@ def unlock(kr: Keyring, password: str, policy=DEFAULT_POLICY) -> Unlocked:
 
 def unlock_slot(kr: Keyring, index: int, password: Optional[str] = None,
                 code: Optional[str] = None, policy=DEFAULT_POLICY) -> Unlocked:
+    if password is not None:
+        check_string_arg(password, "password")  # API boundary (SR-ERR-1)
     policy.validate()
-    if index >= len(kr.slots):
-        raise StrongroomError("invalid_input", "no_such_slot")
+    check_index(index, len(kr.slots))
     s = kr.slots[index]
     want = KIND_PASSWORD if password is not None else KIND_RECOVERY
     if s.kind != want:
@@ -943,25 +1020,48 @@ def to_text(data: bytes, obj_type: int) -> str:
     return prefix + base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
 
 
-def _b64_strict(body: str) -> bytes:
+def _b64_canonical_len(body: str) -> int:
+    """SR-TXT-2 by a scan of the body that allocates nothing; returns the decoded
+    length, 3 * floor(n / 4) + max(0, n mod 4 - 1)."""
     if any(c not in B64URL for c in body) or len(body) % 4 == 1:
         raise malformed("text_encoding")
     if body:
         last = B64URL.index(body[-1])
         if (len(body) % 4 == 2 and last & 0x0F) or (len(body) % 4 == 3 and last & 0x03):
             raise malformed("text_encoding")
-    return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    return 3 * (len(body) // 4) + max(0, len(body) % 4 - 1)
+
+
+def _prefix_error(text: str, expected_type: int) -> StrongroomError:
+    """SR-TXT-1 for a text that does not start with the expected v1 prefix:
+    prefix = "sr" ("k" / "r") version "." with version in canonical decimal
+    (no leading zeros, below 2^64)."""
+    want = "k" if expected_type == OBJ_KEYRING else "r"
+    if text.startswith("sr") and len(text) >= 3 and text[2] in "kr":
+        dot = text.find(".", 3)
+        digits = text[3:dot] if dot >= 0 else ""
+        canonical = (
+            digits != ""
+            and all(c in "0123456789" for c in digits)
+            and not (len(digits) > 1 and digits[0] == "0")
+        )
+        if canonical and int(digits) < 2**64:
+            if text[2] != want:
+                return malformed("wrong_object_type")
+            return StrongroomError("unsupported_version", detail=int(digits))
+    return malformed("text_prefix")
 
 
 def from_text(text: str, expected_type: int) -> bytes:
-    want, other = (
-        (PREFIX_KEYRING, PREFIX_RECORD) if expected_type == OBJ_KEYRING else (PREFIX_RECORD, PREFIX_KEYRING)
-    )
-    if text.startswith(other):
-        raise malformed("wrong_object_type")
+    """SR-TXT-4: prefix, canonical base64url, decoded size, then the bytes."""
+    want = PREFIX_KEYRING if expected_type == OBJ_KEYRING else PREFIX_RECORD
+    limit = MAX_KEYRING_BYTES if expected_type == OBJ_KEYRING else MAX_RECORD_BYTES
     if not text.startswith(want):
-        raise malformed("text_prefix")
-    return _b64_strict(text[len(want):])
+        raise _prefix_error(text, expected_type)
+    body = text[len(want):]
+    if _b64_canonical_len(body) > limit:
+        raise malformed("too_large")
+    return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
 
 
 def decode_keyring_text(text: str) -> Keyring:

@@ -44,6 +44,7 @@ def rng_bytes(a: int, b: int) -> bytes:
 
 OUT: list[str] = []
 VALUES: dict[str, str] = {}
+APPB_START = 0  # index in OUT of the Appendix B heading
 
 
 def p(s: str = "") -> None:
@@ -398,7 +399,7 @@ def main() -> None:
     assert not rng.draws
     if "--fast" not in sys.argv and "--check" not in sys.argv:
         tamper_checks(kr1, kr2, rec, unlocked2, context, pw1)
-    decoding_examples(kr1, rec)
+    decoding_examples(kr1, kr2, rec)
     if "--check" in sys.argv:
         check_spec(sys.argv[sys.argv.index("--check") + 1])
     else:
@@ -429,6 +430,21 @@ def check_spec(path: str) -> None:
     for name in sorted(missing):
         print(f"MISSING {name}")
     print(f"{len(found) - bad} matched, {bad + len(missing)} failed")
+    # Appendix B (from its heading to the next "## " heading or the end of SPEC.md)
+    # must be exactly what this script prints.
+    want_b = "\n".join(OUT[APPB_START:]).rstrip()
+    at = text.find("## Appendix B.")
+    nxt = text.find("\n## ", at + 1) if at >= 0 else -1
+    got_b = "" if at < 0 else (text[at:] if nxt < 0 else text[at:nxt]).rstrip()
+    if got_b != want_b:
+        import difflib
+        print("MISMATCH Appendix B")
+        sys.stdout.writelines(difflib.unified_diff(
+            got_b.splitlines(True), want_b.splitlines(True), "SPEC.md", "computed", n=0))
+        print()
+        bad += 1
+    else:
+        print("Appendix B matches")
     sys.exit(1 if bad or missing else 0)
 
 
@@ -440,66 +456,131 @@ def _outcome(fn, arg) -> str:
     return "success"
 
 
-def decoding_examples(kr1: bytes, rec: bytes) -> None:
+def decoding_examples(kr1: bytes, kr2: bytes, rec: bytes) -> None:
     """Appendix B: which error the normative decoding order reports."""
     K, R = sr.decode_keyring, sr.decode_record
     KT, RT = sr.decode_keyring_text, sr.decode_record_text
+    h = bytes.fromhex
+
+    def hx(spaced: str) -> bytes:
+        return h(spaced.replace(" ", ""))
+
     slot = 27  # offset of slot 0 in keyring-1
-    kdf = kr1.index(bytes.fromhex("82011a000927c0"))
+    kdf = kr1.index(h("82011a000927c0"))
+    # keyring-1 with a 15-byte keyring id (key 3), for the entry-by-entry walk
+    kid15 = kr1[1:6] + h("4f") + kr1[7:22] + kr1[23:]
+    # keyring-2's recovery slot (slot 1) with a key 3 inserted after its label
+    d2 = sr.decode_keyring(kr2)
+    rslot = d2.slots[1].raw
+    at = kr2.index(rslot)
+    lab_end = 4 + len(d2.slots[1].label_enc)  # a5 01 02 02, then the label
+    rslot3 = h("a6") + rslot[1:lab_end] + h("0382011a000927c0") + rslot[lab_end:]
+    rec_big = rec[:107] + h("075a01000011") + bytes(16_777_233)
+    v2_big = hx("a3 01 01 02 02 03 59 10 00") + bytes(4096)
     cases = [
+        # the header peek (step 1): heads only
         (K, b"", "empty input", "head (a): no initial byte"),
-        (K, bytes.fromhex("c0"), "`c0` (a tag)", "head (b) before anything else"),
-        (K, bytes.fromhex("820101"), "`82 01 01` (an array)", "top-level item is not a map"),
-        (K, bytes.fromhex("bf0101020 1ff".replace(" ", "")), "`bf 01 01 02 01 ff`", "head (c): indefinite map"),
-        (K, bytes.fromhex("b8020101 0201".replace(" ", "")), "`b8 02 01 01 02 01`", "head (e): count 2 in two bytes"),
-        (K, bytes.fromhex("a6010102 02".replace(" ", "")), "`a6 01 01 02 02`", "head (f): 6 entries need >= 12 more bytes; reported before the version"),
-        (K, bytes.fromhex("a2010102 02".replace(" ", "")), "`a2 01 01 02 02`", "keyring, version 2"),
-        (R, bytes.fromhex("a2010202 00".replace(" ", "")), "`a2 01 02 02 00`", "record, version 0"),
-        (K, bytes.fromhex("a0"), "`a0`", "empty map: no object type"),
-        (K, bytes.fromhex("a2010202 01".replace(" ", "")), "`a2 01 02 02 01`", "a record header given to the keyring decoder"),
-        (K, bytes.fromhex("a2020101 01".replace(" ", "")), "`a2 02 01 01 01`", "first key is not 1"),
-        (K, bytes.fromhex("a1010 1".replace(" ", "")), "`a1 01 01`", "no version entry"),
-        (K, bytes.fromhex("a2010101 01".replace(" ", "")), "`a2 01 01 01 01`", "key 1 twice"),
-        (K, bytes.fromhex("a2010100 01".replace(" ", "")), "`a2 01 01 00 01`", "key 0 after key 1"),
-        (K, bytes.fromhex("a2010103 01".replace(" ", "")), "`a2 01 01 03 01`", "key 3 where 2 is expected (3 is a keyring key)"),
-        (K, bytes.fromhex("a2010109 01".replace(" ", "")), "`a2 01 01 09 01`", "key 9 is in no keyring schema"),
-        (K, bytes.fromhex("a2010102 4101".replace(" ", "")), "`a2 01 01 02 41 01`", "version is a byte string"),
-        (K, bytes.fromhex("a2010102 01".replace(" ", "")), "`a2 01 01 02 01`", "v1 keyring with nothing after the version"),
-        (K, kr1 + b"\x00", "keyring-1 `\|\| 00`", "one byte after the map"),
+        (K, h("c0"), "`c0` (a tag)", "head (b) before anything else"),
+        (K, h("ff"), "`ff` (the break byte)", "head (b), major type 7, before (c)"),
+        (K, h("fc"), "`fc`", "major type 7 with `ai` 28: (b) before (c)"),
+        (K, h("3f"), "`3f`", "major type 1 with `ai` 31: (b) before (c)"),
+        (K, h("820101"), "`82 01 01` (an array)", "top-level item is not a map"),
+        (K, h("61ff"), "`61 ff`", "top-level head is a text string; its byte is never read, so no UTF-8 check"),
+        (K, h("8201c0"), "`82 01 c0`", "top-level head is an array; its items are never read"),
+        (K, hx("81 81 81 81 81 81 00"), "`81 81 81 81 81 81 00`", "top-level head is an array; no depth check on items never read"),
+        (K, hx("bf 01 01 02 01 ff"), "`bf 01 01 02 01 ff`", "head (c): indefinite map"),
+        (K, hx("b8 02 01 01 02 01"), "`b8 02 01 01 02 01`", "head (e): count 2 in two bytes"),
+        (K, hx("a6 01 01 02 02"), "`a6 01 01 02 02`",
+         "the peek does not compare the count (6 entries) with the 4 bytes left"),
+        (K, hx("a2 01 01 02 02"), "`a2 01 01 02 02`", "keyring, version 2"),
+        (R, hx("a2 01 02 02 00"), "`a2 01 02 02 00`", "record, version 0"),
+        (K, v2_big, "`a3 01 01 02 02 03 59 10 00` and 4,096 zero bytes (4,105 bytes)",
+         "a version 2 keyring larger than the v1 limit: the peek comes before the size"),
+        (K, h("a0"), "`a0`", "empty map: no object type"),
+        (K, hx("a2 01 02 02 01"), "`a2 01 02 02 01`", "a record header given to the keyring decoder"),
+        (K, hx("a2 02 01 01 01"), "`a2 02 01 01 01`", "first key is not 1"),
+        (K, hx("a2 01 61 ff 02 01"), "`a2 01 61 ff 02 01`", "object type is a text string (head only, its byte is not read)"),
+        (K, hx("a2 01 81 f9 02 01"), "`a2 01 81 f9 02 01`", "object type is an array (head only, `f9` is not read)"),
+        (K, hx("a1 01 01"), "`a1 01 01`", "no version entry"),
+        (K, hx("a1 01 01 ff"), "`a1 01 01 ff`", "no version entry; the peek ends before `ff`"),
+        (K, hx("a2 01 01 01 01"), "`a2 01 01 01 01`", "key 1 twice"),
+        (K, hx("a2 01 01 00 01"), "`a2 01 01 00 01`", "key 0 after key 1"),
+        (K, hx("a2 01 01 20 01"), "`a2 01 01 20 01`", "second key is a negative integer: head (b) before the key checks"),
+        (K, hx("a2 01 01 03 01"), "`a2 01 01 03 01`", "key 3 where 2 is expected (3 is a keyring key)"),
+        (K, hx("a2 01 01 09 01"), "`a2 01 01 09 01`", "key 9 is in no keyring schema"),
+        (K, hx("a2 01 01 02 41 01"), "`a2 01 01 02 41 01`", "version is a byte string"),
+        (K, hx("a2 01 01 02 61 ff"), "`a2 01 01 02 61 ff`", "version is a text string (head only, no UTF-8 check)"),
+        (K, hx("a2 01 01 02 81 c0"), "`a2 01 01 02 81 c0`", "version is an array (head only, `c0` is not read)"),
+        # size (step 2)
+        (K, kr1 + bytes(4097 - len(kr1)), f"keyring-1 and {4097 - len(kr1):,} zero bytes (4,097 bytes)",
+         "size (step 2) before the profile's `trailing_bytes`"),
+        # the profile (step 3)
+        (K, hx("bb 80 00 00 00 00 00 00 02 01 01 02 01 61 ff"), "`bb 80 00 00 00 00 00 00 02 01 01 02 01 61 ff`",
+         "the peek reads version 1 whatever the count; profile: 2^63 + 2 entries > floor(6 / 2), no overflow"),
+        (K, hx("a3 01 01 02 01 42 00"), "`a3 01 01 02 01 42 00`",
+         "third key's head: check (f), a 2-byte string with 1 byte left, before the key checks"),
+        (K, h("a2") + kr1[1:], "keyring-1 with its first byte changed to `a2`", "a 2-entry map, then 211 more bytes"),
+        (K, kr1 + b"\x00", "keyring-1 `\\|\\| 00`", "one byte after the map"),
         (K, kr1[:-1], "keyring-1 without its last byte", "MAC bstr runs past the end: head (f)"),
-        (K, kr1[:kdf] + bytes.fromhex("82011b0000000100000000") + kr1[kdf + 7:],
-         "keyring-1, iterations = 2^32 (`1b 00 00 00 01 00 00 00 00`)", "SR-KDF-3 at decode time, before any KDF"),
-        (K, kr1[:kdf] + bytes.fromhex("820100") + kr1[kdf + 7:],
-         "keyring-1, iterations = 0", "below the hard minimum"),
-        (K, kr1[:kdf] + bytes.fromhex("82031a000927c0") + kr1[kdf + 7:],
-         "keyring-1, KDF id 3", "unknown KDF id"),
-        (K, kr1[:kdf] + bytes.fromhex("83011a000927c000") + kr1[kdf + 7:],
-         "keyring-1, kdf `[1, 600000, 0]`", "PBKDF2 array of 3 elements"),
-        (K, kr1[:kdf] + bytes.fromhex("82018101") + kr1[kdf + 7:],
+        (K, kr1[:kdf] + h("83011a000927c080") + kr1[kdf + 7:],
+         "keyring-1, kdf `[1, 600000, []]`", "a container at depth 5 (profile, step 3) before the element count (schema)"),
+        (K, kr1[:kdf] + h("82018101") + kr1[kdf + 7:],
          "keyring-1, kdf `[1, [1]]`", "a container at depth 5 (profile, step 3)"),
+        (K, kr1[:slot + 4] + h("62c328") + kr1[slot + 4 + 7:],
+         "keyring-1, label `62 c3 28`", "invalid UTF-8 (profile, step 3)"),
+        # the schema walk (step 4)
+        (K, hx("a2 01 01 02 01"), "`a2 01 01 02 01`", "v1 keyring with nothing after the version"),
+        (K, kr1[:kdf] + h("82011b0000000100000000") + kr1[kdf + 7:],
+         "keyring-1, iterations = 2^32 (`1b 00 00 00 01 00 00 00 00`)", "SR-KDF-3 at decode time, before any KDF"),
+        (K, kr1[:kdf] + h("820100") + kr1[kdf + 7:],
+         "keyring-1, iterations = 0", "below the hard minimum"),
+        (K, kr1[:kdf] + h("8402041111") + kr1[kdf + 7:],
+         "keyring-1, kdf `[2, 4, 17, 17]`", "KDF parameters are judged by SR-KDF-3 only, never `value_out_of_range`"),
+        (K, kr1[:kdf] + h("82031a000927c0") + kr1[kdf + 7:],
+         "keyring-1, KDF id 3", "unknown KDF id"),
+        (K, kr1[:kdf] + h("83011a000927c000") + kr1[kdf + 7:],
+         "keyring-1, kdf `[1, 600000, 0]`", "PBKDF2 array of 3 elements"),
         (K, kr1[:slot + 2] + b"\x03" + kr1[slot + 3:], "keyring-1, slot kind 3", "unknown slot kind"),
-        (K, kr1[:24] + bytes.fromhex("1b0020000000000000") + kr1[25:],
+        (K, kr2[:at] + rslot3 + kr2[at + len(rslot):],
+         "keyring-2, recovery slot with a key 3 (`03 82 01 1a 00 09 27 c0`) after its label",
+         "key 3 is not in the recovery-slot schema"),
+        (K, kr1[:24] + h("1b0020000000000000") + kr1[25:],
          "keyring-1, generation = 2^53", "above 2^53 - 1"),
         (K, kr1[:26] + b"\x80" + kr1[27 + len(sr.decode_keyring(kr1).slots[0].raw):],
          "keyring-1 with an empty slot array", "zero slots"),
-        (K, kr1[:slot + 4] + bytes.fromhex("4100") + kr1[slot + 4 + 7:],
+        (K, kr1[:slot + 4] + h("4100") + kr1[slot + 4 + 7:],
          "keyring-1, label replaced by the byte string `41 00`", "label must be a text string"),
-        (K, kr1[:slot + 4] + bytes.fromhex("62c328") + kr1[slot + 4 + 7:],
-         "keyring-1, label `62 c3 28`", "invalid UTF-8 (profile, step 3)"),
-        (R, rec[:108] + bytes.fromhex("4f") + rec[110:110 + 15], "record-1 with a 15-byte ciphertext",
+        (K, h("a5") + kid15[:-35], "keyring-1 as `a5 ...` with a 15-byte keyring id and no MAC entry",
+         "entry by entry: key 3's length before the missing key 6"),
+        (K, h("a7") + kid15 + h("0700"), "keyring-1 as `a7 ...` with a 15-byte keyring id and an extra `07 00`",
+         "entry by entry: key 3's length before the unknown key 7"),
+        (R, rec[:108] + h("4f") + rec[110:110 + 15], "record-1 with a 15-byte ciphertext",
          "shorter than the tag"),
         (R, rec[:6] + b"\x4f" + rec[7:22] + rec[23:], "record-1, keyring id of 15 bytes", "fixed size 16"),
+        (R, rec_big, "record-1's header, then `07 5a 01 00 00 11` and 16,777,233 bytes (16,777,346 in all)",
+         "within the size limit, but key 7 is longer than 16,777,232 bytes"),
+        # text (SR-TXT-4)
         (KT, "srr1." + base64_nopad(rec), "`srr1.` text given to the keyring text decoder", "prefix of the other type"),
+        (KT, "srr2.AA", "`srr2.AA`", "the other type letter, whatever the version"),
+        (KT, "srk2.pgEBAgI", "`srk2.pgEBAgI`", "keyring prefix of version 2: known from the prefix alone"),
+        (KT, "srk0.", "`srk0.`", "version 0 is a version, but not 1"),
         (KT, "SRK1.pgEBAgE", "`SRK1.pgEBAgE`", "prefixes are case-sensitive"),
+        (KT, "srk01.pgEBAgE", "`srk01.pgEBAgE`", "leading zero: not canonical decimal"),
+        (KT, "srk18446744073709551616.AA", "`srk18446744073709551616.AA`", "version 2^64 does not fit 64 bits"),
         (KT, "srk1.pgEBAgE=", "`srk1.pgEBAgE=`", "padding"),
         (KT, "srk1.pgEBAgF", "`srk1.pgEBAgF`", "non-zero unused bits in the last symbol"),
+        (KT, "srk1." + "A" * 8000 + "$", "`srk1.` and 8,000 `A` and `$`", "canonical base64url before the size"),
+        (KT, "srk1." + "A" * 8000, "`srk1.` and 8,000 `A`", "6,000 decoded bytes > 4,096, found before decoding"),
         (KT, "srk1.pgEBAgE", "`srk1.pgEBAgE` (= `a6 01 01 02 01`)", "valid text, truncated keyring"),
     ]
     p()
+    global APPB_START
+    APPB_START = len(OUT)
     p("## Appendix B. Decoding-order examples (informative)")
     p()
     p("Each row is computed by `tools/pyref` and shows which error the normative decoding order "
-      "(section 5.4) reports. Offsets refer to the bytes of Appendix A.")
+      "(section 5.4; for text, SR-TXT-4) reports. Offsets refer to the bytes of Appendix A. "
+      "`head (a)` to `head (f)` are the checks of section 5.3.")
     p()
     p("| input | decoded as | outcome | why |")
     p("|---|---|---|---|")
