@@ -102,7 +102,8 @@ enum Ctx {
 
 fn comment(ctx: Ctx, key: u64, value: &Node<'_>) -> Option<String> {
     let s = match (ctx, key) {
-        (_, 1) if matches!(ctx, Ctx::Keyring | Ctx::Record) => "object type",
+        (Ctx::Keyring, 1) => "object type: keyring",
+        (Ctx::Record, 1) => "object type: sealed record",
         (_, 2) if matches!(ctx, Ctx::Keyring | Ctx::Record) => "format version",
         (Ctx::Keyring, 3) => "keyring id",
         (Ctx::Keyring, 4) => "generation",

@@ -167,6 +167,16 @@ fn create_temp(dir: &Path, name: &std::ffi::OsStr) -> io::Result<(PathBuf, File)
     Err(last.unwrap_or_else(|| io::Error::other("no temporary file name available")))
 }
 
+/// Fails early (before any KDF work) if binary data would go to a terminal.
+pub fn check_binary_output(path: &Path, binary: bool) -> CliResult<()> {
+    if binary && is_std(path) && io::stdout().is_terminal() {
+        return Err(CliError::usage(
+            "refusing to write binary data to a terminal; use --text or -o FILE",
+        ));
+    }
+    Ok(())
+}
+
 /// Writes an output: to standard output for `-` (refusing binary data on a terminal), else
 /// atomically to the file.
 pub fn write_output(path: &Path, bytes: &[u8], binary: bool) -> CliResult<()> {

@@ -185,6 +185,7 @@ pub fn run(cmd: KeyringCommand) -> CliResult<()> {
 
 fn create(a: CreateArgs) -> CliResult<()> {
     files::check_new_file(&a.keyring, a.force)?;
+    files::check_binary_output(&a.keyring, !a.text)?;
     let kdf = a.kdf.params()?;
     let policy = a.policy.policy();
     let doing = || format!("creating {}", show(&a.keyring));

@@ -94,6 +94,7 @@ pub fn seal(a: SealArgs) -> CliResult<()> {
             "the keyring and the input cannot both be stdin",
         ));
     }
+    files::check_binary_output(&a.output, !a.text)?;
     let context = a.context.bytes()?;
     let (keyring, _) = files::read_keyring(&a.keyring)?;
     // Read the plaintext before unlocking so an oversized input costs no KDF run.

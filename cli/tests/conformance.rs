@@ -95,7 +95,13 @@ fn builtin_adapter_passes_every_vector() {
     let t = &rep["totals"];
     assert_eq!(t["unexpected_failure"], 0, "{}", r.out());
     assert_eq!(t["unexpected_success"], 0, "{}", r.out());
-    assert_eq!(t["skip"], 0, "{}", r.out());
+    // The only skips are vectors the suite itself marks: Slow (run with --slow) or deprecated.
+    for c in rep["cases"].as_array().unwrap() {
+        if c["outcome"] == "skip" {
+            let why = c["detail"].as_str().unwrap();
+            assert!(why.contains("flagged Slow") || why.starts_with("deprecated"), "{c}");
+        }
+    }
     assert!(t["pass"].as_u64().unwrap() > 100, "{}", r.out());
     assert_eq!(rep["restarts"], 0);
     assert!(r.out().contains("0 failed"), "{}", r.out());
@@ -367,11 +373,8 @@ fn conformance_md_example_exchange_is_true() {
         .nth(1)
         .and_then(|s| s.split("<!-- example-exchange:end -->").next())
         .expect("CONFORMANCE.md has the example exchange markers");
-    let lines: Vec<&str> = block
-        .lines()
-        .filter(|l| l.starts_with('{'))
-        .collect();
-    assert!(lines.len() >= 8 && lines.len() % 2 == 0, "{lines:?}");
+    let lines: Vec<&str> = block.lines().filter(|l| l.starts_with('{')).collect();
+    assert!(lines.len() >= 8 && lines.len().is_multiple_of(2), "{lines:?}");
     let requests: String = lines.iter().step_by(2).map(|l| format!("{l}\n")).collect();
     let d = TempDir::new("exchange");
     let r = run_in(&d.0, &["adapter"], &[], requests.as_bytes()).expect(0);
