@@ -99,7 +99,10 @@ fn builtin_adapter_passes_every_vector() {
     for c in rep["cases"].as_array().unwrap() {
         if c["outcome"] == "skip" {
             let why = c["detail"].as_str().unwrap();
-            assert!(why.contains("flagged Slow") || why.starts_with("deprecated"), "{c}");
+            assert!(
+                why.contains("flagged Slow") || why.starts_with("deprecated"),
+                "{c}"
+            );
         }
     }
     assert!(t["pass"].as_u64().unwrap() > 100, "{}", r.out());
@@ -374,7 +377,10 @@ fn conformance_md_example_exchange_is_true() {
         .and_then(|s| s.split("<!-- example-exchange:end -->").next())
         .expect("CONFORMANCE.md has the example exchange markers");
     let lines: Vec<&str> = block.lines().filter(|l| l.starts_with('{')).collect();
-    assert!(lines.len() >= 8 && lines.len().is_multiple_of(2), "{lines:?}");
+    assert!(
+        lines.len() >= 8 && lines.len().is_multiple_of(2),
+        "{lines:?}"
+    );
     let requests: String = lines.iter().step_by(2).map(|l| format!("{l}\n")).collect();
     let d = TempDir::new("exchange");
     let r = run_in(&d.0, &["adapter"], &[], requests.as_bytes()).expect(0);
