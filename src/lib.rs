@@ -55,6 +55,10 @@
 mod crypto;
 mod error;
 mod format;
+/// Fuzz oracles shared by `fuzz/` and `tests/fuzz_replay.rs` (FUZZING.md); not public API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod kdf;
 mod keyring;
 mod record;
