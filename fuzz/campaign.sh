@@ -24,7 +24,7 @@ fi
 mkdir -p "$out/bin"
 # Build once, then run frozen copies: editing the library during the campaign neither
 # rebuilds nor changes the oracles under test.
-taskset -c "$core" cargo +nightly fuzz build -O
+taskset -c "$core" cargo +nightly fuzz build -O -a
 for t in "${targets[@]}"; do
     cp "fuzz/target/x86_64-unknown-linux-gnu/release/$t" "$out/bin/$t"
 done
