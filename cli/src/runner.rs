@@ -292,12 +292,18 @@ impl Process {
             drop(r.stdin.take());
             #[cfg(unix)]
             {
-                // The whole process group (the adapter may be a shell pipeline).
-                let _ = Command::new("kill")
-                    .arg("-KILL")
-                    .arg(format!("-{}", r.child.id()))
-                    .stderr(Stdio::null())
-                    .status();
+                // The whole process group (the adapter may be a shell pipeline). Through
+                // kill(2) directly: procps-ng's kill(1) reads `kill -KILL -12345` as
+                // `kill(-1, SIGKILL)`, every process of the user. The child is the leader of
+                // its own group (process_group(0) above), and a pid of 0 or 1 is never used.
+                if let Some(pgid) = i32::try_from(r.child.id())
+                    .ok()
+                    .filter(|p| *p > 1)
+                    .and_then(rustix::process::Pid::from_raw)
+                {
+                    let _ =
+                        rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+                }
             }
             let _ = r.child.kill();
             let _ = r.child.wait();
