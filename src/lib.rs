@@ -73,7 +73,7 @@ pub use kdf::{Bounds, KdfParams, UnlockPolicy, limits};
 pub use keyring::{Keyring, UnlockedKeyring};
 pub use record::MAX_CONTEXT_LEN;
 pub use recovery::RecoveryCode;
-pub use rng::{OsRandom, RandomSource};
+pub use rng::{OsRandom, RandomSource, ThreadRandom};
 pub use secret::{MAX_PASSWORD_BYTES, Password};
 
 #[doc(hidden)]

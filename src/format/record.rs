@@ -57,7 +57,7 @@ pub(crate) fn header(
     commitment: &[u8; 32],
     ciphertext_len: usize,
 ) -> Writer {
-    let mut w = Writer::with_capacity(HEADER_LEN + 6 + ciphertext_len);
+    let mut w = Writer::with_capacity(ciphertext_len.saturating_add(HEADER_LEN + 6));
     w.map(RECORD_KEYS.len())
         .uint(1)
         .uint(OBJECT_RECORD)
@@ -134,7 +134,10 @@ pub(crate) fn header_array(
 ) -> [u8; HEADER_LEN] {
     let mut h = [0u8; HEADER_LEN];
     for (at, bytes) in &FIXED[..4] {
-        h[*at..*at + bytes.len()].copy_from_slice(bytes);
+        // The offsets are constants inside the header (header_array_matches_writer).
+        if let Some(dst) = h.get_mut(*at..).and_then(|t| t.get_mut(..bytes.len())) {
+            dst.copy_from_slice(bytes);
+        }
     }
     h[7..23].copy_from_slice(keyring_id);
     h[26..58].copy_from_slice(salt);
@@ -160,7 +163,7 @@ impl RecordParts {
 
     fn template(encoded: &[u8]) -> Option<Self> {
         for (at, bytes) in FIXED {
-            if encoded.get(at..at + bytes.len())? != bytes {
+            if encoded.get(at..)?.get(..bytes.len())? != bytes {
                 return None;
             }
         }
@@ -168,7 +171,10 @@ impl RecordParts {
         let (ct_len, used) = match *rest.first()? {
             b @ 0x40..=0x57 => (usize::from(b & 0x1f), 1),
             0x58 => (usize::from(*rest.get(1)?), 2),
-            0x59 => (usize::from(u16::from_be_bytes(rest.get(1..3)?.try_into().ok()?)), 3),
+            0x59 => (
+                usize::from(u16::from_be_bytes(rest.get(1..3)?.try_into().ok()?)),
+                3,
+            ),
             0x5a => (
                 usize::try_from(u32::from_be_bytes(rest.get(1..5)?.try_into().ok()?)).ok()?,
                 5,
@@ -178,7 +184,7 @@ impl RecordParts {
         // Shortest head only (SR-CBOR), the schema's length bounds, nothing after it.
         if bytes_head(ct_len).1 != used
             || !(TAG_LEN..=MAX_PLAINTEXT + TAG_LEN).contains(&ct_len)
-            || rest.len() != used + ct_len
+            || Some(rest.len()) != used.checked_add(ct_len)
         {
             return None;
         }
@@ -187,7 +193,7 @@ impl RecordParts {
             salt: encoded.get(26..58)?.try_into().ok()?,
             nonce: encoded.get(60..72)?.try_into().ok()?,
             commitment: encoded.get(75..107)?.try_into().ok()?,
-            ciphertext: encoded.len() - ct_len..encoded.len(),
+            ciphertext: encoded.len().checked_sub(ct_len)?..encoded.len(),
         })
     }
 
@@ -210,7 +216,10 @@ impl RecordParts {
             }
             f.finish()?;
             // The ciphertext is the last bytes of the encoding (key 7 is the last entry).
-            let start = encoded.len() - ct.len();
+            let start = encoded
+                .len()
+                .checked_sub(ct.len())
+                .ok_or(Malformed::Truncated)?;
             (keyring_id, salt, nonce, commitment, start..encoded.len())
         };
         Ok(RecordParts {
@@ -250,10 +259,9 @@ impl SealedRecord {
     /// [`crate::Error::Malformed`] for any deviation from the profile or schema,
     /// [`crate::Error::UnsupportedVersion`] for a version other than 1.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() > MAX_RECORD_LEN {
-            return Err(Malformed::TooLarge.into());
-        }
-        Self::decode_owned(bytes.to_vec())
+        // Decode the borrowed bytes first: nothing is copied unless they are a record.
+        let parts = RecordParts::parse(bytes)?;
+        Ok(Self::from_parts(bytes.to_vec(), parts))
     }
 
     /// Decodes a record, taking ownership of the buffer (no copy).
@@ -313,7 +321,9 @@ impl SealedRecord {
 
     /// The ciphertext followed by the 16-byte tag.
     pub fn ciphertext(&self) -> &[u8] {
-        self.encoded.get(self.ciphertext.clone()).unwrap_or_default()
+        self.encoded
+            .get(self.ciphertext.clone())
+            .unwrap_or_default()
     }
 
     /// The 107-byte header that the AAD starts with (SR-KEY-8).
@@ -333,13 +343,14 @@ impl SealedRecord {
             &self.commitment,
             ct.len(),
         );
-        w.uint(7).bytes(ct);
+        w.uint(7).bytes_head(ct.len()).raw(ct);
         w.into_vec()
     }
 
     /// Length of the plaintext inside.
     pub fn plaintext_len(&self) -> usize {
-        self.ciphertext.len() - TAG_LEN
+        // Every record's ciphertext holds at least the tag (checked when decoding).
+        self.ciphertext.len().saturating_sub(TAG_LEN)
     }
 }
 
@@ -369,13 +380,27 @@ mod tests {
         for seed in 0..8 {
             let (id, salt, nonce, commitment) = fields(seed);
             let w = header(&id, &salt, &nonce, &commitment, 16);
-            assert_eq!(&header_array(&id, &salt, &nonce, &commitment)[..], w.as_slice());
+            assert_eq!(
+                &header_array(&id, &salt, &nonce, &commitment)[..],
+                w.as_slice()
+            );
         }
     }
 
     #[test]
     fn bytes_head_matches_writer() {
-        for n in [0, 1, 16, 23, 24, 255, 256, 0xffff, 0x1_0000, MAX_PLAINTEXT + TAG_LEN] {
+        for n in [
+            0,
+            1,
+            16,
+            23,
+            24,
+            255,
+            256,
+            0xffff,
+            0x1_0000,
+            MAX_PLAINTEXT + TAG_LEN,
+        ] {
             let mut w = Writer::with_capacity(8);
             w.bytes_head(n);
             let (h, used) = bytes_head(n);
@@ -412,7 +437,10 @@ mod tests {
                 let general = RecordParts::general(&m);
                 match RecordParts::template(&m) {
                     Some(p) => assert_eq!(general.as_ref().ok(), Some(&p)),
-                    None => assert!(general.is_err(), "general accepts what the template does not"),
+                    None => assert!(
+                        general.is_err(),
+                        "general accepts what the template does not"
+                    ),
                 }
             }
         }
