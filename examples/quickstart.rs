@@ -16,7 +16,10 @@ fn main() -> Result<(), strongroom::Error> {
     let mut unlocked = Keyring::create(&password, KdfParams::DEFAULT_PBKDF2, "laptop", &policy)?;
     println!("created keyring in {:?}", t.elapsed());
     let keyring_text = unlocked.keyring().to_text();
-    println!("keyring ({} bytes): {keyring_text}", unlocked.keyring().as_bytes().len());
+    println!(
+        "keyring ({} bytes): {keyring_text}",
+        unlocked.keyring().as_bytes().len()
+    );
 
     // 2. Seal log entries, each bound to its owner and position by the context.
     let entries = [
@@ -40,7 +43,10 @@ fn main() -> Result<(), strongroom::Error> {
     let new_password = Password::new("a longer and better passphrase")?;
     unlocked.change_password(0, &new_password, KdfParams::DEFAULT_PBKDF2)?;
     let keyring_text = unlocked.keyring().to_text();
-    println!("password changed, generation {}", unlocked.keyring().generation());
+    println!(
+        "password changed, generation {}",
+        unlocked.keyring().generation()
+    );
     drop(unlocked);
 
     // 4. Later: decode what the server returns, unlock with the new password, open.

@@ -85,6 +85,9 @@ pub(crate) fn open_in_place(
 }
 
 /// HMAC-SHA256(key, data).
+// safe: HMAC takes keys of any length (RFC 2104 hashes longer ones), so new_from_slice
+// has no error to return for a 32-byte key.
+#[allow(clippy::unreachable)]
 pub(crate) fn hmac(key: &Key32, data: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
@@ -140,7 +143,9 @@ mod tests {
             assert_eq!(hex::encode(extract_bytes(&salt, &ikm).as_bytes()), c.prk);
             let prk = Prk::extract(&salt, &ikm);
             let mut okm = vec![0u8; c.okm.len() / 2];
-            prk.0.expand(&hex::decode(c.info).unwrap(), &mut okm).unwrap();
+            prk.0
+                .expand(&hex::decode(c.info).unwrap(), &mut okm)
+                .unwrap();
             assert_eq!(hex::encode(okm), c.okm);
         }
     }
@@ -153,7 +158,14 @@ mod tests {
         let k1 = "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308";
         let p = "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39";
         let cases: [(&str, &str, &str, &str, &str, &str); 4] = [
-            (k0, "000000000000000000000000", "", "", "", "530f8afbc74536b9a963b4f1c4cb738b"),
+            (
+                k0,
+                "000000000000000000000000",
+                "",
+                "",
+                "",
+                "530f8afbc74536b9a963b4f1c4cb738b",
+            ),
             (
                 k0,
                 "000000000000000000000000",
@@ -194,7 +206,10 @@ mod tests {
             bad_tag[0] ^= 1;
             let mut buf2 = hex::decode(ct).unwrap();
             assert!(open_in_place(&key, &nonce, &aad, &mut buf2, &bad_tag).is_err());
-            assert!(buf2.iter().all(|&b| b == 0), "failed open must wipe the buffer");
+            assert!(
+                buf2.iter().all(|&b| b == 0),
+                "failed open must wipe the buffer"
+            );
         }
     }
 }

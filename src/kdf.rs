@@ -148,7 +148,7 @@ impl KdfParams {
     /// SR-KDF-2). Limits are checked again here so no caller can reach an unbounded KDF.
     pub(crate) fn derive_kek(&self, password: &Password, salt: &[u8; 32]) -> Result<Key32> {
         self.check_limits()?;
-        KDF_CALLS.with(|c| c.set(c.get() + 1));
+        KDF_CALLS.with(|c| c.set(c.get().saturating_add(1)));
         let mut kek = Key32::zero();
         match *self {
             KdfParams::Pbkdf2Sha256 { iterations } => {

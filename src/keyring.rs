@@ -73,7 +73,7 @@ fn slot_labels(kind: &SlotKind) -> (&'static [u8], &'static [u8]) {
 
 /// enc(keyring_id) || slot header bytes (SR-KEY-3).
 fn slot_aad(keyring_id: &[u8; 16], slot_header: &[u8]) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(17 + slot_header.len());
+    let mut aad = Vec::with_capacity(slot_header.len().saturating_add(17));
     aad.push(0x50);
     aad.extend_from_slice(keyring_id);
     aad.extend_from_slice(slot_header);
@@ -432,7 +432,14 @@ fn new_password_slot(
     let salt = rng::array::<32>(rng)?;
     let nonce = rng::array::<12>(rng)?;
     let kek = kdf.derive_kek(password, &salt)?;
-    make_slot(id, dek, &kek, SlotKind::Password { kdf, salt }, label, nonce)
+    make_slot(
+        id,
+        dek,
+        &kek,
+        SlotKind::Password { kdf, salt },
+        label,
+        nonce,
+    )
 }
 
 impl UnlockedKeyring {
@@ -547,6 +554,36 @@ impl UnlockedKeyring {
 
     /// Appends a recovery slot and returns its code, to be shown to the user once
     /// (SR-OP-6, SR-REC-2).
+    ///
+    /// ```
+    /// use strongroom::{Bounds, KdfParams, Keyring, Password, RecoveryCode, UnlockPolicy};
+    ///
+    /// # fn main() -> Result<(), strongroom::Error> {
+    /// # // Small parameters keep the example fast; real keyrings keep the default policy.
+    /// # let policy = UnlockPolicy::new(
+    /// #     Bounds::new(1_000, 2_000_000),
+    /// #     Bounds::new(19_456, 262_144),
+    /// #     Bounds::new(2, 8),
+    /// #     Bounds::new(1, 8),
+    /// # )?;
+    /// let password = Password::new("correct horse battery staple")?;
+    /// let kdf = KdfParams::Pbkdf2Sha256 { iterations: 1_000 };
+    /// let mut unlocked = Keyring::create(&password, kdf, "laptop", &policy)?;
+    ///
+    /// // Show the code once; store the new keyring, never the code.
+    /// let code = unlocked.add_recovery_slot("paper")?;
+    /// let on_paper: String = code.expose().to_string();
+    /// let stored = unlocked.keyring().to_text();
+    /// drop(unlocked);
+    ///
+    /// // Password forgotten: the code, typed back in any case and grouping, opens the keyring.
+    /// let typed = on_paper.to_lowercase().replace('-', " ");
+    /// let keyring = Keyring::from_text(&stored)?;
+    /// let mut recovered = keyring.unlock_with_recovery(&RecoveryCode::parse(&typed)?, &policy)?;
+    /// recovered.change_password(0, &Password::new("a new passphrase")?, kdf)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     /// [`Error::LimitExceeded`] (`too_many_slots`, `label_too_long`),

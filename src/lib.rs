@@ -51,6 +51,27 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
+// No-panic policy (issue 7): library code holds no unwrap, expect, panic, unchecked index or
+// slice, or arithmetic that can overflow or divide by zero. The few sites that are provably
+// safe carry `#[allow(..)]` with a `// safe:` reason, which .ci/no-panic checks. Tests
+// (cfg(test)) are exempt. Every public function returning Result documents its errors.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::panic_in_result_fn,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::indexing_slicing,
+        clippy::string_slice,
+        clippy::arithmetic_side_effects,
+        clippy::missing_errors_doc,
+        clippy::missing_panics_doc
+    )
+)]
 
 mod crypto;
 mod error;

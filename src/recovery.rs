@@ -61,25 +61,21 @@ impl RecoveryCode {
         if symbols.len() != SYMBOLS {
             return Err(Error::InvalidInput(InvalidInput::RecoveryCodeFormat));
         }
-        // 56 symbols x 5 bits = 280 bits = 35 bytes, most significant bit first.
+        // 56 symbols x 5 bits = 280 bits = 35 bytes, most significant bit first: every 8
+        // symbols (40 bits) make 5 bytes.
         let mut bytes = Zeroizing::new([0u8; 35]);
-        let mut acc: u16 = 0;
-        let mut bits = 0;
-        let mut out = 0;
-        for &v in symbols.iter() {
-            acc = (acc << 5) | u16::from(v);
-            bits += 5;
-            if bits >= 8 {
-                bits -= 8;
-                bytes[out] = (acc >> bits) as u8;
-                out += 1;
-                acc &= (1 << bits) - 1;
-            }
+        let mut word = 0u64;
+        let mut be = [0u8; 8];
+        for (group, out) in symbols.chunks_exact(8).zip(bytes.chunks_exact_mut(5)) {
+            word = group.iter().fold(0, |acc, &v| (acc << 5) | u64::from(v));
+            be = word.to_be_bytes();
+            out.copy_from_slice(&be[3..]);
         }
-        acc.zeroize();
-        let mut secret = Key32::zero();
-        secret.as_mut().copy_from_slice(&bytes[..32]);
-        if !crate::crypto::ct_eq(&check(&secret), &bytes[32..]) {
+        word.zeroize();
+        be.zeroize();
+        let [secret_bytes @ .., c0, c1, c2] = &*bytes;
+        let secret = Key32::from_bytes(*secret_bytes);
+        if !crate::crypto::ct_eq(&check(&secret), &[*c0, *c1, *c2]) {
             return Err(Error::InvalidInput(InvalidInput::RecoveryCodeCheck));
         }
         Ok(RecoveryCode(secret))
@@ -87,26 +83,23 @@ impl RecoveryCode {
 
     /// The code to show the user: 14 groups of 4 symbols joined by `-`.
     pub fn expose(&self) -> Zeroizing<String> {
-        let mut bytes = Zeroizing::new([0u8; 35]);
-        bytes[..32].copy_from_slice(self.0.as_bytes());
-        bytes[32..].copy_from_slice(&check(&self.0));
+        let bytes = Zeroizing::new(self.payload_bytes());
         let mut out = Zeroizing::new(String::with_capacity(SYMBOLS + SYMBOLS / GROUP));
-        let mut acc: u16 = 0;
-        let mut bits = 0;
-        let mut n = 0;
-        for &b in bytes.iter() {
-            acc = (acc << 8) | u16::from(b);
-            bits += 8;
-            while bits >= 5 {
-                bits -= 5;
-                if n > 0 && n % GROUP == 0 {
+        // Every 5 bytes (40 bits) make 8 symbols; a `-` goes between groups of 4.
+        let mut word = 0u64;
+        let mut be = [0u8; 8];
+        for (i, group) in bytes.chunks_exact(5).enumerate() {
+            be[3..].copy_from_slice(group);
+            word = u64::from_be_bytes(be);
+            for (j, shift) in [35u32, 30, 25, 20, 15, 10, 5, 0].into_iter().enumerate() {
+                if (j == 0 && i > 0) || j == GROUP {
                     out.push('-');
                 }
-                out.push(char::from(ALPHABET[usize::from((acc >> bits) & 0x1f)]));
-                n += 1;
-                acc &= (1 << bits) - 1;
+                out.push(symbol(word >> shift));
             }
         }
+        word.zeroize();
+        be.zeroize();
         out
     }
 }
@@ -117,7 +110,15 @@ fn check(secret: &Key32) -> [u8; 3] {
         .chain_update(CHECK_LABEL)
         .chain_update(secret.as_bytes())
         .finalize();
+    let digest: [u8; 32] = digest.into();
     [digest[0], digest[1], digest[2]]
+}
+
+/// The alphabet symbol of the low 5 bits of `v`.
+// safe: the index is masked to 0..=31 and ALPHABET has 32 entries.
+#[allow(clippy::indexing_slicing)]
+fn symbol(v: u64) -> char {
+    char::from(ALPHABET[(v & 0x1f) as usize])
 }
 
 impl fmt::Debug for RecoveryCode {

@@ -103,6 +103,9 @@ mod tests {
         // 512 two-byte characters are 1024 bytes; 513 are too many.
         assert!(Password::new(&"\u{e9}".repeat(512)).is_ok());
         assert!(Password::new(&"\u{e9}".repeat(513)).is_err());
-        assert_eq!(format!("{:?}", Password::new("hunter2").unwrap()), "Password(..)");
+        assert_eq!(
+            format!("{:?}", Password::new("hunter2").unwrap()),
+            "Password(..)"
+        );
     }
 }

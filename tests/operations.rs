@@ -5,8 +5,8 @@ mod common;
 
 use common::{FAST_ARGON2, FAST_PBKDF2, TestRandom, relaxed_policy};
 use strongroom::{
-    Bounds, Error, InvalidInput, KdfParams, Keyring, Limit, Password, RecoveryCode,
-    SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring,
+    Bounds, Error, InvalidInput, KdfParams, Keyring, Limit, Password, RecoveryCode, SealedRecord,
+    SlotKind, UnlockPolicy, UnlockedKeyring,
 };
 
 fn pw(s: &str) -> Password {
@@ -48,7 +48,9 @@ fn sr_op_1_create_then_unlock_both_kdfs() {
 #[test]
 fn sr_op_2_wrong_password() {
     let k = from_server(new_keyring(2, FAST_PBKDF2).keyring());
-    let err = k.unlock(&pw("correct horsE"), &relaxed_policy()).unwrap_err();
+    let err = k
+        .unlock(&pw("correct horsE"), &relaxed_policy())
+        .unwrap_err();
     assert_eq!(err, Error::UnlockFailed);
     assert_eq!(err.class(), "unlock_failed");
 }
@@ -119,7 +121,11 @@ fn sr_pol_1_policy_checked_before_any_kdf() {
         .unlock(&pw("correct horse"), &UnlockPolicy::default())
         .unwrap_err();
     assert_eq!(err, Error::OutOfPolicy);
-    assert_eq!(strongroom::kdf_calls(), before, "a KDF ran before the policy check");
+    assert_eq!(
+        strongroom::kdf_calls(),
+        before,
+        "a KDF ran before the policy check"
+    );
     // Downgrade: 10 iterations under the default floor of 600,000.
     let err = from_server(k.keyring())
         .unlock(&pw("correct horse"), &UnlockPolicy::default())
@@ -166,9 +172,14 @@ fn sr_pol_2_all_slots_checked_first() {
     );
     assert_eq!(strongroom::kdf_calls(), before);
     assert!(k.unlock_slot(1, &pw("second"), &floor_15).is_ok());
-    assert_eq!(strongroom::kdf_calls(), before + 1, "exactly one KDF for one slot");
     assert_eq!(
-        k.unlock_slot(0, &pw("correct horse"), &floor_15).unwrap_err(),
+        strongroom::kdf_calls(),
+        before + 1,
+        "exactly one KDF for one slot"
+    );
+    assert_eq!(
+        k.unlock_slot(0, &pw("correct horse"), &floor_15)
+            .unwrap_err(),
         Error::OutOfPolicy
     );
 }
@@ -232,7 +243,13 @@ fn sr_op_5_change_password() {
     // New parameters must satisfy the policy in force (SR-POL-3).
     assert_eq!(
         unlocked
-            .change_password(0, &pw("x"), KdfParams::Pbkdf2Sha256 { iterations: 3_000_000 })
+            .change_password(
+                0,
+                &pw("x"),
+                KdfParams::Pbkdf2Sha256 {
+                    iterations: 3_000_000
+                }
+            )
             .unwrap_err(),
         Error::OutOfPolicy
     );
@@ -277,7 +294,12 @@ fn sr_op_4_recovery() {
             .unwrap_err(),
         Error::UnlockFailed
     );
-    assert!(only_recovery.0.unlock_with_recovery(&only_recovery.1, &p).is_ok());
+    assert!(
+        only_recovery
+            .0
+            .unlock_with_recovery(&only_recovery.1, &p)
+            .is_ok()
+    );
 }
 
 // SR-OP-6, SR-OP-7: slot count limits.
@@ -314,9 +336,7 @@ fn sr_op_6_and_7_slot_limits() {
         Error::InvalidInput(InvalidInput::NoSuchSlot)
     );
     assert_eq!(
-        unlocked
-            .add_recovery_slot(&"l".repeat(65))
-            .unwrap_err(),
+        unlocked.add_recovery_slot(&"l".repeat(65)).unwrap_err(),
         Error::LimitExceeded(Limit::LabelTooLong)
     );
     let k = from_server(unlocked.keyring());
@@ -339,7 +359,9 @@ fn sr_key_6_keyring_mac() {
     bytes[24] = 0x05;
     let rolled = Keyring::from_bytes(&bytes).unwrap();
     assert_eq!(
-        rolled.unlock(&pw("correct horse"), &relaxed_policy()).unwrap_err(),
+        rolled
+            .unlock(&pw("correct horse"), &relaxed_policy())
+            .unwrap_err(),
         Error::KeyringTampered
     );
     // Swapping the order of two slots is caught the same way.
@@ -376,7 +398,9 @@ fn sr_key_3_slot_moved_between_keyrings() {
     assert_ne!(ka, kb);
     let moved = Keyring::from_bytes(&moved).unwrap();
     assert_eq!(
-        moved.unlock(&pw("correct horse"), &relaxed_policy()).unwrap_err(),
+        moved
+            .unlock(&pw("correct horse"), &relaxed_policy())
+            .unwrap_err(),
         Error::UnlockFailed
     );
 }
@@ -395,7 +419,8 @@ fn sr_op_8_and_9_records() {
         let r = SealedRecord::from_text(&r.to_text()).unwrap();
         assert_eq!(&u.open(&r, ctx).unwrap()[..], &pt[..]);
         assert_eq!(
-            u.open(&r, b"user:alice|collection:log|record:2").unwrap_err(),
+            u.open(&r, b"user:alice|collection:log|record:2")
+                .unwrap_err(),
             Error::RecordAuthenticationFailed
         );
         assert_eq!(
@@ -420,9 +445,14 @@ fn sr_op_8_and_9_records() {
         Error::LimitExceeded(Limit::ContextTooLong)
     );
     assert!(u.seal(b"", &[0u8; 4096]).is_ok());
-    let big = u.seal(&vec![7u8; strongroom::MAX_PLAINTEXT_LEN], b"").unwrap();
+    let big = u
+        .seal(&vec![7u8; strongroom::MAX_PLAINTEXT_LEN], b"")
+        .unwrap();
     let big = SealedRecord::from_vec(big.into_bytes()).unwrap();
-    assert_eq!(u.open(&big, b"").unwrap().len(), strongroom::MAX_PLAINTEXT_LEN);
+    assert_eq!(
+        u.open(&big, b"").unwrap().len(),
+        strongroom::MAX_PLAINTEXT_LEN
+    );
 }
 
 /// Bytes a record adds to its plaintext: 107 header + key 7 + bstr head + 16 tag.

@@ -26,7 +26,9 @@ fn spec_examples() -> BTreeMap<String, String> {
         let body_start = fence + rest[fence..].find('\n').expect("fence line") + 1;
         let body_end = body_start + rest[body_start..].find("```").expect("closing fence");
         let body = rest[body_start..body_end].trim();
-        let is_hex = body.chars().all(|c| c.is_ascii_hexdigit() || c.is_whitespace());
+        let is_hex = body
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c.is_whitespace());
         let value = if is_hex {
             body.split_whitespace().collect::<String>().to_lowercase()
         } else {
@@ -58,7 +60,12 @@ fn computed() -> BTreeMap<String, String> {
         KdfParams::DEFAULT_PBKDF2,
         "laptop",
         &policy,
-        &mut Scripted(vec![seq(0x00, 16), seq(0x10, 32), seq(0x30, 32), seq(0x50, 12)]),
+        &mut Scripted(vec![
+            seq(0x00, 16),
+            seq(0x10, 32),
+            seq(0x30, 32),
+            seq(0x50, 12),
+        ]),
     )
     .unwrap();
     let k1 = unlocked.keyring().clone();
@@ -76,7 +83,10 @@ fn computed() -> BTreeMap<String, String> {
 
     // Example 2: a recovery slot, then an Argon2id password slot given in NFD.
     let code = unlocked
-        .add_recovery_slot_with_rng("recovery", &mut Scripted(vec![seq(0x60, 32), seq(0x80, 12)]))
+        .add_recovery_slot_with_rng(
+            "recovery",
+            &mut Scripted(vec![seq(0x60, 32), seq(0x80, 12)]),
+        )
         .unwrap();
     let step1 = unlocked.keyring().clone();
     slot_values(&mut c, "keyring-2/slot-1", &step1, 1, &arr(seq(0x60, 32)));
@@ -99,7 +109,10 @@ fn computed() -> BTreeMap<String, String> {
         .unwrap();
     let k2 = unlocked.keyring().clone();
     let kek2 = argon.kek_bytes(&pw2, &arr(seq(0x90, 32))).unwrap();
-    c.insert("keyring-2/slot-2/password-nfc".into(), h(pw2.normalized_bytes()));
+    c.insert(
+        "keyring-2/slot-2/password-nfc".into(),
+        h(pw2.normalized_bytes()),
+    );
     slot_values(&mut c, "keyring-2/slot-2", &k2, 2, &kek2);
     c.insert("keyring-2/prk-ring".into(), h(unlocked.keyring_prk_bytes()));
     c.insert("keyring-2/mac-key".into(), h(unlocked.mac_key_bytes()));
@@ -177,7 +190,11 @@ fn slot_values(
 fn spec_worked_examples_match() {
     let spec = spec_examples();
     let ours = computed();
-    assert!(spec.len() >= 40, "only {} examples found in SPEC.md", spec.len());
+    assert!(
+        spec.len() >= 40,
+        "only {} examples found in SPEC.md",
+        spec.len()
+    );
     for (name, expected) in &spec {
         let got = ours
             .get(name)

@@ -129,7 +129,7 @@ pub(crate) fn slot_header(kind: &SlotKind, label: &str, nonce: &[u8; 12]) -> Res
                 .uint(2)
                 .text(label)
                 .uint(3)
-                .array(1 + values.len())
+                .array(values.len().saturating_add(1))
                 .uint(kdf.id());
             for v in values {
                 w.uint(v);
@@ -171,7 +171,11 @@ pub(crate) fn finish_slot(
 
 /// The keyring encoding without its MAC entry: what the keyring MAC covers (SR-KEY-6).
 pub(crate) fn keyring_body(id: &[u8; 16], generation: u64, slots: &[KeySlot]) -> Writer {
-    let mut w = Writer::with_capacity(64 + slots.iter().map(|s| s.encoded.len()).sum::<usize>());
+    let capacity = slots
+        .iter()
+        .map(|s| s.encoded.len())
+        .fold(64, usize::saturating_add);
+    let mut w = Writer::with_capacity(capacity);
     w.map(KEYRING_KEYS.len())
         .uint(1)
         .uint(OBJECT_KEYRING)
@@ -297,7 +301,10 @@ fn decode_kdf(item: &Item<'_>) -> Result<KdfParams> {
     if rest.len() != expected {
         return Err(Malformed::WrongLength.into());
     }
-    let values = rest.iter().map(uint).collect::<core::result::Result<Vec<_>, _>>()?;
+    let values = rest
+        .iter()
+        .map(uint)
+        .collect::<core::result::Result<Vec<_>, _>>()?;
     KdfParams::from_wire(id, &values)
 }
 

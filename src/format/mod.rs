@@ -62,7 +62,8 @@ impl<'v, 'a> Fields<'v, 'a> {
     pub(crate) fn take(&mut self, key: u64) -> Result<&'v Item<'a>, Malformed> {
         let (found, item) = self.entries.get(self.next).ok_or(Malformed::MissingKey)?;
         if *found == key {
-            self.next += 1;
+            // Cannot saturate: `next` indexes an entry of a slice.
+            self.next = self.next.saturating_add(1);
             Ok(item)
         } else if self.schema.contains(found) {
             Err(Malformed::MissingKey)

@@ -11,7 +11,8 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// `prefix || base64url_nopad(bytes)`.
 pub(crate) fn encode(prefix: &str, bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(prefix.len() + bytes.len().div_ceil(3) * 4);
+    let symbols = bytes.len().div_ceil(3).saturating_mul(4);
+    let mut out = String::with_capacity(prefix.len().saturating_add(symbols));
     out.push_str(prefix);
     for chunk in bytes.chunks(3) {
         let b = [
@@ -20,13 +21,24 @@ pub(crate) fn encode(prefix: &str, bytes: &[u8]) -> String {
             chunk.get(2).copied().unwrap_or(0),
         ];
         let n = u32::from_be_bytes([0, b[0], b[1], b[2]]);
-        // A chunk of k bytes yields k + 1 symbols.
-        for i in 0..=chunk.len() {
-            let sextet = (n >> (18 - 6 * i)) & 0x3f;
-            out.push(char::from(ALPHABET[sextet as usize]));
+        // A chunk of k bytes yields k + 1 symbols, the top 6 (k + 1) of its 24 bits.
+        let count = match chunk.len() {
+            1 => 2,
+            2 => 3,
+            _ => 4,
+        };
+        for shift in [18u32, 12, 6, 0].into_iter().take(count) {
+            out.push(symbol(n >> shift));
         }
     }
     out
+}
+
+/// The base64url symbol of the low 6 bits of `v`.
+// safe: the index is masked to 0..=63 and ALPHABET has 64 entries.
+#[allow(clippy::indexing_slicing)]
+fn symbol(v: u32) -> char {
+    char::from(ALPHABET[(v & 0x3f) as usize])
 }
 
 /// Splits the prefix off and decodes the base64url body strictly (SR-TXT-1, SR-TXT-2), in
@@ -89,14 +101,17 @@ fn canonical_len(s: &[u8]) -> Option<usize> {
     {
         return None;
     }
-    Some(s.len() / 4 * 3 + (s.len() % 4).saturating_sub(1))
+    (s.len() / 4)
+        .checked_mul(3)?
+        .checked_add((s.len() % 4).saturating_sub(1))
 }
 
 fn sextet(c: u8) -> Option<u32> {
+    // No arm wraps: `c` lies in the arm's range.
     let v = match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
+        b'A'..=b'Z' => c.wrapping_sub(b'A'),
+        b'a'..=b'z' => c.wrapping_sub(b'a').wrapping_add(26),
+        b'0'..=b'9' => c.wrapping_sub(b'0').wrapping_add(52),
         b'-' => 62,
         b'_' => 63,
         _ => return None,
@@ -110,20 +125,20 @@ fn decode_base64url(s: &[u8]) -> Option<Vec<u8>> {
     if s.len() % 4 == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 2);
+    let mut out = Vec::with_capacity((s.len() / 4).saturating_mul(3).saturating_add(2));
     for chunk in s.chunks(4) {
         let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= sextet(c)? << (18 - 6 * i);
+        for (&c, shift) in chunk.iter().zip([18u32, 12, 6, 0]) {
+            n |= sextet(c)? << shift;
         }
         let bytes = n.to_be_bytes();
-        let produced = chunk.len() - 1; // 4 symbols -> 3 bytes, 3 -> 2, 2 -> 1
+        let produced = chunk.len().checked_sub(1)?; // 4 symbols -> 3 bytes, 3 -> 2, 2 -> 1
         // The bits below the last produced byte must be zero (canonical form).
-        let unused = &bytes[1 + produced..];
+        let (kept, unused) = bytes.get(1..)?.split_at_checked(produced)?;
         if unused.iter().any(|&b| b != 0) {
             return None;
         }
-        out.extend_from_slice(&bytes[1..1 + produced]);
+        out.extend_from_slice(kept);
     }
     Some(out)
 }
@@ -177,7 +192,14 @@ mod tests {
         assert_eq!(d("srk2.AA"), Err(Error::UnsupportedVersion { version: 2 }));
         assert_eq!(d("srk0.AA"), Err(Error::UnsupportedVersion { version: 0 }));
         for bad in [
-            "SRK1.AA", "AA", "", "srk01.AA", "srk.AA", "srk1AA", "srx1.AA", "srk+1.AA",
+            "SRK1.AA",
+            "AA",
+            "",
+            "srk01.AA",
+            "srk.AA",
+            "srk1AA",
+            "srx1.AA",
+            "srk+1.AA",
             "srk99999999999999999999.AA",
         ] {
             assert_eq!(d(bad), Err(Malformed::TextPrefix.into()), "{bad:?}");
