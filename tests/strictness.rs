@@ -135,8 +135,16 @@ fn sr_cbor_10_too_large() {
     let mut kb = unlocked(7).keyring().as_bytes().to_vec();
     kb.resize(4097, 0);
     assert_eq!(keyring_err(&kb), m(Malformed::TooLarge));
-    let big = vec![0u8; 16_777_216 + 16 + 256 + 1];
+    // A valid v1 header followed by too many bytes: the header peek passes, the size fails.
+    let mut big = record_bytes();
+    big.resize(16_777_216 + 16 + 256 + 1, 0);
     assert_eq!(record_err(&big), m(Malformed::TooLarge));
+    // The peek comes first (SR-OBJ-1): a later version is reported as such at any size,
+    // and garbage is not a map.
+    big[4] = 0x02;
+    assert_eq!(record_err(&big), Error::UnsupportedVersion { version: 2 });
+    let garbage = vec![0u8; 16_777_216 + 16 + 256 + 1];
+    assert_eq!(record_err(&garbage), m(Malformed::UnexpectedType));
 }
 
 // SR-OBJ-2..5: schema errors in a keyring.
@@ -237,11 +245,17 @@ fn sr_txt_roundtrip_per_object() {
     let u = unlocked(10);
     let kt = u.keyring().to_text();
     assert!(kt.starts_with("srk1."));
-    assert_eq!(Keyring::from_text(&kt).unwrap().as_bytes(), u.keyring().as_bytes());
+    assert_eq!(
+        Keyring::from_text(&kt).unwrap().as_bytes(),
+        u.keyring().as_bytes()
+    );
     let r = u.seal(b"x", b"").unwrap();
     let rt = r.to_text();
     assert!(rt.starts_with("srr1."));
-    assert_eq!(SealedRecord::from_text(&rt).unwrap().as_bytes(), r.as_bytes());
+    assert_eq!(
+        SealedRecord::from_text(&rt).unwrap().as_bytes(),
+        r.as_bytes()
+    );
     assert_eq!(
         Keyring::from_text(&rt).unwrap_err(),
         m(Malformed::WrongObjectType)
@@ -272,7 +286,10 @@ fn assert_every_mutation_rejected(
         }
     }
     for len in 0..bytes.len() {
-        assert!(verify(&bytes[..len]).is_err(), "truncation to {len} accepted");
+        assert!(
+            verify(&bytes[..len]).is_err(),
+            "truncation to {len} accepted"
+        );
     }
     (at_decode, at_crypto)
 }
