@@ -121,6 +121,13 @@ fn rng_and_parts(c: &mut Criterion<ThreadCpu>) {
     g.bench_function("aes256gcm_key_schedule", |b| {
         b.iter(|| black_box(Aes256Gcm::new(black_box(&dek).into())))
     });
+    g.bench_function("ring_key_schedule", |b| {
+        b.iter(|| {
+            let k = ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, black_box(&dek))
+                .expect("key");
+            black_box(ring::aead::LessSafeKey::new(k))
+        })
+    });
     g.bench_function("vec_alloc_free_300B", |b| {
         b.iter(|| black_box(Vec::<u8>::with_capacity(black_box(300))))
     });
@@ -391,12 +398,13 @@ fn seal_open(c: &mut Criterion<ThreadCpu>) {
 /// Records per second with one and two threads sealing with one shared unlocked keyring
 /// (wall time: the point is both cores). Each iteration seals `RECORDS` records in total.
 fn parallel(c: &mut Criterion) {
-    const RECORDS: usize = 512;
+    const RECORDS: usize = 4096;
     let k = unlocked();
     for (n, name) in [(256usize, "256B"), (16 * 1024, "16KiB")] {
         let pt = plaintext(n);
         let mut g = c.benchmark_group(format!("parallel_seal/{name}"));
         g.throughput(Throughput::Elements(RECORDS as u64));
+        g.sample_size(10);
         for threads in [1usize, 2] {
             g.bench_with_input(BenchmarkId::new("threads", threads), &threads, |b, &t| {
                 b.iter(|| {

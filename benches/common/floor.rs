@@ -3,9 +3,9 @@
 //! extract and two expands, the AES-256 key schedule and AES-256-GCM over the same
 //! plaintext and the same AAD, writing the same bytes (checked against the library in
 //! `check_floor_matches`). Everything the format requires and nothing else: no allocation
-//! (the caller's buffers are reused), the fixed 107-byte header compared as a template
-//! instead of a general CBOR decoder, and encryption and decryption straight from the
-//! input into the output buffer (one pass fewer than copy-then-in-place).
+//! (the caller's buffers are reused and never zero-filled again), the fixed 107-byte header
+//! compared as a template instead of a general CBOR decoder, and encryption and decryption
+//! straight from the input into the output buffer (one pass fewer than copy-then-in-place).
 
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::aead::inout::InOutBuf;
@@ -42,17 +42,25 @@ fn keys(dek: &[u8; 32], salt: &[u8], id: &[u8; 16]) -> ([u8; 32], [u8; 32]) {
     (key, commit)
 }
 
-fn bstr_head(out: &mut Vec<u8>, n: usize) {
+fn bstr_head(out: &mut [u8], n: usize) -> usize {
     match n {
-        0..=23 => out.push(0x40 | n as u8),
-        24..=0xff => out.extend_from_slice(&[0x58, n as u8]),
+        0..=23 => {
+            out[0] = 0x40 | n as u8;
+            1
+        }
+        24..=0xff => {
+            out[..2].copy_from_slice(&[0x58, n as u8]);
+            2
+        }
         0x100..=0xffff => {
-            out.push(0x59);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
+            out[0] = 0x59;
+            out[1..3].copy_from_slice(&(n as u16).to_be_bytes());
+            3
         }
         _ => {
-            out.push(0x5a);
-            out.extend_from_slice(&(n as u32).to_be_bytes());
+            out[0] = 0x5a;
+            out[1..5].copy_from_slice(&(n as u32).to_be_bytes());
+            5
         }
     }
 }
@@ -102,30 +110,39 @@ impl Floor {
         out: &mut Vec<u8>,
     ) {
         let (key, commit) = keys(&self.dek, salt, &self.id);
-        out.clear();
-        out.extend_from_slice(&PREFIX);
-        out.extend_from_slice(&self.id);
-        out.extend_from_slice(&[0x04, 0x58, 0x20]);
-        out.extend_from_slice(salt);
-        out.extend_from_slice(&[0x05, 0x4c]);
-        out.extend_from_slice(nonce);
-        out.extend_from_slice(&[0x06, 0x58, 0x20]);
-        out.extend_from_slice(&commit);
+        // Header, key 7 and the ciphertext head on the stack.
+        let mut head = [0u8; HEADER_LEN + 6];
+        head[..7].copy_from_slice(&PREFIX);
+        head[7..23].copy_from_slice(&self.id);
+        head[23..26].copy_from_slice(&[0x04, 0x58, 0x20]);
+        head[26..58].copy_from_slice(salt);
+        head[58..60].copy_from_slice(&[0x05, 0x4c]);
+        head[60..72].copy_from_slice(nonce);
+        head[72..75].copy_from_slice(&[0x06, 0x58, 0x20]);
+        head[75..107].copy_from_slice(&commit);
+        head[HEADER_LEN] = 0x07;
+        let used = bstr_head(&mut head[HEADER_LEN + 1..], pt.len() + TAG_LEN);
         self.aad.clear();
-        self.aad.extend_from_slice(out);
+        self.aad.extend_from_slice(&head[..HEADER_LEN]);
         self.aad
             .extend_from_slice(&(ctx.len() as u64).to_be_bytes());
         self.aad.extend_from_slice(ctx);
-        out.push(0x07);
-        bstr_head(out, pt.len() + TAG_LEN);
-        let start = out.len();
-        out.resize(start + pt.len(), 0);
+        // Reuse the buffer without zero-filling it again: every byte is overwritten.
+        let start = HEADER_LEN + 1 + used;
+        let total = start + pt.len() + TAG_LEN;
+        if out.len() >= total {
+            out.truncate(total);
+        } else {
+            out.resize(total, 0);
+        }
+        out[..start].copy_from_slice(&head[..start]);
+        let (body, tag_out) = out[start..].split_at_mut(pt.len());
         let cipher = Aes256Gcm::new(&key.into());
-        let buf = InOutBuf::new(pt, &mut out[start..]).expect("equal lengths");
+        let buf = InOutBuf::new(pt, body).expect("equal lengths");
         let tag = cipher
             .encrypt_inout_detached(nonce.into(), &self.aad, buf)
             .expect("below the GCM limit");
-        out.extend_from_slice(&tag);
+        tag_out.copy_from_slice(&tag);
     }
 
     /// Seals under a fresh salt and nonce from the CSPRNG.
@@ -140,7 +157,14 @@ impl Floor {
 
     /// Opens a record into `out` (cleared first); `false` for anything not accepted.
     pub fn open(&mut self, rec: &[u8], ctx: &[u8], out: &mut Vec<u8>) -> bool {
-        out.clear();
+        if !self.open_inner(rec, ctx, out) {
+            out.clear();
+            return false;
+        }
+        true
+    }
+
+    fn open_inner(&mut self, rec: &[u8], ctx: &[u8], out: &mut Vec<u8>) -> bool {
         // The header is fixed except for its four byte strings: compare it as a template.
         if rec.len() < HEADER_LEN + 2 + TAG_LEN
             || rec[..7] != PREFIX
@@ -171,7 +195,12 @@ impl Floor {
             .extend_from_slice(&(ctx.len() as u64).to_be_bytes());
         self.aad.extend_from_slice(ctx);
         let (ct, tag) = rec[body_start..].split_at(ct_len - TAG_LEN);
-        out.resize(ct.len(), 0);
+        // Reuse the buffer without zero-filling it again: every byte is overwritten.
+        if out.len() >= ct.len() {
+            out.truncate(ct.len());
+        } else {
+            out.resize(ct.len(), 0);
+        }
         let cipher = Aes256Gcm::new(&key.into());
         let buf = InOutBuf::new(ct, &mut out[..]).expect("equal lengths");
         let tag: &[u8; 16] = tag.try_into().expect("16");
@@ -180,7 +209,6 @@ impl Floor {
             .is_err()
         {
             // aes-gcm checks the tag before it decrypts: nothing was written.
-            out.clear();
             return false;
         }
         true
