@@ -71,8 +71,13 @@ std::thread_local! {
 impl RandomSource for ThreadRandom {
     fn fill(&mut self, dest: &mut [u8]) -> Result<()> {
         use rand_core::Rng;
-        THREAD_RNG.with(|cell| {
-            let mut slot = cell.borrow_mut();
+        let drawn = THREAD_RNG.try_with(|cell| {
+            // Nothing inside this closure can call back into the generator, so the
+            // borrow is never held twice; a failed borrow still reports an error rather
+            // than panicking.
+            let Ok(mut slot) = cell.try_borrow_mut() else {
+                return Err(Error::RandomnessUnavailable);
+            };
             let len = dest.len() as u64;
             // getpid is a system call too, but a far cheaper one than getrandom (about
             // 90 ns against 380 ns here, BENCHMARKS.md); it is what makes fork safe.
@@ -87,7 +92,13 @@ impl RandomSource for ThreadRandom {
             state.budget = state.budget.saturating_sub(len);
             state.rng.fill_bytes(dest);
             Ok(())
-        })
+        });
+        match drawn {
+            Ok(result) => result,
+            // The thread's generator is gone (a seal from inside a thread-local destructor
+            // at thread exit): draw from the operating system, whence it is seeded anyway.
+            Err(_) => OsRandom.fill(dest),
+        }
     }
 }
 
