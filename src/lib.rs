@@ -92,7 +92,7 @@ pub use format::keyring::{KeySlot, SlotKind};
 pub use format::record::SealedRecord;
 pub use kdf::{Bounds, KdfParams, UnlockPolicy, limits};
 pub use keyring::{Keyring, UnlockedKeyring};
-pub use record::MAX_CONTEXT_LEN;
+pub use record::{MAX_CONTEXT_LEN, Plaintext};
 pub use recovery::RecoveryCode;
 pub use rng::{OsRandom, RandomSource, ThreadRandom};
 pub use secret::{MAX_PASSWORD_BYTES, Password};

@@ -9,6 +9,50 @@ use crate::keyring::UnlockedKeyring;
 use crate::rng::{self, RandomSource, ThreadRandom};
 use crate::secret::Key32;
 
+/// The plaintext of an opened record, wiped when dropped.
+///
+/// Dereferences to `[u8]`. The wipe is one bulk pass over the buffer (a `Zeroizing<Vec<u8>>`
+/// wipes byte by byte, about eight times slower on a large record; BENCHMARKS.md).
+pub struct Plaintext(Vec<u8>);
+
+impl Plaintext {
+    /// The plaintext bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Moves the plaintext into a `Zeroizing` vector, for callers that need a `Vec`.
+    pub fn into_zeroizing(mut self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(core::mem::take(&mut self.0))
+    }
+}
+
+impl core::ops::Deref for Plaintext {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Plaintext {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for Plaintext {
+    fn drop(&mut self) {
+        wipe(&mut self.0);
+    }
+}
+
+impl core::fmt::Debug for Plaintext {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Plaintext({} bytes)", self.0.len())
+    }
+}
+
 /// Longest application context, in bytes (SR-OP-8).
 pub const MAX_CONTEXT_LEN: usize = 4096;
 
@@ -255,9 +299,9 @@ impl UnlockedKeyring {
     /// [`Error::WrongKeyring`] for another keyring's record,
     /// [`Error::LimitExceeded`] (`context_too_long`),
     /// [`Error::RecordAuthenticationFailed`] for a tampered record or the wrong context.
-    pub fn open(&self, record: &SealedRecord, context: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    pub fn open(&self, record: &SealedRecord, context: &[u8]) -> Result<Plaintext> {
         // Exactly the plaintext's size: the only allocation proportional to the record.
-        let mut out = Zeroizing::new(vec![0u8; record.plaintext_len()]);
+        let mut out = Plaintext(vec![0u8; record.plaintext_len()]);
         self.open_parts(
             record.keyring_id(),
             record.salt(),
@@ -266,7 +310,7 @@ impl UnlockedKeyring {
             record.header(),
             record.ciphertext(),
             context,
-            &mut out,
+            &mut out.0,
         )?;
         Ok(out)
     }
