@@ -425,3 +425,42 @@ pub fn add_pw_fixed(
         ..fx.clone()
     }
 }
+
+/// A `decode_keyring` vector for the bytes `b`.
+pub fn kdec(
+    f: &mut crate::File,
+    desc: &str,
+    spec: &[&'static str],
+    exp: crate::Expect,
+    b: &[u8],
+    flags: &[&'static str],
+) {
+    f.add(
+        crate::v("decode_keyring", desc, spec, exp)
+            .f(flags)
+            .i("keyring", crate::exec::hex(b)),
+    );
+}
+
+/// A `decode_record` vector for the bytes `b`.
+pub fn rdec(
+    f: &mut crate::File,
+    desc: &str,
+    spec: &[&'static str],
+    exp: crate::Expect,
+    b: &[u8],
+    flags: &[&'static str],
+) {
+    f.add(
+        crate::v("decode_record", desc, spec, exp)
+            .f(flags)
+            .i("record", crate::exec::hex(b)),
+    );
+}
+
+/// `base` decoded into an editable tree, edited, and encoded again.
+pub fn edited(base: &[u8], edit: &dyn Fn(&mut crate::cbor::C)) -> Vec<u8> {
+    let mut t = tree(base);
+    edit(&mut t);
+    t.enc()
+}

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::cbor::C;
 use crate::exec::hex;
-use crate::fx;
+use crate::fx::{self, kdec, rdec};
 use crate::{Expect, File, mal, v};
 
 /// `n` as `ai` = 24..27 with a longer argument than needed.
@@ -53,30 +53,6 @@ pub fn file() -> File {
     let r = fx::rec().clone();
     let kt = || fx::tree(&k);
     let rt = || fx::tree(&r);
-    let kdec = |f: &mut File,
-                desc: &str,
-                spec: &[&'static str],
-                exp: Expect,
-                b: &[u8],
-                flags: &[&'static str]| {
-        f.add(
-            v("decode_keyring", desc, spec, exp)
-                .f(flags)
-                .i("keyring", hex(b)),
-        );
-    };
-    let rdec = |f: &mut File,
-                desc: &str,
-                spec: &[&'static str],
-                exp: Expect,
-                b: &[u8],
-                flags: &[&'static str]| {
-        f.add(
-            v("decode_record", desc, spec, exp)
-                .f(flags)
-                .i("record", hex(b)),
-        );
-    };
     let slot_edit = |edit: &dyn Fn(&mut C)| -> Vec<u8> {
         let mut t = kt();
         edit(&mut t.get(5).items()[0]);

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::cbor::C;
 use crate::exec::hex;
-use crate::fx;
+use crate::fx::{self, kdec, rdec};
 use crate::{Expect, File, err, mal, v};
 
 pub fn file() -> File {
@@ -18,35 +18,7 @@ pub fn file() -> File {
     let k = fx::one().bytes.clone();
     let two = fx::two().bytes.clone();
     let r = fx::rec().clone();
-    let kdec = |f: &mut File,
-                desc: &str,
-                spec: &[&'static str],
-                exp: Expect,
-                b: &[u8],
-                flags: &[&'static str]| {
-        f.add(
-            v("decode_keyring", desc, spec, exp)
-                .f(flags)
-                .i("keyring", hex(b)),
-        );
-    };
-    let rdec = |f: &mut File,
-                desc: &str,
-                spec: &[&'static str],
-                exp: Expect,
-                b: &[u8],
-                flags: &[&'static str]| {
-        f.add(
-            v("decode_record", desc, spec, exp)
-                .f(flags)
-                .i("record", hex(b)),
-        );
-    };
-    let ked = |base: &[u8], edit: &dyn Fn(&mut C)| -> Vec<u8> {
-        let mut t = fx::tree(base);
-        edit(&mut t);
-        t.enc()
-    };
+    let ked = fx::edited;
     let sed = |base: &[u8], i: usize, edit: &dyn Fn(&mut C)| -> Vec<u8> {
         let mut t = fx::tree(base);
         edit(&mut t.get(5).items()[i]);

@@ -5,8 +5,8 @@ use serde_json::json;
 
 use crate::cbor::C;
 use crate::exec::hex;
-use crate::fx;
-use crate::{Expect, File, err, mal, v};
+use crate::fx::{self, kdec, rdec};
+use crate::{File, err, mal, v};
 
 pub fn file() -> File {
     let mut f = File::new(
@@ -19,35 +19,7 @@ pub fn file() -> File {
     let k = fx::one().bytes.clone();
     let two = fx::two().bytes.clone();
     let r = fx::rec().clone();
-    let kdec = |f: &mut File,
-                desc: &str,
-                spec: &[&'static str],
-                exp: Expect,
-                b: &[u8],
-                flags: &[&'static str]| {
-        f.add(
-            v("decode_keyring", desc, spec, exp)
-                .f(flags)
-                .i("keyring", hex(b)),
-        );
-    };
-    let rdec = |f: &mut File,
-                desc: &str,
-                spec: &[&'static str],
-                exp: Expect,
-                b: &[u8],
-                flags: &[&'static str]| {
-        f.add(
-            v("decode_record", desc, spec, exp)
-                .f(flags)
-                .i("record", hex(b)),
-        );
-    };
-    let ked = |base: &[u8], edit: &dyn Fn(&mut C)| -> Vec<u8> {
-        let mut t = fx::tree(base);
-        edit(&mut t);
-        t.enc()
-    };
+    let ked = fx::edited;
     let ver = &["SR-OBJ-1", "SR-VER-1", "SR-CBOR-11"];
     let reg = &["SR-OBJ-6", "SR-VER-4"];
     kdec(
