@@ -12,33 +12,31 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// `prefix || base64url_nopad(bytes)`.
 pub(crate) fn encode(prefix: &str, bytes: &[u8]) -> String {
     let symbols = bytes.len().div_ceil(3).saturating_mul(4);
-    let mut out = String::with_capacity(prefix.len().saturating_add(symbols));
-    out.push_str(prefix);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = u32::from_be_bytes([0, b[0], b[1], b[2]]);
-        // A chunk of k bytes yields k + 1 symbols, the top 6 (k + 1) of its 24 bits.
-        let count = match chunk.len() {
-            1 => 2,
-            2 => 3,
-            _ => 4,
-        };
-        for shift in [18u32, 12, 6, 0].into_iter().take(count) {
-            out.push(symbol(n >> shift));
-        }
+    let mut out = Vec::with_capacity(prefix.len().saturating_add(symbols));
+    out.extend_from_slice(prefix.as_bytes());
+    let mut chunks = bytes.chunks_exact(3);
+    for &[a, b, c] in chunks.by_ref().filter_map(|c| <&[u8; 3]>::try_from(c).ok()) {
+        let n = u32::from_be_bytes([0, a, b, c]);
+        out.extend_from_slice(&[symbol(n >> 18), symbol(n >> 12), symbol(n >> 6), symbol(n)]);
     }
-    out
+    // A final chunk of k bytes yields k + 1 symbols, the top 6 (k + 1) of its 24 bits.
+    match *chunks.remainder() {
+        [a] => out.extend_from_slice(&[symbol(u32::from(a) >> 2), symbol(u32::from(a) << 4)]),
+        [a, b] => {
+            let n = u32::from_be_bytes([0, a, b, 0]);
+            out.extend_from_slice(&[symbol(n >> 18), symbol(n >> 12), symbol(n >> 6)]);
+        }
+        _ => {}
+    }
+    // Only ASCII was written, so this cannot fail; the check is one fast pass.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The base64url symbol of the low 6 bits of `v`.
 // safe: the index is masked to 0..=63 and ALPHABET has 64 entries.
 #[allow(clippy::indexing_slicing)]
-fn symbol(v: u32) -> char {
-    char::from(ALPHABET[(v & 0x3f) as usize])
+fn symbol(v: u32) -> u8 {
+    ALPHABET[(v & 0x3f) as usize]
 }
 
 /// Splits the prefix off and decodes the base64url body strictly (SR-TXT-1, SR-TXT-2), in
@@ -107,16 +105,33 @@ fn canonical_len(s: &[u8]) -> Option<usize> {
 }
 
 fn sextet(c: u8) -> Option<u32> {
-    // No arm wraps: `c` lies in the arm's range.
-    let v = match c {
-        b'A'..=b'Z' => c.wrapping_sub(b'A'),
-        b'a'..=b'z' => c.wrapping_sub(b'a').wrapping_add(26),
-        b'0'..=b'9' => c.wrapping_sub(b'0').wrapping_add(52),
-        b'-' => 62,
-        b'_' => 63,
-        _ => return None,
-    };
-    Some(u32::from(v))
+    match lookup(c) {
+        INVALID => None,
+        v => Some(u32::from(v)),
+    }
+}
+
+/// Marks a byte outside the alphabet in [`DECODE`]; every valid entry is below 64.
+const INVALID: u8 = 0xff;
+
+/// The value of each base64url symbol, indexed by byte.
+// safe: evaluated at compile time, where an out-of-range index is a build error; i < 64 and
+// the table has 256 entries.
+#[allow(clippy::indexing_slicing)]
+const DECODE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+// safe: a u8 index into a 256-entry table.
+#[allow(clippy::indexing_slicing)]
+fn lookup(c: u8) -> u8 {
+    DECODE[usize::from(c)]
 }
 
 /// Canonical unpadded base64url: alphabet only, length mod 4 != 1, and the unused low bits
@@ -126,13 +141,25 @@ fn decode_base64url(s: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let mut out = Vec::with_capacity((s.len() / 4).saturating_mul(3).saturating_add(2));
-    for chunk in s.chunks(4) {
+    let mut chunks = s.chunks_exact(4);
+    for &[a, b, c, d] in chunks.by_ref().filter_map(|c| <&[u8; 4]>::try_from(c).ok()) {
+        let (a, b, c, d) = (lookup(a), lookup(b), lookup(c), lookup(d));
+        // INVALID has its top bits set; every symbol value is below 64.
+        if (a | b | c | d) & 0xc0 != 0 {
+            return None;
+        }
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        let [_, x, y, z] = n.to_be_bytes();
+        out.extend_from_slice(&[x, y, z]);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
         let mut n = 0u32;
-        for (&c, shift) in chunk.iter().zip([18u32, 12, 6, 0]) {
+        for (&c, shift) in rest.iter().zip([18u32, 12, 6]) {
             n |= sextet(c)? << shift;
         }
         let bytes = n.to_be_bytes();
-        let produced = chunk.len().checked_sub(1)?; // 4 symbols -> 3 bytes, 3 -> 2, 2 -> 1
+        let produced = rest.len().checked_sub(1)?; // 3 symbols -> 2 bytes, 2 -> 1
         // The bits below the last produced byte must be zero (canonical form).
         let (kept, unused) = bytes.get(1..)?.split_at_checked(produced)?;
         if unused.iter().any(|&b| b != 0) {
