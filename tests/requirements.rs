@@ -6,26 +6,11 @@
 
 mod common;
 
-use common::{FAST_ARGON2, FAST_PBKDF2, TestRandom, relaxed_policy};
+use common::{FAST_ARGON2, FAST_PBKDF2, TestRandom, new_keyring, pw, relaxed_policy};
 use strongroom::{
-    Bounds, Error, InvalidInput, KdfParams, Keyring, Limit, Malformed, Password, RandomSource,
-    RecoveryCode, Registry, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring,
+    Bounds, Error, InvalidInput, KdfParams, Keyring, Limit, Malformed, RandomSource, RecoveryCode,
+    Registry, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring,
 };
-
-fn pw(s: &str) -> Password {
-    Password::new(s).unwrap()
-}
-
-fn new_keyring(seed: u64, kdf: KdfParams) -> UnlockedKeyring {
-    Keyring::create_with_rng(
-        &pw("correct horse"),
-        kdf,
-        "laptop",
-        &relaxed_policy(),
-        &mut TestRandom::new(seed),
-    )
-    .unwrap()
-}
 
 fn spec() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md")).unwrap()

@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use strongroom::{Bounds, KdfParams, RandomSource, UnlockPolicy};
+use strongroom::{
+    Bounds, KdfParams, Keyring, Password, RandomSource, UnlockPolicy, UnlockedKeyring,
+};
 
 /// A policy relaxed far below the real floors, so tests run the KDFs in microseconds.
 /// Real applications keep `UnlockPolicy::default()` (SR-POL-4).
@@ -66,4 +68,21 @@ impl RandomSource for Scripted {
 /// Bytes a, a+1, ..., for n bytes (the SPEC.md examples' "00..0f" notation).
 pub fn seq(start: u8, n: usize) -> Vec<u8> {
     (0..n).map(|i| start.wrapping_add(i as u8)).collect()
+}
+
+pub fn pw(s: &str) -> Password {
+    Password::new(s).unwrap()
+}
+
+/// A keyring with one PBKDF2 or Argon2id slot for the password "correct horse", labelled
+/// "laptop", from deterministic randomness.
+pub fn new_keyring(seed: u64, kdf: KdfParams) -> UnlockedKeyring {
+    Keyring::create_with_rng(
+        &pw("correct horse"),
+        kdf,
+        "laptop",
+        &relaxed_policy(),
+        &mut TestRandom::new(seed),
+    )
+    .unwrap()
 }
