@@ -1,0 +1,13 @@
+// Public entry point of strongroom-js. Re-exports only: the format layer (errors, policy,
+// password, recovery code, limits) and the crypto layer (keyring, record) live in their own
+// modules so that the conformance adapter and tests can reach internals without widening the API.
+export { StrongroomError } from "./errors.js";
+export { UnlockPolicy, DEFAULT_KDF } from "./policy.js";
+export { normalizePassword } from "./password.js";
+export { RecoveryCode } from "./recovery-code.js";
+export { Keyring, UnlockedKeyring } from "./keyring.js";
+export { SealedRecord } from "./record.js";
+import * as limitsModule from "./limits.js";
+
+/** SPEC.md section 15 numbers, frozen so that an application cannot loosen them by accident. */
+export const limits = Object.freeze({ ...(limitsModule.limits ?? limitsModule) });
