@@ -1,0 +1,165 @@
+// Runs the conformance vectors in headless Chromium (through playwright-core) and checks the
+// IndexedDB session helper (src/storage.js) in a real browser across a page reload.
+//
+// The vector run must have zero failures and run exactly as many vectors per file as the same
+// runner does under Node in this process, so a browser that silently skips something (e.g.
+// Argon2id when hash-wasm fails to load) shows up as a mismatch.
+//
+// Needs /usr/bin/chromium (scripts/install-browser.sh); fails at once with that hint otherwise.
+// STRONGROOM_BROWSER_TIMEOUT_MS overrides the vector-run timeout (default 20 minutes).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { startServer, VECTORS_PAGE_PATH } from "./server.js";
+import { launchChromium, requireChromium } from "./support/chromium.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const VECTORS_DIR = path.resolve(here, "..", "..", "..", "vectors");
+const RUN_TIMEOUT_MS = Number(process.env.STRONGROOM_BROWSER_TIMEOUT_MS) || 20 * 60_000;
+
+let server;
+let browser;
+
+before(async () => {
+  requireChromium(); // fail fast and clearly, before anything slow
+  server = await startServer({ port: 0 });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  // Close the browser through Playwright and the server through its handle; nothing is killed
+  // by name or by process group.
+  await browser?.close();
+  await server?.close();
+});
+
+/** Per-file totals of a runner summary: {file: {pass, fail, skip, run}}. */
+function perFile(summary) {
+  const out = {};
+  for (const [name, c] of Object.entries(summary.files)) {
+    out[name] = { pass: c.pass, fail: c.fail, skip: c.skip, run: c.pass + c.fail + c.skip };
+  }
+  return out;
+}
+
+function table(title, counts) {
+  const lines = [title];
+  for (const [name, c] of Object.entries(counts)) {
+    lines.push(`  ${name.padEnd(18)} run ${String(c.run).padStart(5)}  pass ${String(c.pass).padStart(5)}  fail ${c.fail}  skip ${c.skip}`);
+  }
+  return lines.join("\n");
+}
+
+async function nodeSummary() {
+  const { runAllVectors } = await import("../conformance/run-vectors.js");
+  const loadFile = async (name) => {
+    const file = name.endsWith(".json") ? name : `${name}.json`;
+    return JSON.parse(await readFile(path.join(VECTORS_DIR, file), "utf8"));
+  };
+  return runAllVectors({ loadFile, log: () => {} });
+}
+
+test("conformance vectors pass in Chromium, same counts as Node", { timeout: RUN_TIMEOUT_MS * 2 }, async (t) => {
+  const nodeStart = Date.now();
+  const node = await nodeSummary();
+  const nodeSeconds = (Date.now() - nodeStart) / 1000;
+  t.diagnostic(`node run: ${node.total} vectors in ${nodeSeconds.toFixed(1)} s`);
+
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on("pageerror", (err) => pageErrors.push(String(err)));
+  // Forward the page's progress lines so a long run shows it is alive.
+  page.on("console", (msg) => process.stdout.write(`[chromium] ${msg.text()}\n`));
+  await page.goto(server.url + VECTORS_PAGE_PATH);
+  await page.waitForFunction(() => window.__result !== undefined, null, {
+    timeout: RUN_TIMEOUT_MS,
+    polling: 500,
+  });
+  const result = await page.evaluate(() => window.__result);
+  await page.close();
+
+  assert.equal(result.error, undefined, `the page failed: ${result.error}`);
+  assert.deepEqual(pageErrors, [], "uncaught errors in the page");
+
+  const browserCounts = perFile(result);
+  const nodeCounts = perFile(node);
+  console.log(table(`Chromium (${result.userAgent}), ${result.seconds.toFixed(1)} s:`, browserCounts));
+  console.log(table(`Node ${process.version}, ${nodeSeconds.toFixed(1)} s:`, nodeCounts));
+
+  const failures = result.failures ?? [];
+  assert.equal(failures.length, 0, `browser failures:\n${JSON.stringify(failures.slice(0, 20), null, 2)}`);
+  for (const c of Object.values(browserCounts)) assert.equal(c.fail, 0);
+  assert.ok(result.total > 0, "no vectors were run");
+  assert.deepEqual(Object.keys(browserCounts).sort(), Object.keys(nodeCounts).sort(), "same files");
+  for (const name of Object.keys(nodeCounts)) {
+    assert.equal(browserCounts[name].run, nodeCounts[name].run, `${name}: vectors run, browser vs node`);
+    assert.equal(browserCounts[name].skip, nodeCounts[name].skip, `${name}: vectors skipped, browser vs node`);
+  }
+  assert.equal(result.total, node.total, "total vectors, browser vs node");
+});
+
+test("IndexedDB session survives a reload and stays non-extractable", { timeout: 180_000 }, async () => {
+  const page = await browser.newPage();
+  const harness = server.url + "/ports/js/test/browser/harness.html";
+  await page.goto(harness);
+
+  // Create a keyring, seal a record, save the session; keep only ciphertext in localStorage.
+  const before = await page.evaluate(async () => {
+    const sr = await import("/ports/js/src/index.js");
+    const storage = await import("/ports/js/src/storage.js");
+    const unlocked = await sr.Keyring.create("correct horse battery staple", "test");
+    const rec = await unlocked.seal("hello from before the reload", "log:1");
+    localStorage.setItem("kr", unlocked.keyring.toText());
+    localStorage.setItem("rec", rec.toText());
+    await storage.saveSession("t1", unlocked);
+    return { keyringText: unlocked.keyring.toText(), localKeys: Object.keys(localStorage).sort() };
+  });
+  assert.ok(before.keyringText.startsWith("srk1."));
+  assert.deepEqual(before.localKeys, ["kr", "rec"], "storage.js must not write to localStorage");
+
+  await page.reload();
+
+  const afterReload = await page.evaluate(async () => {
+    const sr = await import("/ports/js/src/index.js");
+    const storage = await import("/ports/js/src/storage.js");
+    const keyring = sr.Keyring.fromText(localStorage.getItem("kr"));
+    const unlocked = await storage.loadSession("t1", keyring);
+    if (!unlocked) return { loaded: false };
+    const plain = await unlocked.open(sr.SealedRecord.fromText(localStorage.getItem("rec")), "log:1");
+    // Everything in the stored session that is a CryptoKey must be non-extractable.
+    const raw = await storage._readRawSession("t1");
+    const keys = [];
+    const walk = (v) => {
+      if (v instanceof CryptoKey) keys.push({ extractable: v.extractable, alg: v.algorithm.name });
+      else if (v && typeof v === "object" && !ArrayBuffer.isView(v)) Object.values(v).forEach(walk);
+    };
+    walk(raw);
+    // A session for another keyring is not applied to this one.
+    const other = await sr.Keyring.create("another password here", "other");
+    const cross = await storage.loadSession("t1", other.keyring);
+    const missing = await storage.loadSession("no-such-session", keyring);
+    await storage.clearSession("t1");
+    const cleared = await storage.loadSession("t1", keyring);
+    return {
+      loaded: true,
+      plain: new TextDecoder().decode(plain),
+      keys,
+      cross: cross === null,
+      missing: missing === null,
+      cleared: cleared === null,
+      localKeys: Object.keys(localStorage).sort(),
+    };
+  });
+  await page.close();
+
+  assert.equal(afterReload.loaded, true, "loadSession returned null after reload");
+  assert.equal(afterReload.plain, "hello from before the reload");
+  assert.ok(afterReload.keys.length >= 1, "the stored session holds CryptoKeys");
+  for (const k of afterReload.keys) assert.equal(k.extractable, false, `stored ${k.alg} key is extractable`);
+  assert.equal(afterReload.cross, true, "a session must not load for a different keyring");
+  assert.equal(afterReload.missing, true);
+  assert.equal(afterReload.cleared, true, "clearSession removes the session");
+  assert.deepEqual(afterReload.localKeys, ["kr", "rec"]);
+});
