@@ -1,0 +1,489 @@
+/**
+ * Binary objects of SPEC.md sections 5 and 6: the strict decoder (decoding order of section 5.4)
+ * and the encoders the crypto layer assembles keyrings and records from.
+ *
+ * The decoder works in the four steps of SR-CBOR-11 (header peek, size, generic profile parse,
+ * schema walk) rather than one fused pass: the spec defines the reported error by that order,
+ * and keeping the steps apart is the simplest way to be sure we report the same first error as
+ * every other port. Inputs are small (4 KiB keyrings) or have few items (records), so the second
+ * pass costs nothing that matters.
+ */
+
+import { StrongroomError, malformed, fail } from "./errors.js";
+import { concat } from "./bytes.js";
+import { head, encodeUint, encodeBytes, encodeTextString, readHead } from "./cbor.js";
+import { limits } from "./limits.js";
+
+const TYPE_KEYRING = 1;
+const TYPE_RECORD = 2;
+const KIND_PASSWORD = 1;
+const KIND_RECOVERY = 2;
+
+/** Schemas of SR-OBJ-2 (key lists in order). */
+const KEYRING_KEYS = [1, 2, 3, 4, 5, 6];
+const RECORD_KEYS = [1, 2, 3, 4, 5, 6, 7];
+const PASSWORD_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7];
+const RECOVERY_SLOT_KEYS = [1, 2, 5, 6, 7];
+
+// fatal: invalid UTF-8 is an error, never U+FFFD (SR-CBOR-6). ignoreBOM: a leading U+FEFF is part
+// of the label as stored, and must survive a decode/encode round trip (SR-CBOR-9).
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Copies into a fresh Uint8Array so later changes to the caller's buffer cannot reach us. */
+function privateCopy(bytes) {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("expected a Uint8Array");
+  return new Uint8Array(bytes); // copies, also for a Node Buffer (whose slice() would not)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 1: header peek (SR-OBJ-1)
+
+/**
+ * Reads at most five heads by checks (a) to (e) and nothing else: no string bytes, no count
+ * compared with the input. Works for every format version, which is why it runs before the size
+ * limit (a v2 object may be larger).
+ */
+function headerPeek(buf, view, objectType) {
+  const schema = objectType === TYPE_KEYRING ? KEYRING_KEYS : RECORD_KEYS;
+  const top = readHead(buf, view, 0, false);
+  if (top.major !== 5) throw malformed("unexpected_type");
+  if (top.arg === 0) throw malformed("wrong_object_type");
+  const k1 = readHead(buf, view, top.end, false);
+  if (k1.major !== 0) throw malformed("non_integer_map_key");
+  if (k1.arg !== 1) throw malformed("wrong_object_type");
+  const v1 = readHead(buf, view, k1.end, false);
+  if (v1.major !== 0 || v1.arg !== objectType) throw malformed("wrong_object_type");
+  if (top.arg === 1) throw malformed("missing_key");
+  const k2 = readHead(buf, view, v1.end, false);
+  if (k2.major !== 0) throw malformed("non_integer_map_key");
+  if (k2.arg === 1) throw malformed("duplicate_map_key");
+  if (k2.arg === 0) throw malformed("unsorted_map_keys");
+  if (k2.arg !== 2) throw malformed(schema.includes(k2.arg) ? "missing_key" : "unknown_key");
+  const v2 = readHead(buf, view, k2.end, false);
+  if (v2.major !== 0) throw malformed("unexpected_type");
+  if (v2.arg !== 1) throw fail("unsupported_version");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 3: profile (SR-CBOR-1 to SR-CBOR-8), no schema
+
+/**
+ * @typedef {object} Item generic CBOR item of the profile
+ * @property {number} major
+ * @property {number|bigint} arg value (major 0), length (2, 3), count (4, 5)
+ * @property {number} start offset of the head
+ * @property {number} body offset after the head (start of string bytes)
+ * @property {number} end offset after the whole item
+ * @property {Item[]} [items] array elements
+ * @property {Array<[Item, Item]>} [entries] map entries, key then value
+ * @property {string} [text] decoded text string
+ */
+
+/** Parses one item at `pos`, at nesting depth `depth` (top level 1). Depth is bounded by 5. */
+function parseItem(buf, view, pos, depth) {
+  const h = readHead(buf, view, pos, true);
+  return parseAfterHead(buf, view, h, pos, depth);
+}
+
+function parseAfterHead(buf, view, h, pos, depth) {
+  const item = { major: h.major, arg: h.arg, start: pos, body: h.end, end: h.end };
+  switch (h.major) {
+    case 0:
+      return item;
+    case 2:
+      item.end = h.end + h.arg; // (f) guarantees arg <= remaining, so arg is a small Number
+      return item;
+    case 3:
+      item.end = h.end + h.arg;
+      try {
+        item.text = utf8Decoder.decode(buf.subarray(h.end, item.end));
+      } catch {
+        throw malformed("invalid_utf8");
+      }
+      return item;
+    case 4: {
+      if (depth > limits.maxNestingDepth) throw malformed("nesting_too_deep");
+      item.items = [];
+      let p = h.end;
+      for (let i = 0; i < h.arg; i++) {
+        const child = parseItem(buf, view, p, depth + 1);
+        item.items.push(child);
+        p = child.end;
+      }
+      item.end = p;
+      return item;
+    }
+    case 5: {
+      if (depth > limits.maxNestingDepth) throw malformed("nesting_too_deep");
+      item.entries = [];
+      let p = h.end;
+      let prev = -1;
+      for (let i = 0; i < h.arg; i++) {
+        const kh = readHead(buf, view, p, true);
+        // SR-CBOR-5, right after the key's head and before anything else of the key.
+        if (kh.major !== 0) throw malformed("non_integer_map_key");
+        // A BigInt key is above 2^53, so it never equals a Number key: === is exact here.
+        if (kh.arg === prev) throw malformed("duplicate_map_key");
+        if (kh.arg < prev) throw malformed("unsorted_map_keys");
+        prev = kh.arg;
+        const key = { major: 0, arg: kh.arg, start: p, body: kh.end, end: kh.end };
+        const value = parseItem(buf, view, kh.end, depth + 1);
+        item.entries.push([key, value]);
+        p = value.end;
+      }
+      item.end = p;
+      return item;
+    }
+    default:
+      throw new Error("unreachable: readHead rejects major types 1, 6, 7");
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step 4: schema walk (section 6.6)
+
+/**
+ * SR-OBJ-2 matching, entry by entry: returns a function that takes each key in turn, and
+ * `finish()` for the missing_key check after the last entry. The profile already guarantees
+ * strictly increasing keys, so a schema key that is not the next expected one is a later one.
+ */
+function keyMatcher(schema, startIndex = 0) {
+  let next = startIndex;
+  return {
+    take(key) {
+      if (next < schema.length && key === schema[next]) {
+        next++;
+        return key;
+      }
+      throw malformed(schema.includes(key) ? "missing_key" : "unknown_key");
+    },
+    finish() {
+      if (next < schema.length) throw malformed("missing_key");
+    },
+  };
+}
+
+function expectBytes(buf, item, length) {
+  if (item.major !== 2) throw malformed("unexpected_type");
+  if (item.arg !== length) throw malformed("wrong_length");
+  return buf.slice(item.body, item.end);
+}
+
+/** Both the decoder and the encoders apply SR-KDF-3 through this one function. */
+function kdfWithinHardLimits(kdf) {
+  const inRange = (v, [lo, hi]) => Number.isSafeInteger(v) && v >= lo && v <= hi;
+  if (kdf.id === 1) return inRange(kdf.iterations, limits.pbkdf2Iterations);
+  return (
+    inRange(kdf.memoryKib, limits.argon2MemoryKib) &&
+    inRange(kdf.timeCost, limits.argon2TimeCost) &&
+    inRange(kdf.parallelism, limits.argon2Parallelism) &&
+    kdf.memoryKib >= 8 * kdf.parallelism
+  );
+}
+
+function walkKdf(item) {
+  if (item.major !== 4) throw malformed("unexpected_type");
+  const els = item.items;
+  if (els.length === 0) throw malformed("wrong_length");
+  if (els[0].major !== 0) throw malformed("unexpected_type");
+  const id = els[0].arg;
+  if (id !== 1 && id !== 2) throw fail("unsupported_algorithm");
+  if (els.length !== (id === 1 ? 2 : 4)) throw malformed("wrong_length");
+  for (let i = 1; i < els.length; i++) {
+    if (els[i].major !== 0) throw malformed("unexpected_type");
+  }
+  // A BigInt parameter is above 2^53 and therefore outside the limits; Number.isSafeInteger
+  // rejects it in kdfWithinHardLimits, so the error is the same as for any other big value.
+  const kdf =
+    id === 1
+      ? { id: 1, iterations: els[1].arg }
+      : { id: 2, memoryKib: els[1].arg, timeCost: els[2].arg, parallelism: els[3].arg };
+  if (!kdfWithinHardLimits(kdf)) throw fail("kdf_params_out_of_bounds");
+  return kdf;
+}
+
+function walkSlot(buf, item) {
+  if (item.major !== 5) throw malformed("unexpected_type");
+  const entries = item.entries;
+  if (entries.length === 0) throw malformed("missing_key");
+  const [k1, v1] = entries[0];
+  if (k1.arg !== 1) throw malformed(PASSWORD_SLOT_KEYS.includes(k1.arg) ? "missing_key" : "unknown_key");
+  if (v1.major !== 0) throw malformed("unexpected_type");
+  if (v1.arg !== KIND_PASSWORD && v1.arg !== KIND_RECOVERY) throw fail("unsupported_algorithm");
+  const password = v1.arg === KIND_PASSWORD;
+  const match = keyMatcher(password ? PASSWORD_SLOT_KEYS : RECOVERY_SLOT_KEYS, 1);
+  const slot = {
+    kind: password ? "password" : "recovery",
+    label: "",
+    labelBytes: null,
+    kdf: null,
+    salt: null,
+    nonce: null,
+    wrappedDek: null,
+    commitment: null,
+    bytes: buf.slice(item.start, item.end),
+  };
+  for (let i = 1; i < entries.length; i++) {
+    const [k, v] = entries[i];
+    switch (match.take(k.arg)) {
+      case 2:
+        if (v.major !== 3) throw malformed("unexpected_type");
+        if (v.arg > limits.maxLabelBytes) throw malformed("value_out_of_range");
+        slot.label = v.text;
+        slot.labelBytes = buf.slice(v.start, v.end);
+        break;
+      case 3:
+        slot.kdf = walkKdf(v);
+        break;
+      case 4:
+        slot.salt = expectBytes(buf, v, 32);
+        break;
+      case 5:
+        slot.nonce = expectBytes(buf, v, 12);
+        break;
+      case 6:
+        slot.wrappedDek = expectBytes(buf, v, 48);
+        break;
+      case 7:
+        slot.commitment = expectBytes(buf, v, 32);
+        break;
+    }
+  }
+  match.finish();
+  return slot;
+}
+
+function walkKeyring(buf, top) {
+  const match = keyMatcher(KEYRING_KEYS, 2); // keys 1 and 2 were checked by the header peek
+  const out = { bytes: buf, id: null, generation: 0, slots: [], mac: null };
+  for (let i = 2; i < top.entries.length; i++) {
+    const [k, v] = top.entries[i];
+    switch (match.take(k.arg)) {
+      case 3:
+        out.id = expectBytes(buf, v, 16);
+        break;
+      case 4:
+        if (v.major !== 0) throw malformed("unexpected_type");
+        if (typeof v.arg === "bigint" || v.arg > limits.maxGeneration) {
+          throw malformed("value_out_of_range");
+        }
+        out.generation = v.arg;
+        break;
+      case 5:
+        if (v.major !== 4) throw malformed("unexpected_type");
+        if (v.items.length < limits.minSlots || v.items.length > limits.maxSlots) {
+          throw malformed("bad_slot_count");
+        }
+        for (const s of v.items) out.slots.push(walkSlot(buf, s));
+        break;
+      case 6:
+        out.mac = expectBytes(buf, v, 32);
+        break;
+    }
+  }
+  match.finish();
+  return out;
+}
+
+function walkRecord(buf, top) {
+  const match = keyMatcher(RECORD_KEYS, 2);
+  const out = { bytes: buf, keyringId: null, salt: null, nonce: null, commitment: null, ciphertext: null, header: null };
+  for (let i = 2; i < top.entries.length; i++) {
+    const [k, v] = top.entries[i];
+    switch (match.take(k.arg)) {
+      case 3:
+        out.keyringId = expectBytes(buf, v, 16);
+        break;
+      case 4:
+        out.salt = expectBytes(buf, v, 32);
+        break;
+      case 5:
+        out.nonce = expectBytes(buf, v, 12);
+        break;
+      case 6:
+        out.commitment = expectBytes(buf, v, 32);
+        break;
+      case 7:
+        if (v.major !== 2) throw malformed("unexpected_type");
+        if (v.arg < limits.minCiphertextBytes) throw malformed("wrong_length");
+        if (v.arg > limits.maxCiphertextBytes) throw malformed("value_out_of_range");
+        // A view, not a copy: up to 16 MiB, and `buf` is already our private copy.
+        out.ciphertext = buf.subarray(v.body, v.end);
+        break;
+    }
+  }
+  match.finish();
+  // Every field before key 7 has a fixed size and a fixed head, so the header is always the
+  // first 107 bytes (section 6.5) once the walk has passed.
+  out.header = buf.slice(0, limits.recordHeaderBytes);
+  return out;
+}
+
+/** Steps 1 to 3 of section 5.4 for both object types; returns the generic top-level item. */
+function decodeProfile(buf, objectType, maxBytes) {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  headerPeek(buf, view, objectType); // step 1
+  if (buf.length > maxBytes) throw malformed("too_large"); // step 2
+  const top = parseItem(buf, view, 0, 1); // step 3
+  if (top.end !== buf.length) throw malformed("trailing_bytes");
+  return top;
+}
+
+/** Turns anything unexpected into a failure that still names our bug, never a raw RangeError. */
+function guarded(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof StrongroomError || e instanceof TypeError) throw e;
+    throw new StrongroomError("malformed", "truncated", `internal decoder error: ${e}`);
+  }
+}
+
+/**
+ * Strict keyring decoder (SPEC.md 5.4 and 6.6).
+ * @param {Uint8Array} bytes
+ * @returns {{bytes: Uint8Array, id: Uint8Array, generation: number, slots: object[], mac: Uint8Array}}
+ */
+export function decodeKeyring(bytes) {
+  const buf = privateCopy(bytes);
+  return guarded(() => walkKeyring(buf, decodeProfile(buf, TYPE_KEYRING, limits.maxKeyringBytes)));
+}
+
+/**
+ * Strict sealed-record decoder (SPEC.md 5.4 and 6.6).
+ * @param {Uint8Array} bytes
+ */
+export function decodeRecord(bytes) {
+  const buf = privateCopy(bytes);
+  return guarded(() => walkRecord(buf, decodeProfile(buf, TYPE_RECORD, limits.maxRecordBytes)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoders
+
+/**
+ * SR-KDF-3 for parameters the caller chose (SR-POL-3) as well as decoded ones. The id check
+ * comes first because an id we do not know has no limits to check (section 11.1 CheckNewKdf).
+ */
+export function checkKdfLimits(kdf) {
+  if (kdf === null || typeof kdf !== "object" || (kdf.id !== 1 && kdf.id !== 2)) {
+    throw fail("unsupported_algorithm");
+  }
+  if (!kdfWithinHardLimits(kdf)) throw fail("kdf_params_out_of_bounds");
+}
+
+/** enc(kdf), the KDF descriptor of section 6.4. Checks the hard limits first (SR-KDF-3). */
+export function encodeKdf(kdf) {
+  checkKdfLimits(kdf);
+  if (kdf.id === 1) return concat(head(4, 2), encodeUint(1), encodeUint(kdf.iterations));
+  return concat(
+    head(4, 4),
+    encodeUint(2),
+    encodeUint(kdf.memoryKib),
+    encodeUint(kdf.timeCost),
+    encodeUint(kdf.parallelism),
+  );
+}
+
+const fixedBytes = (u8, n, what) => {
+  if (!(u8 instanceof Uint8Array) || u8.length !== n) throw new TypeError(`${what}: expected ${n} bytes`);
+  return u8;
+};
+
+/**
+ * BuildSlot steps 1 to 3 (section 11.1): the slot map up to and including the nonce, with the
+ * final entry count in its head. This prefix is also the slot AAD after `50 || keyring_id`.
+ * @param {"password"|"recovery"} kind
+ * @param {Uint8Array} labelEncoded enc(label), head included (see password.js checkLabel)
+ * @param {object|null} kdf required for password slots
+ * @param {Uint8Array|null} salt 32 bytes, password slots only
+ * @param {Uint8Array} nonce 12 bytes
+ */
+export function slotPrefix(kind, labelEncoded, kdf, salt, nonce) {
+  const parts = [];
+  if (kind === "password") {
+    parts.push(head(5, 7), encodeUint(1), encodeUint(KIND_PASSWORD), encodeUint(2), labelEncoded);
+    parts.push(encodeUint(3), encodeKdf(kdf), encodeUint(4), encodeBytes(fixedBytes(salt, 32, "salt")));
+  } else if (kind === "recovery") {
+    parts.push(head(5, 5), encodeUint(1), encodeUint(KIND_RECOVERY), encodeUint(2), labelEncoded);
+  } else {
+    throw fail("unsupported_algorithm");
+  }
+  parts.push(encodeUint(5), encodeBytes(fixedBytes(nonce, 12, "nonce")));
+  return concat(...parts);
+}
+
+/** The last 86 bytes of every slot (keys 6 and 7, section 6.3). */
+export function slotTail(wrappedDek, commitment) {
+  return concat(
+    encodeUint(6),
+    encodeBytes(fixedBytes(wrappedDek, 48, "wrappedDek")),
+    encodeUint(7),
+    encodeBytes(fixedBytes(commitment, 32, "commitment")),
+  );
+}
+
+/**
+ * AssembleKeyring step 1: the keyring up to (not including) key 6, which is the MAC input.
+ * Slots are given as their exact encodings and kept byte for byte (SR-KEY-11).
+ */
+export function assembleKeyringBody(id, generation, slotBytesList) {
+  if (!Number.isSafeInteger(generation) || generation < 0) throw new RangeError("generation out of range");
+  if (slotBytesList.length < limits.minSlots || slotBytesList.length > limits.maxSlots) {
+    throw new RangeError("slot count out of range");
+  }
+  return concat(
+    head(5, 6),
+    encodeUint(1), encodeUint(TYPE_KEYRING),
+    encodeUint(2), encodeUint(1),
+    encodeUint(3), encodeBytes(fixedBytes(id, 16, "keyring id")),
+    encodeUint(4), encodeUint(generation),
+    encodeUint(5), head(4, slotBytesList.length),
+    ...slotBytesList,
+  );
+}
+
+/** AssembleKeyring step 3: body || 06 58 20 || mac. */
+export function keyringTail(mac) {
+  return concat(encodeUint(6), encodeBytes(fixedBytes(mac, 32, "mac")));
+}
+
+/** Seal step 5: the 107-byte header (keys 1 to 6), the first part of the record AAD. */
+export function recordHeader(keyringId, salt, nonce, commitment) {
+  return concat(
+    head(5, 7),
+    encodeUint(1), encodeUint(TYPE_RECORD),
+    encodeUint(2), encodeUint(1),
+    encodeUint(3), encodeBytes(fixedBytes(keyringId, 16, "keyring id")),
+    encodeUint(4), encodeBytes(fixedBytes(salt, 32, "salt")),
+    encodeUint(5), encodeBytes(fixedBytes(nonce, 12, "nonce")),
+    encodeUint(6), encodeBytes(fixedBytes(commitment, 32, "commitment")),
+  );
+}
+
+/** Seal step 8 without the header: 07 || head(2, len(ct)). B appends the ciphertext itself, so
+ *  a 16 MiB ciphertext is copied once, into the final record. */
+export function recordTail(ciphertext) {
+  return concat(encodeUint(7), head(2, ciphertext.length));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-encoding from decoded values (SR-CBOR-9 round trip, used by the tests)
+
+/** Encodes a decoded slot from its values, not from its stored bytes. */
+function reencodeSlot(s) {
+  return concat(
+    slotPrefix(s.kind, encodeTextString(s.label), s.kdf, s.salt, s.nonce),
+    slotTail(s.wrappedDek, s.commitment),
+  );
+}
+
+/** Re-encodes a DecodedKeyring from its values; equals the input bytes by SR-CBOR-9. */
+export function reencodeKeyring(k) {
+  return concat(assembleKeyringBody(k.id, k.generation, k.slots.map(reencodeSlot)), keyringTail(k.mac));
+}
+
+/** Re-encodes a DecodedRecord from its values. */
+export function reencodeRecord(r) {
+  return concat(recordHeader(r.keyringId, r.salt, r.nonce, r.commitment), recordTail(r.ciphertext), r.ciphertext);
+}

@@ -1,0 +1,75 @@
+/**
+ * Unlock policy (SPEC.md section 10): a local floor against KDF downgrades by the server and a
+ * ceiling against being made to work too long.
+ */
+
+import { invalidInput, fail } from "./errors.js";
+import { checkKdfLimits } from "./format.js";
+import { limits } from "./limits.js";
+
+/** SR-KDF-5 defaults for new slots. */
+export const DEFAULT_KDF = Object.freeze({ id: 1, iterations: 600_000 });
+export const DEFAULT_ARGON2ID = Object.freeze({ id: 2, memoryKib: 65_536, timeCost: 3, parallelism: 4 });
+
+const FIELDS = ["pbkdf2Iterations", "argon2MemoryKib", "argon2TimeCost", "argon2Parallelism"];
+
+export class UnlockPolicy {
+  /**
+   * Each pair is [floor, ceiling], inclusive. SR-POL-5: hard minimum <= floor <= ceiling <= hard
+   * maximum for every parameter, else invalid_input policy_invalid. Malformed arguments (a
+   * missing pair, a non-integer bound) get the same error: they are equally not a policy.
+   * @param {{pbkdf2Iterations: [number, number], argon2MemoryKib: [number, number],
+   *          argon2TimeCost: [number, number], argon2Parallelism: [number, number]}} bounds
+   */
+  constructor(bounds) {
+    for (const f of FIELDS) {
+      const pair = bounds?.[f];
+      if (!Array.isArray(pair) || pair.length !== 2) throw invalidInput("policy_invalid");
+      const [floor, ceiling] = pair;
+      const [lo, hi] = limits[f];
+      if (!Number.isSafeInteger(floor) || !Number.isSafeInteger(ceiling)) throw invalidInput("policy_invalid");
+      if (!(lo <= floor && floor <= ceiling && ceiling <= hi)) throw invalidInput("policy_invalid");
+      this[f] = Object.freeze([floor, ceiling]);
+    }
+    Object.freeze(this);
+  }
+
+  /** SR-POL-6: the table of section 10. */
+  static default() {
+    return new UnlockPolicy({
+      pbkdf2Iterations: [600_000, 2_000_000],
+      argon2MemoryKib: [19_456, 262_144],
+      argon2TimeCost: [2, 8],
+      argon2Parallelism: [1, 8],
+    });
+  }
+
+  /** True when every parameter of `kdf` lies in [floor, ceiling] for its KDF. */
+  allows(kdf) {
+    const inside = (v, [lo, hi]) => v >= lo && v <= hi;
+    if (kdf.id === 1) return inside(kdf.iterations, this.pbkdf2Iterations);
+    if (kdf.id === 2) {
+      return (
+        inside(kdf.memoryKib, this.argon2MemoryKib) &&
+        inside(kdf.timeCost, this.argon2TimeCost) &&
+        inside(kdf.parallelism, this.argon2Parallelism)
+      );
+    }
+    return false;
+  }
+
+  /** SR-POL-1: throws out_of_policy for a password slot's KDF outside the policy. */
+  check(kdf) {
+    if (!this.allows(kdf)) throw fail("out_of_policy");
+  }
+}
+
+/**
+ * CheckNewKdf (section 11.1, SR-POL-3): unsupported_algorithm, then kdf_params_out_of_bounds,
+ * then out_of_policy, so that nothing we write is rejected by our own reader.
+ */
+export function checkNewKdf(kdf, policy) {
+  checkKdfLimits(kdf);
+  if (!(policy instanceof UnlockPolicy)) throw new TypeError("policy must be an UnlockPolicy");
+  policy.check(kdf);
+}
