@@ -1,0 +1,41 @@
+// Randomness (SPEC.md section 9.5). Every draw goes through drawRandom so that a failing source
+// becomes randomness_unavailable (SR-KEY-13) with no fallback, and so that the draw sizes and
+// order are exactly the ones the vectors script.
+import { fail } from "./errors.js";
+
+/**
+ * Thrown by a scripted test generator (testing.js ScriptedRandom) when the implementation asks
+ * for a size other than the next scripted value. It is not a CSPRNG failure but a broken test
+ * script (a different draw order), so drawRandom lets it through instead of reporting
+ * randomness_unavailable; the conformance layer reports it as protocol_error.
+ */
+export class ScriptError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "ScriptError";
+  }
+}
+
+/** The default source: WebCrypto's CSPRNG, looked up at call time (a page may polyfill late). */
+export function defaultRandom() {
+  return globalThis.crypto;
+}
+
+/**
+ * Draws `n` bytes from `source` (anything with getRandomValues). Any failure of the source, a
+ * missing source included, is randomness_unavailable: the operation must not fall back.
+ * @param {{getRandomValues(a: Uint8Array): Uint8Array}|undefined} source
+ * @param {number} n
+ * @returns {Uint8Array}
+ */
+export function drawRandom(source, n) {
+  const buf = new Uint8Array(n);
+  try {
+    const src = source ?? defaultRandom();
+    src.getRandomValues(buf);
+  } catch (e) {
+    if (e instanceof ScriptError) throw e;
+    throw fail("randomness_unavailable");
+  }
+  return buf;
+}
