@@ -1,0 +1,194 @@
+// Format-layer vector test: every decoding, text, password, policy and recovery-code vector of
+// vectors/*.json, plus the decoding part of every tamper mutation. Node only (reads files).
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+
+import { StrongroomError } from "../src/errors.js";
+import { hex, fromHex } from "../src/bytes.js";
+import { decodeKeyring, decodeRecord, reencodeKeyring, reencodeRecord } from "../src/format.js";
+import { keyringFromText, recordFromText, keyringToText, recordToText } from "../src/text.js";
+import { normalizePassword } from "../src/password.js";
+import { UnlockPolicy } from "../src/policy.js";
+import { parseRecoveryCode, formatRecoveryCode, recoveryPayload } from "../src/recovery-code.js";
+
+const VECTORS = fileURLToPath(new URL("../../../vectors/", import.meta.url));
+const OPERATIONS = [
+  "decode_keyring", "decode_keyring_text", "decode_record", "decode_record_text",
+  "normalize_password", "make_policy", "parse_recovery_code",
+];
+// Operations of vectors/README.md section 4 that the crypto layer's test runs (test/vectors.test.js).
+// Any other operation fails this test: a new kind of vector must never be skipped silently.
+const CRYPTO_OPERATIONS = new Set([
+  "create", "unlock_password", "unlock_slot", "unlock_recovery", "change_password", "add_password_slot",
+  "add_recovery_slot", "remove_slot", "seal", "open", "accumulated_seal",
+]);
+const DECODING_CLASSES = new Set(["malformed", "unsupported_version", "unsupported_algorithm", "kdf_params_out_of_bounds"]);
+
+/** Byte values of vectors/README.md 3.1, including the LargeInput form. */
+function bytesOf(v) {
+  if (typeof v === "string") return fromHex(v);
+  const out = new Uint8Array(v.length).fill(parseInt(v.fill, 16));
+  out.set(fromHex(v.prefix), 0);
+  return out;
+}
+
+const kdfOut = (k) =>
+  k.id === 1
+    ? { id: 1, name: "pbkdf2-hmac-sha256", iterations: k.iterations }
+    : { id: 2, name: "argon2id", memory_kib: k.memoryKib, time_cost: k.timeCost, parallelism: k.parallelism };
+
+function keyringOutput(d) {
+  return {
+    keyring_id: hex(d.id),
+    generation: d.generation,
+    slots: d.slots.map((s) => {
+      const o = { kind: s.kind, label: s.label };
+      if (s.kind === "password") Object.assign(o, { kdf: kdfOut(s.kdf), salt: hex(s.salt) });
+      return Object.assign(o, {
+        nonce: hex(s.nonce), wrapped_dek: hex(s.wrappedDek), commitment: hex(s.commitment), slot_bytes: hex(s.bytes),
+      });
+    }),
+    mac: hex(d.mac),
+  };
+}
+
+const recordOutput = (d) => ({
+  keyring_id: hex(d.keyringId), salt: hex(d.salt), nonce: hex(d.nonce), commitment: hex(d.commitment), ciphertext: hex(d.ciphertext),
+});
+
+/** Runs one operation; returns the output object, or throws (a StrongroomError on failure). */
+async function run(op, inputs) {
+  switch (op) {
+    case "decode_keyring": {
+      const input = bytesOf(inputs.keyring);
+      const d = decodeKeyring(input);
+      input.fill(0); // the decoder must have copied
+      assert.equal(hex(reencodeKeyring(d)), hex(d.bytes), "re-encoding gives the input (SR-CBOR-9)");
+      assert.equal(hex(d.bytes), inputs.keyring);
+      return keyringOutput(d);
+    }
+    case "decode_record": {
+      const input = bytesOf(inputs.record);
+      const d = decodeRecord(input);
+      input.fill(0);
+      assert.ok(reencodeRecord(d).every((b, i) => b === d.bytes[i]) && reencodeRecord(d).length === d.bytes.length,
+        "re-encoding gives the input (SR-CBOR-9)");
+      assert.equal(hex(d.header), hex(d.bytes.subarray(0, 107)));
+      return recordOutput(d);
+    }
+    case "decode_keyring_text": {
+      const d = decodeKeyring(keyringFromText(inputs.text));
+      assert.equal(keyringToText(d.bytes), inputs.text, "text re-encoding (SR-TXT-3)");
+      return { keyring: hex(d.bytes) };
+    }
+    case "decode_record_text": {
+      const d = decodeRecord(recordFromText(inputs.text));
+      assert.equal(recordToText(d.bytes), inputs.text, "text re-encoding (SR-TXT-3)");
+      return { record: hex(d.bytes) };
+    }
+    case "normalize_password": {
+      assert.equal(hex(new TextEncoder().encode(inputs.password.string)), inputs.password.utf8_hex, "vector string");
+      return { nfc_utf8_hex: hex(normalizePassword(inputs.password.string)) };
+    }
+    case "make_policy": {
+      const p = inputs.policy;
+      new UnlockPolicy({
+        pbkdf2Iterations: p.pbkdf2_iterations, argon2MemoryKib: p.argon2_memory_kib,
+        argon2TimeCost: p.argon2_time_cost, argon2Parallelism: p.argon2_parallelism,
+      });
+      return {};
+    }
+    case "parse_recovery_code": {
+      const secret = await parseRecoveryCode(inputs.recovery_code);
+      return { secret: hex(secret), canonical: await formatRecoveryCode(secret) };
+    }
+    default:
+      throw new Error(`unknown operation ${op}`);
+  }
+}
+
+/** Asserts the outcome of one vector (or tamper mutation) against its expectation. */
+async function check(id, op, inputs, expected, output) {
+  let got;
+  try {
+    got = await run(op, inputs);
+  } catch (e) {
+    if (!(e instanceof StrongroomError)) {
+      throw new Error(`${id}: threw ${e?.name}: ${e?.message}`, { cause: e });
+    }
+    assert.equal(expected.result, "error", `${id}: unexpected ${e.class}/${e.reason}`);
+    assert.deepEqual([e.class, e.reason], [expected.class, expected.reason ?? null], id);
+    return;
+  }
+  assert.equal(expected.result, "success", `${id}: succeeded, expected ${expected.class}/${expected.reason}`);
+  if (output) assert.deepEqual(got, output, `${id}: output`);
+}
+
+const files = readdirSync(VECTORS).filter((f) => f.endsWith(".json") && f !== "schema.json").sort();
+const counts = Object.fromEntries(OPERATIONS.map((op) => [op, 0]));
+let tamperDecodeRuns = 0;
+let deprecated = 0;
+
+for (const file of files) {
+  const doc = JSON.parse(readFileSync(join(VECTORS, file), "utf8"));
+  test(`vectors/${file}`, async (t) => {
+    assert.equal(doc.schema_version, 1, "unknown schema_version");
+    for (const v of doc.vectors ?? []) {
+      if (!OPERATIONS.includes(v.operation)) {
+        assert.ok(CRYPTO_OPERATIONS.has(v.operation), `${v.id}: unknown operation ${v.operation}`);
+        continue; // crypto operations: test/vectors.test.js
+      }
+      if (v.status === "deprecated") {
+        deprecated++;
+        continue;
+      }
+      await check(v.id, v.operation, v.inputs, v.expected, v.output);
+      counts[v.operation]++;
+    }
+    for (const set of doc.tamper_sets ?? []) {
+      const op = { keyring: "decode_keyring", record: "decode_record" }[set.target];
+      assert.ok(op, `${set.id}: unknown target ${set.target}`);
+      const base = bytesOf(set.inputs[set.target]);
+      // The unmodified base decodes.
+      await check(`${set.id}/base`, op, { [set.target]: hex(base) }, { result: "success" });
+      for (const m of set.mutations) {
+        let bytes;
+        let id;
+        if ("truncate" in m) {
+          bytes = base.slice(0, m.truncate);
+          id = `${set.id}/t${m.truncate}`;
+        } else {
+          bytes = base.slice();
+          bytes[m.flip[0]] ^= 1 << m.flip[1];
+          id = `${set.id}/f${m.flip[0]}.${m.flip[1]}`;
+        }
+        // Decoding errors must come from the decoder; every other class comes later (crypto).
+        const expected = DECODING_CLASSES.has(m.class)
+          ? { result: "error", class: m.class, reason: m.reason }
+          : { result: "success" };
+        await check(id, op, { [set.target]: hex(bytes) }, expected);
+        tamperDecodeRuns++;
+      }
+    }
+  });
+}
+
+test("SPEC.md A.4 recovery payload", async () => {
+  const secret = fromHex("606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f");
+  assert.equal(hex(await recoveryPayload(secret)), hex(secret) + "55c09b");
+});
+
+test("ill-formed strings are TypeErrors, not StrongroomErrors (SR-PWD-3)", () => {
+  assert.throws(() => normalizePassword("ab\ud800"), TypeError);
+  assert.throws(() => normalizePassword("\udc00"), TypeError);
+});
+
+test("every listed operation ran at least one vector", () => {
+  console.log("format vectors per operation:", JSON.stringify(counts));
+  console.log(`tamper mutations (decoding part): ${tamperDecodeRuns}; deprecated skipped: ${deprecated}`);
+  for (const op of OPERATIONS) assert.ok(counts[op] > 0, `no vector ran for ${op}`);
+  assert.ok(tamperDecodeRuns > 0, "no tamper mutation ran");
+});
