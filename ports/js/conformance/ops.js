@@ -1,0 +1,389 @@
+// The operations of vectors/README.md section 4 on top of the public API of strongroom-js,
+// answering exactly as CONFORMANCE.md section 3 says. Shared by the Node vector test, the browser
+// vector page (through run-vectors.js) and bin/adapter.js. No node: imports: it runs in Chromium.
+//
+// Deliberate differences from a byte-level port: the DEK is a non-extractable CryptoKey, so `dek`
+// outputs are answered as `dek_fingerprint` (testing.js), which run-vectors.js compares with the
+// fingerprint of the vector's expected DEK bytes.
+import {
+  Keyring,
+  SealedRecord,
+  UnlockPolicy,
+  StrongroomError,
+  normalizePassword,
+  RecoveryCode,
+} from "../src/index.js";
+import { kdfCalls, dekFingerprint, ScriptedRandom, ScriptError } from "../src/testing.js";
+import { hex, fromHex, concat } from "../src/bytes.js";
+import { decodeKeyring, decodeRecord, reencodeKeyring, reencodeRecord } from "../src/format.js";
+import { recoveryPayload } from "../src/recovery-code.js";
+import { Shake128, selfTest as shakeSelfTest } from "./shake128.js";
+
+/** Operation names of vectors/README.md section 4, in its order. */
+export const OPERATIONS = [
+  "decode_keyring",
+  "decode_keyring_text",
+  "decode_record",
+  "decode_record_text",
+  "normalize_password",
+  "make_policy",
+  "create",
+  "unlock_password",
+  "unlock_slot",
+  "unlock_recovery",
+  "change_password",
+  "add_password_slot",
+  "add_recovery_slot",
+  "remove_slot",
+  "seal",
+  "open",
+  "parse_recovery_code",
+  "accumulated_seal",
+];
+
+/** A request the vector format does not allow: answered as protocol_error. */
+class ProtocolError extends Error {}
+
+/**
+ * Bytes input of vectors/README.md 3.1: hex, or {prefix, fill, length} for large inputs.
+ * @param {string|{prefix: string, fill: string, length: number}} v
+ * @returns {Uint8Array}
+ */
+export function expand(v) {
+  if (typeof v === "string") return fromHex(v);
+  if (v && typeof v === "object" && typeof v.prefix === "string") {
+    const prefix = fromHex(v.prefix);
+    const fill = fromHex(v.fill);
+    if (fill.length !== 1 || !Number.isSafeInteger(v.length) || v.length < prefix.length) {
+      throw new ProtocolError("bad {prefix, fill, length} value");
+    }
+    const out = new Uint8Array(v.length).fill(fill[0]);
+    out.set(prefix);
+    return out;
+  }
+  throw new ProtocolError("not a bytes value");
+}
+
+function password(v) {
+  if (!v || typeof v.string !== "string") throw new ProtocolError("password input without string");
+  return v.string;
+}
+
+function policy(p) {
+  if (!p) throw new ProtocolError("missing policy");
+  return new UnlockPolicy({
+    pbkdf2Iterations: p.pbkdf2_iterations,
+    argon2MemoryKib: p.argon2_memory_kib,
+    argon2TimeCost: p.argon2_time_cost,
+    argon2Parallelism: p.argon2_parallelism,
+  });
+}
+
+/** Vector KDF object (section 3.3) to the API's KdfParams; unknown ids go through unchanged. */
+function kdf(k) {
+  if (!k) throw new ProtocolError("missing kdf");
+  if (k.id === 2) return { id: 2, memoryKib: k.memory_kib, timeCost: k.time_cost, parallelism: k.parallelism };
+  if (k.id === 1) return { id: 1, iterations: k.iterations };
+  return { ...k };
+}
+
+/** The API's KdfParams back to the vector form, with its registry name. */
+function vectorKdf(k) {
+  if (k.id === 1) return { id: 1, name: "pbkdf2-hmac-sha256", iterations: k.iterations };
+  return { id: 2, name: "argon2id", memory_kib: k.memoryKib, time_cost: k.timeCost, parallelism: k.parallelism };
+}
+
+function scripted(args) {
+  if (!Array.isArray(args.random)) throw new ProtocolError("missing random list");
+  return new ScriptedRandom(args.random);
+}
+
+/** Informative values the API can expose, for the intermediates of vectors/README.md 3.6. */
+function keyringExtras(keyring) {
+  const bytes = keyring.toBytes();
+  const id = keyring.id;
+  return {
+    slots: keyring.slots.map((s) => ({
+      slot_bytes: hex(s.bytes),
+      commitment: hex(s.commitment),
+      wrapped_dek: hex(s.wrappedDek),
+      slot_aad: hex(concat(Uint8Array.of(0x50), id, s.bytes.subarray(0, s.bytes.length - 86))),
+    })),
+    keyring: { mac_input: hex(bytes.subarray(0, bytes.length - 35)), mac: hex(keyring.mac) },
+  };
+}
+
+function recordExtras(record) {
+  const bytes = record.toBytes();
+  return {
+    record: { header: hex(bytes.subarray(0, 107)), commitment: hex(record.commitment), ciphertext: hex(record.ciphertext) },
+  };
+}
+
+async function unlockedOutput(u) {
+  return {
+    keyring_id: hex(u.keyring.id),
+    generation: u.keyring.generation,
+    dek_fingerprint: await dekFingerprint(u),
+  };
+}
+
+/** Setup of the operations on an unlocked keyring: decode, then unlock as `inputs.unlock` says. */
+async function setup(args) {
+  const keyring = Keyring.fromBytes(expand(args.keyring)); // a decoding error is the answer
+  const pol = policy(args.policy);
+  const how = args.unlock;
+  try {
+    if (how?.method === "password") return await keyring.unlock(password(how.password), pol);
+    if (how?.method === "recovery_code") return await keyring.unlockWithRecovery(how.recovery_code, pol);
+  } catch (e) {
+    throw new ProtocolError(`setup unlock failed: ${e?.class ?? e?.name}: ${e?.message}`);
+  }
+  throw new ProtocolError("unknown unlock method");
+}
+
+/** Context of a changing operation: the unlocked keyring, so the runner can check SR-ERR-3. */
+function changing(ctx, u) {
+  ctx.unlocked = u;
+  ctx.before = u.keyring.toBytes();
+}
+
+async function keyringOutput(ctx, keyring, rng) {
+  if (rng.remaining() !== 0) throw new ProtocolError(`${rng.remaining()} scripted random values left unused`);
+  Object.assign(ctx.extras, keyringExtras(keyring));
+  return { keyring: hex(keyring.toBytes()), keyring_text: keyring.toText() };
+}
+
+// Each handler returns the success output and may fill ctx.extras. ctx.kdfStart is reset after
+// setup so that only the operation proper is counted.
+const HANDLERS = {
+  async decode_keyring(a, ctx) {
+    const bytes = expand(a.keyring);
+    const k = Keyring.fromBytes(bytes);
+    // SR-CBOR-9: re-encoding the decoded values gives the input again.
+    if (hex(reencodeKeyring(decodeKeyring(bytes))) !== hex(bytes)) throw new ProtocolError("re-encoding differs");
+    Object.assign(ctx.extras, keyringExtras(k));
+    return {
+      keyring_id: hex(k.id),
+      generation: k.generation,
+      slots: k.slots.map((s) =>
+        s.kind === "password"
+          ? { kind: s.kind, label: s.label, kdf: vectorKdf(s.kdf), salt: hex(s.salt), nonce: hex(s.nonce),
+              wrapped_dek: hex(s.wrappedDek), commitment: hex(s.commitment), slot_bytes: hex(s.bytes) }
+          : { kind: s.kind, label: s.label, nonce: hex(s.nonce), wrapped_dek: hex(s.wrappedDek),
+              commitment: hex(s.commitment), slot_bytes: hex(s.bytes) },
+      ),
+      mac: hex(k.mac),
+    };
+  },
+
+  async decode_keyring_text(a) {
+    return { keyring: hex(Keyring.fromText(a.text).toBytes()) };
+  },
+
+  async decode_record(a, ctx) {
+    const bytes = expand(a.record);
+    const r = SealedRecord.fromBytes(bytes);
+    if (hex(reencodeRecord(decodeRecord(bytes))) !== hex(bytes)) throw new ProtocolError("re-encoding differs");
+    Object.assign(ctx.extras, recordExtras(r));
+    return {
+      keyring_id: hex(r.keyringId),
+      salt: hex(r.salt),
+      nonce: hex(r.nonce),
+      commitment: hex(r.commitment),
+      ciphertext: hex(r.ciphertext),
+    };
+  },
+
+  async decode_record_text(a) {
+    return { record: hex(SealedRecord.fromText(a.text).toBytes()) };
+  },
+
+  async normalize_password(a) {
+    return { nfc_utf8_hex: hex(normalizePassword(password(a.password))) };
+  },
+
+  async make_policy(a) {
+    policy(a.policy);
+    return {};
+  },
+
+  async create(a, ctx) {
+    const pol = policy(a.policy);
+    const rng = scripted(a);
+    ctx.kdfStart = kdfCalls();
+    const u = await Keyring.create(password(a.password), a.label, { kdf: kdf(a.kdf), policy: pol, random: rng });
+    const out = await keyringOutput(ctx, u.keyring, rng);
+    out.dek_fingerprint = await dekFingerprint(u);
+    return out;
+  },
+
+  async unlock_password(a, ctx) {
+    const k = Keyring.fromBytes(expand(a.keyring));
+    const pol = policy(a.policy);
+    ctx.kdfStart = kdfCalls();
+    const u = await k.unlock(password(a.password), pol);
+    Object.assign(ctx.extras, keyringExtras(u.keyring));
+    return unlockedOutput(u);
+  },
+
+  async unlock_slot(a, ctx) {
+    const k = Keyring.fromBytes(expand(a.keyring));
+    const pol = policy(a.policy);
+    const hasPw = a.password !== undefined;
+    if (hasPw === (a.recovery_code !== undefined)) throw new ProtocolError("need exactly one of password, recovery_code");
+    const credential = hasPw ? { password: password(a.password) } : { recoveryCode: a.recovery_code };
+    ctx.kdfStart = kdfCalls();
+    const u = await k.unlockSlot(a.index, credential, pol);
+    Object.assign(ctx.extras, keyringExtras(u.keyring));
+    return unlockedOutput(u);
+  },
+
+  async unlock_recovery(a, ctx) {
+    const k = Keyring.fromBytes(expand(a.keyring));
+    ctx.kdfStart = kdfCalls();
+    const u = await k.unlockWithRecovery(a.recovery_code);
+    Object.assign(ctx.extras, keyringExtras(u.keyring));
+    return unlockedOutput(u);
+  },
+
+  async change_password(a, ctx) {
+    const u = await setup(a);
+    const rng = scripted(a);
+    changing(ctx, u);
+    ctx.kdfStart = kdfCalls();
+    const k = await u.changePassword(a.index, password(a.new_password), { kdf: kdf(a.kdf), random: rng });
+    return keyringOutput(ctx, k, rng);
+  },
+
+  async add_password_slot(a, ctx) {
+    const u = await setup(a);
+    const rng = scripted(a);
+    changing(ctx, u);
+    ctx.kdfStart = kdfCalls();
+    const k = await u.addPasswordSlot(a.label, password(a.password), { kdf: kdf(a.kdf), random: rng });
+    return keyringOutput(ctx, k, rng);
+  },
+
+  async add_recovery_slot(a, ctx) {
+    const u = await setup(a);
+    const rng = scripted(a);
+    changing(ctx, u);
+    ctx.kdfStart = kdfCalls();
+    const { keyring, recoveryCode } = await u.addRecoverySlot(a.label, { random: rng });
+    const out = await keyringOutput(ctx, keyring, rng);
+    out.recovery_code = recoveryCode;
+    return out;
+  },
+
+  async remove_slot(a, ctx) {
+    const u = await setup(a);
+    changing(ctx, u);
+    ctx.kdfStart = kdfCalls();
+    const k = await u.removeSlot(a.index);
+    Object.assign(ctx.extras, keyringExtras(k));
+    return { keyring: hex(k.toBytes()), keyring_text: k.toText() };
+  },
+
+  async seal(a, ctx) {
+    const u = await setup(a);
+    const rng = scripted(a);
+    const plaintext = expand(a.plaintext);
+    const context = expand(a.context);
+    ctx.kdfStart = kdfCalls();
+    const r = await u.seal(plaintext, context, { random: rng });
+    if (rng.remaining() !== 0) throw new ProtocolError(`${rng.remaining()} scripted random values left unused`);
+    Object.assign(ctx.extras, recordExtras(r));
+    return { record: hex(r.toBytes()), record_text: r.toText() };
+  },
+
+  async open(a, ctx) {
+    const u = await setup(a);
+    const context = expand(a.context);
+    ctx.kdfStart = kdfCalls();
+    const r = SealedRecord.fromBytes(expand(a.record)); // step 1; its error is the answer
+    Object.assign(ctx.extras, recordExtras(r));
+    const pt = await u.open(r, context);
+    return { plaintext: hex(pt) };
+  },
+
+  async parse_recovery_code(a, ctx) {
+    if (typeof a.recovery_code !== "string") throw new ProtocolError("recovery_code must be a string");
+    const code = await RecoveryCode.parse(a.recovery_code);
+    const secret = code.secretBytes();
+    const payload = await recoveryPayload(secret);
+    ctx.extras.recovery = { payload: hex(payload), check: hex(payload.subarray(32)) };
+    return { secret: hex(secret), canonical: code.toString() };
+  },
+
+  async accumulated_seal(a) {
+    return { digest: await accumulatedSeal(a) };
+  },
+};
+
+/**
+ * SPEC.md Appendix C through the public API: each iteration creates a keyring from 92 bytes of
+ * the stream (scripted randomness in section 9.5's draw order), seals, and hashes the record.
+ */
+async function accumulatedSeal(a) {
+  shakeSelfTest();
+  const n = a.iterations;
+  if (!Number.isSafeInteger(n) || n < 0) throw new ProtocolError("bad iterations");
+  const S = new Shake128().absorb(expand(a.seed));
+  const D = new Shake128();
+  const pol = policy(a.policy);
+  const k = kdf(a.kdf);
+  const pw = password(a.password);
+  for (let i = 0; i < n; i++) {
+    const rng = new ScriptedRandom([S.read(16), S.read(32), S.read(32), S.read(12)]);
+    const u = await Keyring.create(pw, "", { kdf: k, policy: pol, random: rng });
+    const plaintext = S.read(S.read(1)[0]);
+    const context = S.read(S.read(1)[0]);
+    const sealRng = new ScriptedRandom([S.read(32), S.read(12)]);
+    const r = await u.seal(plaintext, context, { random: sealRng });
+    if (rng.remaining() || sealRng.remaining()) throw new ProtocolError("accumulated: unused draws");
+    D.absorb(r.toBytes());
+  }
+  return hex(D.read(32));
+}
+
+/**
+ * Runs one operation and returns the CONFORMANCE.md answer plus what the vector runner checks
+ * besides it: the number of KDF runs of the operation proper (setup excluded), whether an unlocked
+ * keyring that a changing operation failed on still has its previous bytes, and informative
+ * values for the vector's intermediates.
+ * @param {string} op
+ * @param {object} args
+ * @returns {Promise<{answer: object, kdfRuns: number, keyringUnchanged: boolean|null, extras: object}>}
+ */
+export async function runVectorOperationDetailed(op, args) {
+  const ctx = { extras: {}, kdfStart: kdfCalls(), unlocked: null, before: null };
+  let answer;
+  const handler = Object.hasOwn(HANDLERS, op) ? HANDLERS[op] : null;
+  if (!handler) {
+    answer = { result: "unsupported" };
+  } else {
+    try {
+      answer = { result: "success", output: await handler(args ?? {}, ctx) };
+    } catch (e) {
+      if (e instanceof StrongroomError) answer = { result: "error", class: e.class, reason: e.reason ?? null };
+      else if (e instanceof ScriptError || e instanceof ProtocolError) answer = { result: "protocol_error", message: e.message };
+      else answer = { result: "protocol_error", message: `${e?.name ?? "Error"}: ${e?.message ?? e}` };
+    }
+  }
+  const kdfRuns = kdfCalls() - ctx.kdfStart;
+  let keyringUnchanged = null;
+  if (ctx.unlocked && answer.result !== "success") {
+    keyringUnchanged = hex(ctx.unlocked.keyring.toBytes()) === hex(ctx.before);
+  }
+  return { answer, kdfRuns, keyringUnchanged, extras: answer.result === "success" ? ctx.extras : {} };
+}
+
+/**
+ * CONFORMANCE.md section 3 answer for one request (without its id).
+ * @param {string} op
+ * @param {object} args the vector's inputs
+ */
+export async function runVectorOperation(op, args) {
+  return (await runVectorOperationDetailed(op, args)).answer;
+}
