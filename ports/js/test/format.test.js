@@ -10,8 +10,8 @@ import { StrongroomError } from "../src/errors.js";
 import { hex, fromHex } from "../src/bytes.js";
 import { decodeKeyring, decodeRecord, reencodeKeyring, reencodeRecord } from "../src/format.js";
 import { keyringFromText, recordFromText, keyringToText, recordToText } from "../src/text.js";
-import { normalizePassword } from "../src/password.js";
-import { UnlockPolicy } from "../src/policy.js";
+import { normalizePassword, checkLabel } from "../src/password.js";
+import { UnlockPolicy, checkNewKdf } from "../src/policy.js";
 import { parseRecoveryCode, formatRecoveryCode, recoveryPayload } from "../src/recovery-code.js";
 
 const VECTORS = fileURLToPath(new URL("../../../vectors/", import.meta.url));
@@ -184,6 +184,60 @@ test("SPEC.md A.4 recovery payload", async () => {
 test("ill-formed strings are TypeErrors, not StrongroomErrors (SR-PWD-3)", () => {
   assert.throws(() => normalizePassword("ab\ud800"), TypeError);
   assert.throws(() => normalizePassword("\udc00"), TypeError);
+});
+
+test("the decoder throws nothing but StrongroomError (deterministic mutation fuzz)", () => {
+  const doc = JSON.parse(readFileSync(join(VECTORS, "tamper.json"), "utf8"));
+  const bases = doc.tamper_sets.map((set) => [set.target, bytesOf(set.inputs[set.target])]);
+  const special = [0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1f, 0x3b, 0x40, 0x5b, 0x7b, 0x9b, 0xbb, 0xbf, 0xff, 0xc0];
+  let seed = 1;
+  const rnd = (n) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+  for (let i = 0; i < 20000; i++) {
+    const [target, base] = bases[i % bases.length];
+    const b = base.slice(0, rnd(base.length + 1));
+    for (let j = 0; j <= rnd(3) && b.length; j++) {
+      b[rnd(b.length)] = rnd(2) ? special[rnd(special.length)] : rnd(256);
+      if (rnd(4) === 0 && b.length > 9) b.set([0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], rnd(b.length - 9));
+    }
+    try {
+      (target === "keyring" ? decodeKeyring : decodeRecord)(b);
+    } catch (e) {
+      assert.ok(e instanceof StrongroomError && !/internal/.test(e.message), `${hex(b)}: ${e}`);
+    }
+  }
+});
+
+test("decoders copy their input and accept a Node Buffer without sharing it", () => {
+  const text = JSON.parse(readFileSync(join(VECTORS, "text.json"), "utf8")).vectors.find((v) => v.id === "text-001");
+  const input = Buffer.from(text.output.keyring, "hex");
+  const d = decodeKeyring(input);
+  input.fill(0);
+  assert.equal(hex(d.bytes), text.output.keyring);
+  // generation 0 is one byte (G = 1), so the slot starts at 26 + G (section 6.2)
+  assert.equal(hex(d.slots[0].bytes), hex(d.bytes.subarray(27, 27 + d.slots[0].bytes.length)));
+  assert.throws(() => decodeKeyring("a6"), TypeError);
+});
+
+test("labels: TypeError for ill-formed, label_too_long above 64 bytes, enc(label) otherwise", () => {
+  assert.throws(() => checkLabel("\ud83d"), TypeError);
+  assert.equal(hex(checkLabel("")), "60");
+  assert.equal(hex(checkLabel("laptop")), "666c6170746f70");
+  assert.equal(hex(checkLabel("\ufeffa")), "64efbbbf61"); // a BOM is kept, like any character
+  assert.equal(checkLabel("x".repeat(64)).length, 66);
+  assert.throws(() => checkLabel("é".repeat(33)), (e) => e.class === "limit_exceeded" && e.reason === "label_too_long");
+});
+
+test("policy and new-KDF checks", () => {
+  const bad = { pbkdf2Iterations: [1.5, 2], argon2MemoryKib: [8, 8], argon2TimeCost: [1, 1], argon2Parallelism: [1, 1] };
+  assert.throws(() => new UnlockPolicy(bad), (e) => e.class === "invalid_input" && e.reason === "policy_invalid");
+  const p = UnlockPolicy.default();
+  const err = (cls) => (e) => e instanceof StrongroomError && e.class === cls;
+  assert.throws(() => checkNewKdf({ id: 3 }, p), err("unsupported_algorithm"));
+  assert.throws(() => checkNewKdf({ id: 1, iterations: 0 }, p), err("kdf_params_out_of_bounds"));
+  assert.throws(() => checkNewKdf({ id: 2, memoryKib: 63, timeCost: 1, parallelism: 8 }, p), err("kdf_params_out_of_bounds"));
+  assert.throws(() => checkNewKdf({ id: 1, iterations: 10 }, p), err("out_of_policy"));
+  checkNewKdf({ id: 1, iterations: 600000 }, p);
+  checkNewKdf({ id: 2, memoryKib: 65536, timeCost: 3, parallelism: 4 }, p);
 });
 
 test("every listed operation ran at least one vector", () => {
