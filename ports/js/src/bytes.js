@@ -18,7 +18,7 @@ export function fromHex(str) {
     throw new TypeError("fromHex: not an even-length hex string");
   }
   const out = new Uint8Array(str.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(str.substr(i * 2, 2), 16);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(str.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
 

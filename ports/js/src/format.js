@@ -329,12 +329,16 @@ function decodeProfile(buf, objectType, maxBytes) {
   return top;
 }
 
-/** Turns anything unexpected into a failure that still names our bug, never a raw RangeError. */
+/**
+ * Safety net for the promise that a decoder throws nothing but StrongroomError for any bytes. The
+ * checks above are meant to make this unreachable (the tests fuzz for the "internal" message); if
+ * it is ever reached, the message names the bug instead of leaking a RangeError to the caller.
+ */
 function guarded(fn) {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof StrongroomError || e instanceof TypeError) throw e;
+    if (e instanceof StrongroomError) throw e;
     throw new StrongroomError("malformed", "truncated", `internal decoder error: ${e}`);
   }
 }

@@ -16,28 +16,31 @@ for (let i = 0; i < 64; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
 const TWO_64 = 2n ** 64n;
 
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+// The output is ASCII, which UTF-8 decodes unchanged; one decode of a byte buffer is much faster
+// than building a 22-million-character string (a 16 MiB record) by concatenation.
+const asciiDecoder = new TextDecoder("utf-8");
+
 /** Canonical unpadded base64url (SR-TXT-3). */
 export function base64urlEncode(bytes) {
-  const chunks = [];
-  const CHUNK = 3 * 4096; // build in pieces: a 16 MiB record would make one huge += string chain
-  for (let start = 0; start < bytes.length; start += CHUNK) {
-    const end = Math.min(start + CHUNK, bytes.length);
-    let s = "";
-    let i = start;
-    for (; i + 3 <= end; i += 3) {
-      const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-      s += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63] + ALPHABET[n & 63];
-    }
-    if (end - i === 1) {
-      const n = bytes[i] << 16;
-      s += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63];
-    } else if (end - i === 2) {
-      const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
-      s += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63];
-    }
-    chunks.push(s);
+  const n = bytes.length;
+  const out = new Uint8Array(Math.floor(n / 3) * 4 + [0, 2, 3][n % 3]);
+  let o = 0;
+  let i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out[o++] = ALPHABET_CODES[v >> 18];
+    out[o++] = ALPHABET_CODES[(v >> 12) & 63];
+    out[o++] = ALPHABET_CODES[(v >> 6) & 63];
+    out[o++] = ALPHABET_CODES[v & 63];
   }
-  return chunks.join("");
+  if (n - i >= 1) {
+    const v = (bytes[i] << 16) | (n - i === 2 ? bytes[i + 1] << 8 : 0);
+    out[o++] = ALPHABET_CODES[v >> 18];
+    out[o++] = ALPHABET_CODES[(v >> 12) & 63];
+    if (n - i === 2) out[o++] = ALPHABET_CODES[(v >> 6) & 63];
+  }
+  return asciiDecoder.decode(out);
 }
 
 /**
