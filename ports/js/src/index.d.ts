@@ -145,8 +145,13 @@ export class Keyring {
     credential: { password: string } | { recoveryCode: string },
     policy?: UnlockPolicy,
   ): Promise<UnlockedKeyring>;
-  /** Unlocks with a recovery code, trying every recovery slot in order (SR-OP-4). */
-  unlockWithRecovery(code: string): Promise<UnlockedKeyring>;
+  /**
+   * Unlocks with a recovery code, trying every recovery slot in order (SR-OP-4). The code is
+   * parsed first (invalid_input `recovery_code_format` / `recovery_code_check`). Recovery slots
+   * have no KDF, so `policy` plays no part in the unlock; it becomes the policy in force of the
+   * returned UnlockedKeyring (for password slots written later). Default: the default policy.
+   */
+  unlockWithRecovery(code: string, policy?: UnlockPolicy): Promise<UnlockedKeyring>;
 }
 
 /**
@@ -159,7 +164,10 @@ export class UnlockedKeyring {
   private constructor();
   /** The current keyring (MAC verified, or written by this client). */
   readonly keyring: Keyring;
-  /** The policy in force: the one passed to create/unlock. New KDFs must be within it. */
+  /**
+   * The policy in force: the one passed to create/unlock (the default policy if none was).
+   * changePassword and addPasswordSlot check their new KDF against it (SR-POL-3).
+   */
   readonly policy: UnlockPolicy;
   /**
    * Replaces password slot `index` by a slot for `newPassword` with fresh salt and nonce, keeping
@@ -229,16 +237,45 @@ export function normalizePassword(password: string): Uint8Array;
 
 /** A recovery code (SPEC.md section 12). */
 export class RecoveryCode {
+  private constructor();
   /**
    * Lenient parse (SR-REC-1): ignores `-` and spaces, ASCII case, O->0, I/L->1. invalid_input
    * `recovery_code_format` or `recovery_code_check`.
    */
-  static parse(code: string): RecoveryCode;
+  static parse(code: string): Promise<RecoveryCode>;
+  /** The code of a 32-byte secret (async: the check is SHA-256 through WebCrypto). */
+  static fromSecret(secret: Uint8Array): Promise<RecoveryCode>;
   /** The canonical form: 14 groups of 4 symbols joined by `-` (SR-REC-3). */
   toString(): string;
   /** The 32-byte recovery secret (a copy; wipe it with fill(0) when done). */
   secretBytes(): Uint8Array;
 }
 
-/** The numbers of SPEC.md section 15. */
-export const limits: { readonly [name: string]: number };
+/** The numbers of SPEC.md section 15 and the hard KDF limits of SR-KDF-3 (frozen). */
+export const limits: {
+  /** Largest keyring encoding (SR-CBOR-10). */
+  readonly maxKeyringBytes: 4096;
+  /** Largest record encoding (SR-CBOR-10). */
+  readonly maxRecordBytes: 16777488;
+  /** Largest plaintext of one record (SR-OP-8). */
+  readonly maxPlaintextBytes: 16777216;
+  readonly minCiphertextBytes: 16;
+  readonly maxCiphertextBytes: 16777232;
+  /** Largest context (SR-OP-8, SR-OP-9). */
+  readonly maxContextBytes: 4096;
+  readonly minSlots: 1;
+  readonly maxSlots: 8;
+  /** Largest label, in UTF-8 bytes (SR-OP-15). */
+  readonly maxLabelBytes: 64;
+  /** Largest normalized password, in bytes (SR-PWD-2). */
+  readonly maxPasswordBytes: 1024;
+  /** 2^53 - 1 (SR-OP-12). */
+  readonly maxGeneration: number;
+  readonly maxNestingDepth: 4;
+  readonly recordHeaderBytes: 107;
+  /** Hard [minimum, maximum] of each KDF parameter (SR-KDF-3); memoryKib is also >= 8 * parallelism. */
+  readonly pbkdf2Iterations: readonly [1, 10000000];
+  readonly argon2MemoryKib: readonly [8, 1048576];
+  readonly argon2TimeCost: readonly [1, 16];
+  readonly argon2Parallelism: readonly [1, 16];
+};

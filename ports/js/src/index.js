@@ -7,7 +7,5 @@ export { normalizePassword } from "./password.js";
 export { RecoveryCode } from "./recovery-code.js";
 export { Keyring, UnlockedKeyring } from "./keyring.js";
 export { SealedRecord } from "./record.js";
-import * as limitsModule from "./limits.js";
-
-/** SPEC.md section 15 numbers, frozen so that an application cannot loosen them by accident. */
-export const limits = Object.freeze({ ...(limitsModule.limits ?? limitsModule) });
+// SPEC.md section 15 numbers (a frozen object: an application cannot loosen them by accident).
+export { limits } from "./limits.js";

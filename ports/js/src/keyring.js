@@ -12,6 +12,7 @@ import { parseRecoveryCode, formatRecoveryCode } from "./recovery-code.js";
 import { UnlockPolicy, checkNewKdf, DEFAULT_KDF, DEFAULT_ARGON2ID } from "./policy.js";
 import { deriveKekBytes, importKek } from "./kdf.js";
 import { drawRandom } from "./random.js";
+import { limits } from "./limits.js";
 import { sealWithDek, openWithDek, SealedRecord } from "./record.js";
 
 const subtle = () => globalThis.crypto.subtle;
@@ -27,15 +28,23 @@ const LABEL_COMMIT = {
 };
 const LABEL_MAC = utf8("strongroom/v1/keyring/mac-key");
 
-const MAX_GENERATION = Number.MAX_SAFE_INTEGER; // 2^53 - 1 (SR-OP-12)
-const MAX_SLOTS = 8;
+const MAX_GENERATION = limits.maxGeneration; // 2^53 - 1 (SR-OP-12)
+const MAX_SLOTS = limits.maxSlots;
 const AAD_TAIL = 86; // keys 6 and 7 of a slot: 03 58 30 + 48 bytes, 07 58 20 + 32 bytes (SR-KEY-3)
 const MAC_TAIL = 35; // 06 58 20 + 32 MAC bytes (SR-KEY-6)
 const GCM = (iv, additionalData) => ({ name: "AES-GCM", iv, additionalData, tagLength: 128 });
 const HMAC_256 = { name: "HMAC", hash: "SHA-256", length: 256 };
+// Wrap-key usages of section 19.2: at creation, and for a slot added or changed later.
+const CREATE_USAGES = ["encrypt", "decrypt", "unwrapKey"];
+const NEW_SLOT_USAGES = ["wrapKey", "encrypt", "decrypt", "unwrapKey"];
 
 // Private token: Keyring and UnlockedKeyring are built only by this module.
 const INTERNAL = Symbol("strongroom.internal");
+// Decoded state of each Keyring and the DEK of each UnlockedKeyring, reachable only from this
+// module (a symbol-keyed property would be reachable through Object.getOwnPropertySymbols).
+const DECODED = new WeakMap();
+const DEKS = new WeakMap();
+const dec_ = (keyring) => DECODED.get(keyring);
 
 // ---------------------------------------------------------------------------------------------
 // Argument checks at the API boundary (SR-PWD-3, SR-OP-16): ill-formed strings are TypeErrors,
@@ -148,7 +157,7 @@ async function trySlot(dec, slot, kek) {
  * compares in native code (section 19.2).
  */
 async function finishUnlock(keyring, found, policy) {
-  const dec = keyring[INTERNAL];
+  const dec = dec_(keyring);
   const mk = await macKey(found.dek, dec.id);
   const ok = await subtle().verify("HMAC", mk, dec.mac, dec.bytes.subarray(0, dec.bytes.length - MAC_TAIL));
   if (!ok) throw fail("keyring_tampered");
@@ -170,11 +179,11 @@ function recoveryKek(secret) {
  * of the fresh DEK bytes at creation, wrapKey of an extractable HMAC copy otherwise), so that
  * this function never sees the DEK.
  */
-async function buildSlot(keyringId, kind, labelEnc, kek, kdf, salt, nonce, wrapDek) {
+async function buildSlot(keyringId, kind, labelEnc, kek, kdf, salt, nonce, wrapDek, usages = NEW_SLOT_USAGES) {
   // 1-3. Prefix up to the nonce, with the final entry count (format layer).
   const prefix = slotPrefix(kind, labelEnc, kdf, salt, nonce);
-  // 4. Keys. The new slot's wrap key gets every usage a later re-wrap might need (section 19.2).
-  const { commitment, wk } = await slotKeys(kek, keyringId, kind, ["wrapKey", "encrypt", "decrypt", "unwrapKey"]);
+  // 4. Keys, with the usages section 19.2 gives for a new slot (or, at creation, CREATE_USAGES).
+  const { commitment, wk } = await slotKeys(kek, keyringId, kind, usages);
   // 5. AAD.
   const aad = concat(Uint8Array.of(0x50), keyringId, prefix);
   // 6. Wrap.
@@ -211,7 +220,7 @@ export class Keyring {
   /** @private Built by fromBytes, fromText, create and the changing operations only. */
   constructor(token, decoded) {
     if (token !== INTERNAL) throw new TypeError("use Keyring.fromBytes, Keyring.fromText or Keyring.create");
-    Object.defineProperty(this, INTERNAL, { value: decoded });
+    DECODED.set(this, decoded);
     this.slots = Object.freeze(
       decoded.slots.map((s) =>
         Object.freeze({
@@ -282,7 +291,7 @@ export class Keyring {
       const d = dekBytes;
       const slot = await buildSlot(keyringId, "password", labelEnc, kek, kdf, salt, nonce, async (wk, iv, aad) =>
         new Uint8Array(await subtle().encrypt(GCM(iv, aad), wk, d)),
-      );
+      CREATE_USAGES);
       const dek = await subtle().importKey("raw", dekBytes, "HKDF", false, ["deriveBits", "deriveKey"]);
       dekBytes.fill(0);
       // 7. AssembleKeyring at generation 0.
@@ -298,24 +307,24 @@ export class Keyring {
 
   /** @returns {Uint8Array} the exact bytes (a copy) */
   toBytes() {
-    return Uint8Array.from(this[INTERNAL].bytes);
+    return Uint8Array.from(dec_(this).bytes);
   }
 
   /** @returns {string} "srk1.<base64url>" */
   toText() {
-    return keyringToText(this[INTERNAL].bytes);
+    return keyringToText(dec_(this).bytes);
   }
 
   get id() {
-    return Uint8Array.from(this[INTERNAL].id);
+    return Uint8Array.from(dec_(this).id);
   }
 
   get generation() {
-    return this[INTERNAL].generation;
+    return dec_(this).generation;
   }
 
   get mac() {
-    return Uint8Array.from(this[INTERNAL].mac);
+    return Uint8Array.from(dec_(this).mac);
   }
 
   /**
@@ -326,7 +335,7 @@ export class Keyring {
   async unlock(password, policy) {
     requireWellFormed(password, "password");
     policy = checkPolicyArg(policy);
-    const dec = this[INTERNAL];
+    const dec = dec_(this);
     // 2. Normalize.
     const P = normalizePassword(password);
     try {
@@ -365,7 +374,7 @@ export class Keyring {
     if (hasPw) requireWellFormed(credential.password, "password");
     else if (typeof credential.recoveryCode !== "string") throw new TypeError("recoveryCode must be a string");
     policy = checkPolicyArg(policy);
-    const dec = this[INTERNAL];
+    const dec = dec_(this);
     // 2. Index.
     checkIndex(index, dec.slots.length);
     const s = dec.slots[index];
@@ -400,7 +409,7 @@ export class Keyring {
   async unlockWithRecovery(code, policy) {
     if (typeof code !== "string") throw new TypeError("code must be a string");
     policy = checkPolicyArg(policy);
-    const dec = this[INTERNAL];
+    const dec = dec_(this);
     // 2. Parse before trying any slot.
     const secret = await parseRecoveryCode(code);
     try {
@@ -433,8 +442,11 @@ export class UnlockedKeyring {
     this.#dek = dek;
     this.#rewrap = rewrap;
     this.#mk = mk;
+    /** The policy in force (read-only): new KDFs are checked against it. */
     this.policy = policy;
-    Object.defineProperty(this, INTERNAL, { value: () => this.#dek });
+    DEKS.set(this, dek);
+    // Private fields stay writable on a frozen object; freezing fixes `policy`.
+    Object.freeze(this);
   }
 
   #keyring;
@@ -478,11 +490,11 @@ export class UnlockedKeyring {
    * @param {string} newPassword
    * @param {{kdf?: object, random?: object}} [options]
    */
-  changePassword(index, newPassword, options = {}) {
+  async changePassword(index, newPassword, options = {}) {
     requireWellFormed(newPassword, "newPassword");
     const kdf = kdfArg(options.kdf);
     return this.#serialize(async () => {
-      const dec = this.#keyring[INTERNAL];
+      const dec = dec_(this.#keyring);
       // 1. Index. 2. Kind.
       checkIndex(index, dec.slots.length);
       const old = dec.slots[index];
@@ -516,12 +528,12 @@ export class UnlockedKeyring {
    * @param {string} password
    * @param {{kdf?: object, random?: object}} [options]
    */
-  addPasswordSlot(label, password, options = {}) {
+  async addPasswordSlot(label, password, options = {}) {
     requireWellFormed(label, "label");
     requireWellFormed(password, "password");
     const kdf = kdfArg(options.kdf);
     return this.#serialize(async () => {
-      const dec = this.#keyring[INTERNAL];
+      const dec = dec_(this.#keyring);
       // 1. Slot count.
       if (dec.slots.length >= MAX_SLOTS) throw limitExceeded("too_many_slots");
       // 2. CheckLabel.
@@ -551,10 +563,10 @@ export class UnlockedKeyring {
    * @param {string} label
    * @param {{random?: object}} [options]
    */
-  addRecoverySlot(label, options = {}) {
+  async addRecoverySlot(label, options = {}) {
     requireWellFormed(label, "label");
     return this.#serialize(async () => {
-      const dec = this.#keyring[INTERNAL];
+      const dec = dec_(this.#keyring);
       // 1. Slot count. 2. CheckLabel. 3. Generation.
       if (dec.slots.length >= MAX_SLOTS) throw limitExceeded("too_many_slots");
       const labelEnc = checkLabel(label);
@@ -580,9 +592,9 @@ export class UnlockedKeyring {
    * SR-OP-7 / SPEC.md 11.9.
    * @param {number} index
    */
-  removeSlot(index) {
+  async removeSlot(index) {
     return this.#serialize(async () => {
-      const dec = this.#keyring[INTERNAL];
+      const dec = dec_(this.#keyring);
       // 1. Index. 2. Last slot. 3. Generation.
       checkIndex(index, dec.slots.length);
       if (dec.slots.length === 1) throw invalidInput("last_slot");
@@ -602,8 +614,8 @@ export class UnlockedKeyring {
    * @param {{random?: object}} [options]
    * @returns {Promise<SealedRecord>}
    */
-  seal(plaintext, context = new Uint8Array(0), options = {}) {
-    const dec = this.#keyring[INTERNAL];
+  async seal(plaintext, context = new Uint8Array(0), options = {}) {
+    const dec = dec_(this.#keyring);
     return sealWithDek(this.#dek, dec.id, bytesArg(plaintext, "plaintext"), bytesArg(context, "context"), options.random);
   }
 
@@ -613,8 +625,8 @@ export class UnlockedKeyring {
    * @param {Uint8Array|string} [context]
    * @returns {Promise<Uint8Array>}
    */
-  open(record, context = new Uint8Array(0)) {
-    const dec = this.#keyring[INTERNAL];
+  async open(record, context = new Uint8Array(0)) {
+    const dec = dec_(this.#keyring);
     // Step 1: decoding; a byte array is decoded here, a SealedRecord already was.
     const rec = record instanceof SealedRecord ? record : SealedRecord.fromBytes(record);
     return openWithDek(this.#dek, dec.id, rec, bytesArg(context, "context"));
@@ -630,5 +642,5 @@ function bytesArg(v, what) {
 /** For testing.js only: the DEK CryptoKey (non-extractable) of an unlocked keyring. */
 export function dekKeyOf(unlocked) {
   if (!(unlocked instanceof UnlockedKeyring)) throw new TypeError("not an UnlockedKeyring");
-  return unlocked[INTERNAL]();
+  return DEKS.get(unlocked);
 }

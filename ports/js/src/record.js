@@ -7,16 +7,19 @@ import { concat, ctEqual, u64be, utf8 } from "./bytes.js";
 import { decodeRecord, recordHeader, recordTail } from "./format.js";
 import { recordToText, recordFromText } from "./text.js";
 import { drawRandom } from "./random.js";
+import { limits } from "./limits.js";
 
 const subtle = () => globalThis.crypto.subtle;
 
 const LABEL_RECORD_KEY = utf8("strongroom/v1/record/key");
 const LABEL_RECORD_COMMIT = utf8("strongroom/v1/record/commitment");
-const MAX_PLAINTEXT = 16777216;
-const MAX_CONTEXT = 4096;
-const HEADER_LEN = 107;
+const MAX_PLAINTEXT = limits.maxPlaintextBytes;
+const MAX_CONTEXT = limits.maxContextBytes;
+const HEADER_LEN = limits.recordHeaderBytes;
 
 const INTERNAL = Symbol("strongroom.record");
+// Decoded state of each SealedRecord, reachable only from this module.
+const DECODED = new WeakMap();
 
 /** SR-KEY-7: record key (non-extractable AES-GCM) and commitment (bytes). */
 async function recordKeys(dek, recordSalt, keyringId, usages) {
@@ -47,7 +50,7 @@ export class SealedRecord {
   /** @private */
   constructor(token, decoded) {
     if (token !== INTERNAL) throw new TypeError("use SealedRecord.fromBytes or UnlockedKeyring#seal");
-    Object.defineProperty(this, INTERNAL, { value: decoded });
+    DECODED.set(this, decoded);
     Object.freeze(this);
   }
 
@@ -64,31 +67,31 @@ export class SealedRecord {
   }
 
   toBytes() {
-    return Uint8Array.from(this[INTERNAL].bytes);
+    return Uint8Array.from(DECODED.get(this).bytes);
   }
 
   toText() {
-    return recordToText(this[INTERNAL].bytes);
+    return recordToText(DECODED.get(this).bytes);
   }
 
   get keyringId() {
-    return Uint8Array.from(this[INTERNAL].keyringId);
+    return Uint8Array.from(DECODED.get(this).keyringId);
   }
 
   get salt() {
-    return Uint8Array.from(this[INTERNAL].salt);
+    return Uint8Array.from(DECODED.get(this).salt);
   }
 
   get nonce() {
-    return Uint8Array.from(this[INTERNAL].nonce);
+    return Uint8Array.from(DECODED.get(this).nonce);
   }
 
   get commitment() {
-    return Uint8Array.from(this[INTERNAL].commitment);
+    return Uint8Array.from(DECODED.get(this).commitment);
   }
 
   get ciphertext() {
-    return Uint8Array.from(this[INTERNAL].ciphertext);
+    return Uint8Array.from(DECODED.get(this).ciphertext);
   }
 }
 
@@ -130,7 +133,7 @@ export async function sealWithDek(dek, keyringId, plaintext, context, random) {
  * @returns {Promise<Uint8Array>}
  */
 export async function openWithDek(dek, keyringId, record, context) {
-  const r = record[INTERNAL];
+  const r = DECODED.get(record);
   // 2. Keyring id (public values; compared in full anyway).
   if (!ctEqual(r.keyringId, keyringId)) throw fail("wrong_keyring");
   // 3. Context length.
