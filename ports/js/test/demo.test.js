@@ -62,7 +62,17 @@ test("demo: create, add entries, reload, unlock, change password, unlock again",
     const err = await page.locator("#error").isVisible();
     assert.equal(err, false, `error shown at load: ${await page.locator("#error").textContent()}`);
   };
-  const waitView = (v) => page.waitForSelector(`body[data-view='${v}']`, { timeout: KDF_TIMEOUT });
+  // Waits for the view, or for the page's error box (then fails with its text, not a timeout).
+  const waitView = async (v) => {
+    await page.waitForFunction(
+      (want) => document.body.dataset.view === want || !document.getElementById("error").hidden,
+      v,
+      { timeout: KDF_TIMEOUT },
+    );
+    if (await page.locator("#error").isVisible()) {
+      assert.fail(`expected view "${v}", the page shows an error: ${await page.textContent("#error")}`);
+    }
+  };
   const entryTexts = () => page.locator("#entries li .entry-text").allTextContents();
   const assertEntriesVisible = async () => {
     assert.deepEqual(await entryTexts(), ENTRIES);
