@@ -15,12 +15,21 @@ export function kdfCallCount() {
 }
 
 let argon2Module = null;
+// Replaced only by testing.simulateArgon2Unavailable, to test SR-KDF-7 without breaking the
+// installation or exhausting memory.
+let importArgon2 = () => import("hash-wasm");
+
+/** For testing.js only: swap the loader (null restores the real one) and forget the module. */
+export function setArgon2LoaderForTesting(loader) {
+  importArgon2 = loader ?? (() => import("hash-wasm"));
+  argon2Module = null;
+}
 
 /** Loads hash-wasm once; any failure to load means Argon2id cannot run here (SR-KDF-7). */
 async function loadArgon2() {
   if (argon2Module) return argon2Module;
   try {
-    const mod = await import("hash-wasm");
+    const mod = await importArgon2();
     if (typeof mod.argon2id !== "function") throw new Error("hash-wasm has no argon2id");
     argon2Module = mod;
     return mod;

@@ -27,3 +27,6 @@ export class ScriptedRandom implements RandomSource {
   /** Number of scripted values not yet used. */
   remaining(): number;
 }
+
+/** Makes Argon2id unavailable (kdf_unavailable, SR-KDF-7) until called again with `false`. */
+export function simulateArgon2Unavailable(on: boolean): void;

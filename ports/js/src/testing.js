@@ -1,7 +1,7 @@
 // Test hooks of strongroom-js (package subpath "strongroom/testing"). For the vector tests, the
 // conformance adapter and benchmarks only: NOT for applications. Nothing here weakens the library
 // (no key is ever exported); the DEK fingerprint is a one-way HKDF output under a test-only label.
-import { kdfCallCount } from "./kdf.js";
+import { kdfCallCount, setArgon2LoaderForTesting } from "./kdf.js";
 import { ScriptError } from "./random.js";
 import { hex, fromHex, utf8 } from "./bytes.js";
 import { dekKeyOf } from "./keyring.js";
@@ -76,4 +76,13 @@ export class ScriptedRandom {
   remaining() {
     return this.values.length - this.next;
   }
+}
+
+/**
+ * Makes the next Argon2id evaluations behave as on a client without Argon2id (SR-KDF-7:
+ * kdf_unavailable), or restores the real hash-wasm with `false`.
+ * @param {boolean} on
+ */
+export function simulateArgon2Unavailable(on) {
+  setArgon2LoaderForTesting(on ? async () => { throw new Error("simulated: no Argon2id here"); } : null);
 }
