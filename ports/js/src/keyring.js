@@ -631,6 +631,47 @@ export class UnlockedKeyring {
     const rec = record instanceof SealedRecord ? record : SealedRecord.fromBytes(record);
     return openWithDek(this.#dek, dec.id, rec, bytesArg(context, "context"));
   }
+
+  // ---- Session hooks for src/storage.js (added by Helper C; internal, not in index.d.ts) ------
+  // storage.js keeps an unlocked keyring in IndexedDB by structured clone. These two methods
+  // hand it exactly what this object holds (non-extractable CryptoKeys and public bytes) and
+  // rebuild an UnlockedKeyring from that; the DEK never becomes a byte array on the way.
+
+  /**
+   * @internal For strongroom/storage only. A structured-cloneable snapshot of the keys.
+   * @returns {{v: 1, keyringId: Uint8Array, dek: CryptoKey,
+   *   slot: {wrapKey: CryptoKey, nonce: Uint8Array, aad: Uint8Array, wrappedDek: Uint8Array}}}
+   */
+  _exportSessionState() {
+    const r = this.#rewrap;
+    return {
+      v: 1,
+      keyringId: dec_(this.#keyring).id.slice(),
+      dek: this.#dek,
+      slot: { wrapKey: r.wk, nonce: r.nonce.slice(), aad: r.aad.slice(), wrappedDek: r.wrapped.slice() },
+    };
+  }
+
+  /**
+   * @internal For strongroom/storage only. Rebuilds an UnlockedKeyring for `keyring` from
+   * _exportSessionState() output, verifying the keyring MAC under the stored DEK as unlock does
+   * (FinishUnlock): wrong_keyring if the ids differ, keyring_tampered if the MAC does not verify.
+   */
+  static async _fromSessionState(keyring, state, policy) {
+    if (!(keyring instanceof Keyring)) throw new TypeError("keyring must be a Keyring");
+    policy = checkPolicyArg(policy);
+    const ok = (k) => typeof CryptoKey !== "undefined" && k instanceof CryptoKey;
+    const bytes = (b) => b instanceof Uint8Array;
+    const sl = state?.slot;
+    if (state?.v !== 1 || !bytes(state.keyringId) || !ok(state.dek) || !sl || !ok(sl.wrapKey)
+        || !bytes(sl.nonce) || !bytes(sl.aad) || !bytes(sl.wrappedDek)) {
+      throw new TypeError("not a session state from _exportSessionState");
+    }
+    const dec = dec_(keyring);
+    if (!ctEqual(state.keyringId, dec.id)) throw fail("wrong_keyring");
+    const rewrap = { wk: sl.wrapKey, nonce: sl.nonce.slice(), aad: sl.aad.slice(), wrapped: sl.wrappedDek.slice() };
+    return finishUnlock(keyring, { dek: state.dek, rewrap }, policy);
+  }
 }
 
 function bytesArg(v, what) {
