@@ -20,8 +20,9 @@ export function saveSession(name: string, unlocked: UnlockedKeyring, options?: S
 
 /**
  * Resumes the session `name` for `keyring`. Resolves to null when there is no such session, it
- * expired, it was saved for another keyring, or the slot it was unlocked through is no longer in
- * `keyring` unchanged (password changed or slot removed): the user must unlock again.
+ * expired, or `keyring` is not exactly the keyring it was saved with (another keyring, or this
+ * one changed since: password changed, slot added or removed, older copy): unlock again then,
+ * and call saveSession after changing the keyring on this device.
  * Rejects with StrongroomError keyring_tampered if `keyring` does not verify under the stored key.
  */
 export function loadSession(name: string, keyring: Keyring, options?: LoadSessionOptions): Promise<UnlockedKeyring | null>;

@@ -9,10 +9,16 @@
 // through the keyring's internal _exportSessionState() hook; no raw DEK ever exists here.
 //
 // The keyring itself is not stored: the caller passes the current Keyring to loadSession (it
-// usually lives with the application's data, e.g. on the server). A session is only applied to
-// the keyring it was saved from, and is treated as stale when the slot it was unlocked through
-// no longer exists unchanged (password changed or slot removed elsewhere): the user then has to
-// unlock again, so a revoked password does not live on in a saved session.
+// usually lives with the application's data, e.g. on the server). A session applies only to the
+// exact keyring it was saved with (same id, generation and MAC). Any change to the keyring made
+// elsewhere (password changed, slot added or removed, or an older copy served back) makes the
+// session stale: loadSession returns null and the user unlocks again, so changing the password
+// on one device ends the saved sessions of the others. After changing the keyring on this
+// device, call saveSession again.
+//
+// What a saved session gives: anyone who can run script on this origin can use it exactly like
+// the unlocked keyring in memory (open, seal, add a slot) until it is cleared, but cannot read
+// the key bytes out of it. Use maxAgeMs and clearSession (on "lock" / "log out") accordingly.
 //
 // Browser only (needs globalThis.indexedDB). Sessions are per origin, like all IndexedDB data.
 import { UnlockedKeyring } from "./keyring.js";
@@ -92,7 +98,7 @@ async function withStore(mode, fn) {
 }
 
 function bytesEqual(a, b) {
-  // Public values only (key ids, nonces, wrapped keys): no constant-time need.
+  // Public values only (keyring ids and MACs): no constant-time need.
   if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array) || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -113,9 +119,12 @@ export async function saveSession(name, unlocked, options = {}) {
   }
   const state = unlocked._exportSessionState();
   const now = Date.now();
+  const keyring = unlocked.keyring;
   const entry = {
     format: FORMAT,
-    keyringId: new Uint8Array(unlocked.keyring.id),
+    keyringId: keyring.id,
+    generation: keyring.generation,
+    keyringMac: keyring.mac,
     state,
     savedAt: now,
     expiresAt: maxAgeMs === null ? null : now + maxAgeMs,
@@ -125,7 +134,7 @@ export async function saveSession(name, unlocked, options = {}) {
 
 /**
  * Returns an UnlockedKeyring for `keyring` from the session saved under `name`, or null when
- * there is none, it expired, it belongs to another keyring, or it went stale (its slot changed).
+ * there is none, it expired, or it was saved with another keyring or another version of this one.
  * options.policy: the UnlockPolicy the resumed keyring carries (default: UnlockPolicy.default()).
  * Throws (e.g. keyring_tampered) if the keyring does not verify under the stored DEK.
  */
@@ -138,14 +147,9 @@ export async function loadSession(name, keyring, options = {}) {
     await clearSession(name);
     return null;
   }
+  // Only the exact keyring the session was saved with (see the top of this file).
   if (!bytesEqual(entry.keyringId, keyring.id)) return null;
-  const slot = entry.state.slot;
-  if (slot) {
-    const stillThere = keyring.slots.some(
-      (s) => bytesEqual(s.nonce, slot.nonce) && bytesEqual(s.wrappedDek, slot.wrappedDek),
-    );
-    if (!stillThere) return null;
-  }
+  if (entry.generation !== keyring.generation || !bytesEqual(entry.keyringMac, keyring.mac)) return null;
   try {
     return await UnlockedKeyring._fromSessionState(keyring, entry.state, policy);
   } catch (err) {

@@ -140,14 +140,32 @@ test("IndexedDB session survives a reload and stays non-extractable", { timeout:
     const other = await sr.Keyring.create("another password here", "other");
     const cross = await storage.loadSession("t1", other.keyring);
     const missing = await storage.loadSession("no-such-session", keyring);
+    // The resumed keyring can change slots (its wrap key came back from IndexedDB too); the
+    // changed keyring makes the saved session stale until it is saved again.
+    const changed = await unlocked.changePassword(0, "a brand new password");
+    const stale = await storage.loadSession("t1", changed);
+    await storage.saveSession("t1", unlocked);
+    const again = await storage.loadSession("t1", changed);
+    const plain2 = again && (await again.open(sr.SealedRecord.fromText(localStorage.getItem("rec")), "log:1"));
+    const viaNewPassword = await changed.unlock("a brand new password");
+    const plain3 = await viaNewPassword.open(sr.SealedRecord.fromText(localStorage.getItem("rec")), "log:1");
+    // The old keyring (an older copy served back) no longer matches the saved session either.
+    const rollback = await storage.loadSession("t1", keyring);
+    const names = await storage.listSessions();
     await storage.clearSession("t1");
-    const cleared = await storage.loadSession("t1", keyring);
+    const cleared = await storage.loadSession("t1", changed);
+    const dec = (b) => (b ? new TextDecoder().decode(b) : null);
     return {
       loaded: true,
-      plain: new TextDecoder().decode(plain),
+      plain: dec(plain),
       keys,
       cross: cross === null,
       missing: missing === null,
+      stale: stale === null,
+      plain2: dec(plain2),
+      plain3: dec(plain3),
+      rollback: rollback === null,
+      names,
       cleared: cleared === null,
       localKeys: Object.keys(localStorage).sort(),
     };
@@ -160,6 +178,11 @@ test("IndexedDB session survives a reload and stays non-extractable", { timeout:
   for (const k of afterReload.keys) assert.equal(k.extractable, false, `stored ${k.alg} key is extractable`);
   assert.equal(afterReload.cross, true, "a session must not load for a different keyring");
   assert.equal(afterReload.missing, true);
+  assert.equal(afterReload.stale, true, "a session must not load for a changed keyring");
+  assert.equal(afterReload.plain2, "hello from before the reload", "re-saved session after a change");
+  assert.equal(afterReload.plain3, "hello from before the reload", "new password unlocks the changed keyring");
+  assert.equal(afterReload.rollback, true, "a session must not load for an older copy of the keyring");
+  assert.deepEqual(afterReload.names, ["t1"]);
   assert.equal(afterReload.cleared, true, "clearSession removes the session");
   assert.deepEqual(afterReload.localKeys, ["kr", "rec"]);
 });
