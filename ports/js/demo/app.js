@@ -106,7 +106,9 @@ async function busy(message, action) {
     const done = await action();
     setStatus(done ? `${done} (${Math.round(performance.now() - started)} ms)` : "");
   } catch (err) {
-    console.error(err);
+    // Library errors (wrong password etc.) are expected outcomes shown in the page; anything
+    // else is a bug worth a console entry.
+    if (!(err && err.class)) console.error(err);
     setStatus("");
     showError(err);
   } finally {
