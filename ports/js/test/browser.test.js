@@ -62,26 +62,41 @@ async function nodeSummary() {
 }
 
 test("conformance vectors pass in Chromium, same counts as Node", { timeout: RUN_TIMEOUT_MS * 2 }, async (t) => {
-  const nodeStart = Date.now();
-  const node = await nodeSummary();
-  const nodeSeconds = (Date.now() - nodeStart) / 1000;
-  t.diagnostic(`node run: ${node.total} vectors in ${nodeSeconds.toFixed(1)} s`);
-
   const page = await browser.newPage();
   const pageErrors = [];
-  page.on("pageerror", (err) => pageErrors.push(String(err)));
+  // An uncaught error or a missing module means window.__result may never be set: fail at once
+  // with the cause rather than after the long timeout.
+  let broken;
+  const brokenPage = new Promise((_, reject) => (broken = reject));
+  brokenPage.catch(() => {});
+  page.on("pageerror", (err) => {
+    pageErrors.push(String(err));
+    broken(new Error(`uncaught error in the page: ${err}`));
+  });
+  page.on("response", (res) => {
+    if (res.status() >= 400) broken(new Error(`HTTP ${res.status()} for ${res.url()}`));
+  });
   // Forward the page's progress lines so a long run shows it is alive.
   page.on("console", (msg) => process.stdout.write(`[chromium] ${msg.text()}\n`));
   await page.goto(server.url + VECTORS_PAGE_PATH);
-  await page.waitForFunction(() => window.__result !== undefined, null, {
-    timeout: RUN_TIMEOUT_MS,
-    polling: 500,
-  });
+  await Promise.race([
+    page.waitForFunction(() => window.__result !== undefined, null, {
+      timeout: RUN_TIMEOUT_MS,
+      polling: 500,
+    }),
+    brokenPage,
+  ]);
   const result = await page.evaluate(() => window.__result);
   await page.close();
 
   assert.equal(result.error, undefined, `the page failed: ${result.error}`);
   assert.deepEqual(pageErrors, [], "uncaught errors in the page");
+
+  // The same runner in Node, for the counts (after the browser, so a broken page fails fast).
+  const nodeStart = Date.now();
+  const node = await nodeSummary();
+  const nodeSeconds = (Date.now() - nodeStart) / 1000;
+  t.diagnostic(`node run: ${node.total} vectors in ${nodeSeconds.toFixed(1)} s`);
 
   const browserCounts = perFile(result);
   const nodeCounts = perFile(node);
