@@ -8,7 +8,7 @@
 // Usage:  node test/server.js [--port N] [--demo]
 //   --demo  prints the demo URL (and serves "/" as a redirect to it).
 import { createServer } from "node:http";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, stat, realpath } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 
@@ -64,7 +64,7 @@ function resolvePath(urlPath) {
   // Belt and braces: the resolved file must still be under the allowed directory.
   const allowedDir = path.resolve(REPO_ROOT, "." + ALLOWED.find((p) => normal.startsWith(p)));
   if (file !== allowedDir && !file.startsWith(allowedDir + path.sep)) return null;
-  return file;
+  return { file, allowedDir };
 }
 
 async function handle(req, res, { demo }) {
@@ -80,8 +80,9 @@ async function handle(req, res, { demo }) {
     return send(302, "", { location: demo || urlPath !== "/" ? DEMO_PATH : VECTORS_PAGE_PATH });
   }
   if (urlPath === "/favicon.ico") return send(204, "");
-  const file = resolvePath(urlPath);
-  if (!file) return send(404, "not found\n");
+  const resolved = resolvePath(urlPath);
+  if (!resolved) return send(404, "not found\n");
+  const { file, allowedDir } = resolved;
   let info;
   try {
     info = await stat(file);
@@ -89,6 +90,10 @@ async function handle(req, res, { demo }) {
     return send(404, "not found\n");
   }
   if (!info.isFile()) return send(404, "not found\n"); // no directory listings
+  // A symlink inside an allowed directory must not lead out of it.
+  const real = await realpath(file).catch(() => null);
+  const realDir = await realpath(allowedDir).catch(() => null);
+  if (!real || !realDir || !real.startsWith(realDir + path.sep)) return send(404, "not found\n");
   const body = await readFile(file);
   const type = MIME[path.extname(file).toLowerCase()] ?? "application/octet-stream";
   // no-store: tests reload pages and must always see the files as they are on disk now.
