@@ -166,6 +166,10 @@ test("IndexedDB session survives a reload and stays non-extractable", { timeout:
     const plain3 = await viaNewPassword.open(sr.SealedRecord.fromText(localStorage.getItem("rec")), "log:1");
     // The old keyring (an older copy served back) no longer matches the saved session either.
     const rollback = await storage.loadSession("t1", keyring);
+    // maxAgeMs: an expired session is not loaded and is deleted.
+    await storage.saveSession("t2", unlocked, { maxAgeMs: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    const expired = await storage.loadSession("t2", changed);
     const names = await storage.listSessions();
     await storage.clearSession("t1");
     const cleared = await storage.loadSession("t1", changed);
@@ -180,6 +184,7 @@ test("IndexedDB session survives a reload and stays non-extractable", { timeout:
       plain2: dec(plain2),
       plain3: dec(plain3),
       rollback: rollback === null,
+      expired: expired === null,
       names,
       cleared: cleared === null,
       localKeys: Object.keys(localStorage).sort(),
@@ -197,7 +202,8 @@ test("IndexedDB session survives a reload and stays non-extractable", { timeout:
   assert.equal(afterReload.plain2, "hello from before the reload", "re-saved session after a change");
   assert.equal(afterReload.plain3, "hello from before the reload", "new password unlocks the changed keyring");
   assert.equal(afterReload.rollback, true, "a session must not load for an older copy of the keyring");
-  assert.deepEqual(afterReload.names, ["t1"]);
+  assert.equal(afterReload.expired, true, "an expired session must not load");
+  assert.deepEqual(afterReload.names, ["t1"], "the expired session was deleted");
   assert.equal(afterReload.cleared, true, "clearSession removes the session");
   assert.deepEqual(afterReload.localKeys, ["kr", "rec"]);
 });
