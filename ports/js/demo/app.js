@@ -145,6 +145,7 @@ function renderStored() {
         el("pre", { className: "blob", textContent: r.text })),
     ),
   );
+  $("records-empty").hidden = list.children.length > 0;
 }
 
 function renderEntries() {
