@@ -401,8 +401,9 @@ export class Keyring {
   }
 
   /**
-   * SR-OP-4 / SPEC.md 11.5. Recovery slots have no KDF, so no policy applies; the unlocked
-   * keyring gets the default policy for the operations that write password slots later.
+   * SR-OP-4 / SPEC.md 11.5. Recovery slots have no KDF, so no policy applies to the unlock;
+   * `policy` only becomes the policy in force of the result, against which password slots
+   * written later are checked (the spec leaves this open).
    * @param {string} code
    * @param {UnlockPolicy} [policy] policy in force afterwards (default: the default policy)
    */
@@ -411,21 +412,16 @@ export class Keyring {
     policy = checkPolicyArg(policy);
     const dec = dec_(this);
     // 2. Parse before trying any slot.
-    const secret = await parseRecoveryCode(code);
-    try {
-      // 3. Recovery slots in keyring order. The KEK is imported once per slot because importKek
-      //    wipes the bytes it imports; keep a private copy until the last slot.
-      for (const s of dec.slots) {
-        if (s.kind !== "recovery") continue;
-        const kek = await recoveryKek(Uint8Array.from(secret));
-        const found = await trySlot(dec, s, kek);
-        if (found) return await finishUnlock(this, found, policy);
-      }
-      // 4.
-      throw fail("unlock_failed");
-    } finally {
-      secret.fill(0);
+    // The secret is imported once as an HKDF key (which wipes the bytes) and serves every slot.
+    const kek = await recoveryKek(await parseRecoveryCode(code));
+    // 3. Recovery slots in keyring order.
+    for (const s of dec.slots) {
+      if (s.kind !== "recovery") continue;
+      const found = await trySlot(dec, s, kek);
+      if (found) return finishUnlock(this, found, policy);
     }
+    // 4.
+    throw fail("unlock_failed");
   }
 }
 
