@@ -30,7 +30,7 @@ const LABEL_MAC = utf8("strongroom/v1/keyring/mac-key");
 
 const MAX_GENERATION = limits.maxGeneration; // 2^53 - 1 (SR-OP-12)
 const MAX_SLOTS = limits.maxSlots;
-const AAD_TAIL = 86; // keys 6 and 7 of a slot: 03 58 30 + 48 bytes, 07 58 20 + 32 bytes (SR-KEY-3)
+const AAD_TAIL = 86; // keys 6 and 7 of a slot: 06 58 30 + 48 bytes, 07 58 20 + 32 bytes (SR-KEY-3)
 const MAC_TAIL = 35; // 06 58 20 + 32 MAC bytes (SR-KEY-6)
 const GCM = (iv, additionalData) => ({ name: "AES-GCM", iv, additionalData, tagLength: 128 });
 const HMAC_256 = { name: "HMAC", hash: "SHA-256", length: 256 };
@@ -289,9 +289,8 @@ export class Keyring {
       P.fill(0);
       // 6. BuildSlot: the fresh DEK is encrypted directly (section 19.2 "DEK at creation").
       const d = dekBytes;
-      const slot = await buildSlot(keyringId, "password", labelEnc, kek, kdf, salt, nonce, async (wk, iv, aad) =>
-        new Uint8Array(await subtle().encrypt(GCM(iv, aad), wk, d)),
-      CREATE_USAGES);
+      const encryptDek = async (wk, iv, aad) => new Uint8Array(await subtle().encrypt(GCM(iv, aad), wk, d));
+      const slot = await buildSlot(keyringId, "password", labelEnc, kek, kdf, salt, nonce, encryptDek, CREATE_USAGES);
       const dek = await subtle().importKey("raw", dekBytes, "HKDF", false, ["deriveBits", "deriveKey"]);
       dekBytes.fill(0);
       // 7. AssembleKeyring at generation 0.
