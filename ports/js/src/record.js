@@ -21,23 +21,27 @@ const INTERNAL = Symbol("strongroom.record");
 // Decoded state of each SealedRecord, reachable only from this module.
 const DECODED = new WeakMap();
 
-/** SR-KEY-7: record key (non-extractable AES-GCM) and commitment (bytes). */
+/**
+ * SR-KEY-7: record key (non-extractable AES-GCM) and commitment (bytes). The two derivations are
+ * independent, so they are issued together: each WebCrypto call is an asynchronous job (a thread
+ * pool hop in Node), and overlapping them takes one call's latency off every seal and open.
+ */
 async function recordKeys(dek, recordSalt, keyringId, usages) {
-  const rk = await subtle().deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: recordSalt, info: concat(LABEL_RECORD_KEY, keyringId) },
-    dek,
-    { name: "AES-GCM", length: 256 },
-    false,
-    usages,
-  );
-  const commitment = new Uint8Array(
-    await subtle().deriveBits(
+  const [rk, commitmentBits] = await Promise.all([
+    subtle().deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: recordSalt, info: concat(LABEL_RECORD_KEY, keyringId) },
+      dek,
+      { name: "AES-GCM", length: 256 },
+      false,
+      usages,
+    ),
+    subtle().deriveBits(
       { name: "HKDF", hash: "SHA-256", salt: recordSalt, info: concat(LABEL_RECORD_COMMIT, keyringId) },
       dek,
       256,
     ),
-  );
-  return { rk, commitment };
+  ]);
+  return { rk, commitment: new Uint8Array(commitmentBits) };
 }
 
 /** record_aad of SR-KEY-8. */
