@@ -1,12 +1,13 @@
 // Clicks through the demo (demo/) in headless Chromium: create a keyring, add entries, check the
 // stored text forms, resume the IndexedDB session after a reload, lock, unlock with the password,
 // change the password, unlock with the new one; then a screenshot to test-results/demo.png,
-// checked to be a real, non-trivial PNG.
+// decoded here and checked to show the decrypted entries: text pixels inside each entry's box.
 //
 // Needs /usr/bin/chromium (scripts/install-browser.sh); fails at once with that hint otherwise.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, stat } from "node:fs/promises";
+import { inflateSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { startServer, DEMO_PATH } from "./server.js";
@@ -43,6 +44,71 @@ function pngSize(buf) {
   assert.ok(buf.length > 24 && buf.subarray(0, 8).equals(signature), "not a PNG file");
   assert.equal(buf.subarray(12, 16).toString("latin1"), "IHDR", "PNG without IHDR first");
   return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
+/**
+ * Decodes an 8-bit RGB or RGBA, non-interlaced PNG (what Chromium writes) into RGBA rows, so the
+ * test can look at the pixels of the screenshot without an image library.
+ */
+function decodePng(buf) {
+  const { width, height } = pngSize(buf);
+  const bitDepth = buf[24];
+  const colorType = buf[25];
+  const interlace = buf[28];
+  assert.ok(bitDepth === 8 && (colorType === 2 || colorType === 6) && interlace === 0,
+    `unsupported PNG: depth ${bitDepth}, color type ${colorType}, interlace ${interlace}`);
+  const channels = colorType === 6 ? 4 : 3;
+  const idat = [];
+  for (let off = 8; off < buf.length; ) {
+    const len = buf.readUInt32BE(off);
+    const type = buf.subarray(off + 4, off + 8).toString("latin1");
+    if (type === "IDAT") idat.push(buf.subarray(off + 8, off + 8 + len));
+    off += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const out = Buffer.alloc(width * height * 4);
+  let prev = Buffer.alloc(stride);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = Buffer.from(raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1)));
+    for (let i = 0; i < stride; i++) {
+      const a = i >= channels ? line[i - channels] : 0;
+      const b = prev[i];
+      const c = i >= channels ? prev[i - channels] : 0;
+      let v = line[i];
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const pa = Math.abs(b - c), pb = Math.abs(a - c), pc = Math.abs(a + b - 2 * c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else assert.equal(filter, 0, `bad PNG filter ${filter}`);
+      line[i] = v & 0xff;
+    }
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 4;
+      out[o] = line[x * channels]; out[o + 1] = line[x * channels + 1]; out[o + 2] = line[x * channels + 2];
+      out[o + 3] = channels === 4 ? line[x * channels + 3] : 255;
+    }
+    prev = line;
+  }
+  return { width, height, rgba: out };
+}
+
+/** Dark ("ink") pixels in a box of the decoded screenshot: text drawn there, or nothing. */
+function inkPixels(img, box) {
+  let ink = 0;
+  const x0 = Math.max(0, Math.floor(box.x)), y0 = Math.max(0, Math.floor(box.y));
+  const x1 = Math.min(img.width, Math.ceil(box.x + box.width)), y1 = Math.min(img.height, Math.ceil(box.y + box.height));
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const o = (y * img.width + x) * 4;
+      const lum = 0.2126 * img.rgba[o] + 0.7152 * img.rgba[o + 1] + 0.0722 * img.rgba[o + 2];
+      if (lum < 110) ink++;
+    }
+  }
+  return ink;
 }
 
 test("demo: create, add entries, reload, unlock, change password, unlock again", { timeout: 600_000 }, async (t) => {
@@ -181,6 +247,22 @@ test("demo: create, add entries, reload, unlock, change password, unlock again",
   t.diagnostic(`screenshot ${SCREENSHOT}: ${width}x${height}, ${size} bytes`);
   assert.ok(width >= 800 && height >= 600, `screenshot too small: ${width}x${height}`);
   assert.ok(size > 20_000, `screenshot suspiciously small (${size} bytes): blank page?`);
+  // The screenshot itself must show the decrypted entries: each entry's text box (page
+  // coordinates, as in a full-page screenshot at device scale 1) holds drawn text, and a box of
+  // the same size in the empty space right of it holds none (the check can fail).
+  const img = decodePng(png);
+  const boxes = await page.locator("#entries .entry-text").evaluateAll((els) =>
+    els.map((e) => { const r = e.getBoundingClientRect(); return { x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height }; }));
+  assert.equal(boxes.length, ENTRIES.length, "one text box per decrypted entry");
+  const listBox = await page.locator("#entries").evaluate((e) => { const r = e.getBoundingClientRect(); return { right: r.right + scrollX }; });
+  for (const [i, box] of boxes.entries()) {
+    const ink = inkPixels(img, box);
+    t.diagnostic(`entry ${i + 1} "${ENTRIES[i]}": ${ink} text pixels in ${Math.round(box.width)}x${Math.round(box.height)}`);
+    assert.ok(ink >= 4 * ENTRIES[i].length, `entry ${i + 1} is not drawn in the screenshot (${ink} text pixels)`);
+    const blank = { x: listBox.right - box.width / 3 - 8, y: box.y, width: box.width / 3, height: box.height };
+    assert.ok(blank.x > box.x + box.width, "room right of the entry for the blank control box");
+    assert.equal(inkPixels(img, blank), 0, `control box right of entry ${i + 1} has text pixels`);
+  }
 
   assert.deepEqual(pageErrors, [], "uncaught errors in the page");
   await context.close();
