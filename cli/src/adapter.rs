@@ -31,6 +31,22 @@ pub fn operations() -> &'static [&'static str] {
     exec::OPERATIONS
 }
 
+/// `info` of the DEK fingerprint (CONFORMANCE.md section 3.1): a label that no Strongroom
+/// derivation uses.
+pub const DEK_FINGERPRINT_INFO: &[u8] = b"strongroom-conformance/dek-fingerprint";
+
+/// The DEK fingerprint of CONFORMANCE.md section 3.1, lowercase hex:
+/// HKDF-SHA256(IKM = DEK, salt = 32 zero bytes, info = [`DEK_FINGERPRINT_INFO`], L = 32).
+/// For conformance testing only: it lets a port whose DEK cannot be exported (a
+/// non-extractable WebCrypto key) show which DEK it holds.
+pub fn dek_fingerprint(dek: &[u8]) -> String {
+    let mut okm = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(&[0u8; 32]), dek)
+        .expand(DEK_FINGERPRINT_INFO, &mut okm)
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    hex::encode(okm)
+}
+
 /// Runs the adapter until standard input ends.
 pub fn run() -> CliResult<()> {
     let stdin = std::io::stdin();
@@ -72,7 +88,19 @@ pub fn handle(req: &Value) -> Value {
     }
     match exec::run(op, args) {
         Ok(run) => match run.outcome {
-            Ok(output) => json!({"id": id, "result": "success", "output": output}),
+            Ok(mut output) => {
+                // Answer the DEK's fingerprint next to the DEK itself (CONFORMANCE.md section
+                // 3.1), so that the runner's fingerprint comparison runs on every suite run.
+                if let Some(fp) = output
+                    .get("dek")
+                    .and_then(Value::as_str)
+                    .and_then(|d| hex::decode(d).ok())
+                    .map(|d| dek_fingerprint(&d))
+                {
+                    output.insert("dek_fingerprint".into(), Value::String(fp));
+                }
+                json!({"id": id, "result": "success", "output": output})
+            }
             Err(e) => {
                 json!({"id": id, "result": "error", "class": e.class(), "reason": e.reason()})
             }

@@ -236,6 +236,87 @@ fn faulty_implementations_are_reported_exactly() {
 }
 
 #[test]
+fn dek_fingerprint_is_compared_for_dek() {
+    // CONFORMANCE.md section 3.1: an answer with `dek_fingerprint` and no `dek` is checked
+    // against the fingerprint of the vector's expected DEK; one with both is checked on both.
+    let d = TempDir::new("conf-fingerprint");
+    mini_suite(&d);
+    let keyring: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path("vectors/keyring.json")).unwrap())
+            .unwrap();
+    let with_dek: Vec<String> = keyring["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["output"].get("dek").is_some())
+        .map(|v| v["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(with_dek.len() >= 5, "{with_dek:?}");
+    let faults = [
+        ("fingerprint", &with_dek[0], "pass"),
+        ("fingerprint", &with_dek[1], "pass"),
+        ("badfingerprint", &with_dek[2], "unexpected_failure"),
+        ("dekbadfingerprint", &with_dek[3], "unexpected_failure"),
+        ("nodek", &with_dek[4], "unexpected_failure"),
+    ];
+    let script = repo().join("cli/tests/fixtures/faulty_adapter.py");
+    let mut command = format!("{} '{}' '{}'", python(), script.display(), bin());
+    for (kind, id, _) in &faults {
+        command.push_str(&format!(" {kind}:{id}"));
+    }
+    let r = run_in(
+        &d.0,
+        &[
+            "conformance",
+            "--impl",
+            &command,
+            "--vectors",
+            "vectors",
+            "--timeout",
+            "10",
+            "--json",
+            "report.json",
+        ],
+        &[],
+        b"",
+    )
+    .expect(4);
+    let rep = report(&d.path("report.json"));
+    for (id, outcome) in outcomes(&rep) {
+        let want = faults
+            .iter()
+            .find(|(_, f, _)| **f == id)
+            .map_or("pass", |(_, _, o)| *o);
+        assert_eq!(outcome, want, "{id}\n{}", r.out());
+    }
+    assert_eq!(rep["totals"]["unexpected_failure"], 3, "{}", r.out());
+    assert_eq!(rep["totals"]["known_deviation"], 0, "{}", r.out());
+    let detail = |id: &str| -> String {
+        rep["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for id in [&with_dek[2], &with_dek[3]] {
+        assert!(
+            detail(id).contains("output \"dek_fingerprint\" differs"),
+            "{}",
+            detail(id)
+        );
+    }
+    assert!(
+        detail(&with_dek[4]).contains("without the output \"dek\" or \"dek_fingerprint\""),
+        "{}",
+        detail(&with_dek[4])
+    );
+}
+
+#[test]
 fn allowed_deviations_known_and_stale() {
     let d = TempDir::new("conf-deviations");
     let picked = mini_suite(&d);

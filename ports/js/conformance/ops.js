@@ -2,9 +2,10 @@
 // answering exactly as CONFORMANCE.md section 3 says. Shared by the Node vector test, the browser
 // vector page (through run-vectors.js) and bin/adapter.js. No node: imports: it runs in Chromium.
 //
-// Deliberate differences from a byte-level port: the DEK is a non-extractable CryptoKey, so `dek`
-// outputs are answered as `dek_fingerprint` (testing.js), which run-vectors.js compares with the
-// fingerprint of the vector's expected DEK bytes.
+// Deliberate difference from a byte-level port: the DEK is a non-extractable CryptoKey, so `dek`
+// outputs are answered as `dek_fingerprint` (CONFORMANCE.md section 3.1, testing.js), which
+// run-vectors.js and `strongroom conformance` compare with the fingerprint of the vector's
+// expected DEK bytes.
 import {
   Keyring,
   SealedRecord,

@@ -88,7 +88,7 @@ async function judge(vector) {
     const out = answer.output ?? {};
     for (const [field, want] of Object.entries(vector.output ?? {})) {
       if (field === "dek") {
-        // The DEK is a non-extractable CryptoKey: compare fingerprints instead (js-api.md).
+        // The DEK is a non-extractable CryptoKey: compare fingerprints (CONFORMANCE.md 3.1).
         const fp = await dekFingerprintFromBytes(fromHex(want));
         if (out.dek_fingerprint !== fp) return `output.dek: fingerprint ${out.dek_fingerprint} != ${fp} of the expected DEK`;
       } else if (!Object.hasOwn(out, field)) {

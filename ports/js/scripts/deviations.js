@@ -3,89 +3,67 @@
 // `strongroom conformance --allow` (format: vectors/README.md section 8, `$defs/deviations` in
 // vectors/schema.json).
 //
-// The port's only deviation is structural: UnlockedKeyring holds the DEK as a non-extractable
-// WebCrypto CryptoKey, so no operation can output the raw DEK. Every vector whose expected
-// output lists `dek` therefore gets one entry with `fields: ["output.dek"]`; the runner still
-// compares every other output field of those vectors. The list is derived from the vector
-// files rather than kept by hand because the runner fails on a stale or missing entry, so it
-// must track the vectors exactly whenever they are regenerated.
+// The port has no deviations. Its DEK is a non-extractable WebCrypto CryptoKey, so the adapter
+// answers a vector's `dek` output with `dek_fingerprint` (CONFORMANCE.md section 3.1), and the
+// runner compares that with the fingerprint of the expected DEK: the DEK is checked, not
+// excused. The file is kept (with an empty list) so that CI's `--allow` has one place to name a
+// deviation should one ever be needed: add it to DEVIATIONS below, with a reason, and rerun
+// this script. An `output.dek` entry is refused: it would only stop the runner from checking
+// which DEK the port holds.
 //
 // Usage (from anywhere):
 //   node ports/js/scripts/deviations.js            # rewrite vectors/deviations/strongroom-js.json
 //   node ports/js/scripts/deviations.js --check    # exit 1 if the committed file is not current
-//   node ports/js/scripts/deviations.js --vectors DIR --out FILE
+//   node ports/js/scripts/deviations.js --out FILE
 
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const JS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const REPO_ROOT = path.resolve(JS_DIR, "..", "..");
 
-const REASON =
-  "the DEK is a non-extractable WebCrypto CryptoKey: the adapter outputs dek_fingerprint instead " +
-  "of dek; every other output field is compared";
+/**
+ * The port's allowed deviations: {id, fields?, actual?, reason} (vectors/README.md section 8).
+ * @type {Array<{id: string, fields?: string[], actual?: object, reason: string}>}
+ */
+export const DEVIATIONS = [];
 
 function parseArgs(argv) {
   const opts = {
-    vectors: path.join(REPO_ROOT, "vectors"),
     out: path.join(REPO_ROOT, "vectors", "deviations", "strongroom-js.json"),
     check: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--check") opts.check = true;
-    else if (a === "--vectors") opts.vectors = path.resolve(argv[++i]);
     else if (a === "--out") opts.out = path.resolve(argv[++i]);
     else {
-      console.error("usage: node scripts/deviations.js [--check] [--vectors DIR] [--out FILE]");
+      console.error("usage: node scripts/deviations.js [--check] [--out FILE]");
       process.exit(2);
     }
   }
   return opts;
 }
 
-/** Ids of every vector (not tamper mutation: those never expect a DEK) whose output has `dek`. */
-export function dekVectorIds(vectorsDir) {
-  // Same file selection as the runner: every *.json directly in the directory except the schema.
-  const files = readdirSync(vectorsDir)
-    .filter((n) => n.endsWith(".json") && n !== "schema.json")
-    .sort();
-  const ids = [];
-  for (const name of files) {
-    const doc = JSON.parse(readFileSync(path.join(vectorsDir, name), "utf8"));
-    for (const v of doc.vectors ?? []) {
-      // Deprecated vectors are skipped by the runner but still in the suite, so an entry for
-      // one is not stale; it could never be exercised either, so leave them out.
-      if (v.status === "deprecated") continue;
-      if (v.output && typeof v.output === "object" && "dek" in v.output) ids.push(v.id);
+/** The file text: one entry per line so a change shows up as a one-line diff. */
+export function render(deviations) {
+  for (const d of deviations) {
+    if (typeof d.id !== "string" || typeof d.reason !== "string" || d.reason === "") {
+      throw new Error(`deviation ${JSON.stringify(d)}: needs an id and a non-empty reason`);
     }
-    // Tamper mutations only ever expect errors (vectors/README.md section 5); guard the
-    // assumption so a future success-with-DEK mutation is not silently missed.
-    for (const set of doc.tamper_sets ?? []) {
-      for (const m of set.mutations ?? []) {
-        if (m.output && "dek" in m.output) {
-          throw new Error(`${name}: tamper set ${set.id} has a mutation with a dek output; extend this script`);
-        }
-      }
+    if ((d.fields ?? []).includes("output.dek")) {
+      throw new Error(`${d.id}: output.dek is compared through dek_fingerprint (CONFORMANCE.md section 3.1); do not list it`);
     }
   }
-  return ids;
-}
-
-/** The file text: one entry per line so a vector change shows up as a one-line diff. */
-export function render(ids) {
-  const entries = ids.map((id) =>
-    "    " + JSON.stringify({ id, fields: ["output.dek"], reason: REASON }),
-  );
+  const entries = deviations.map((d) => "    " + JSON.stringify(d));
   return (
     "{\n" +
     '  "schema_version": 1,\n' +
     '  "implementation": "strongroom-js (ports/js, bin/adapter.js; generated by ports/js/scripts/deviations.js)",\n' +
-    '  "deviations": [\n' +
-    entries.join(",\n") +
-    (entries.length ? "\n" : "") +
-    "  ]\n" +
+    '  "deviations": [' +
+    (entries.length ? "\n" + entries.join(",\n") + "\n  " : "") +
+    "]\n" +
     "}\n"
   );
 }
@@ -93,7 +71,7 @@ export function render(ids) {
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const opts = parseArgs(process.argv.slice(2));
-  const text = render(dekVectorIds(opts.vectors));
+  const text = render(DEVIATIONS);
   const rel = path.relative(process.cwd(), opts.out) || opts.out;
   if (opts.check) {
     let current = null;
@@ -106,9 +84,9 @@ if (isMain) {
       console.error(`${rel} is out of date: run node ports/js/scripts/deviations.js and commit it`);
       process.exit(1);
     }
-    console.log(`${rel} is current (${JSON.parse(text).deviations.length} deviations)`);
+    console.log(`${rel} is current (${DEVIATIONS.length} deviations)`);
   } else {
     writeFileSync(opts.out, text);
-    console.log(`wrote ${rel} (${JSON.parse(text).deviations.length} deviations)`);
+    console.log(`wrote ${rel} (${DEVIATIONS.length} deviations)`);
   }
 }

@@ -6,8 +6,9 @@ import type { UnlockedKeyring, RandomSource } from "./index.js";
 export function kdfCalls(): number;
 
 /**
- * Hex of HKDF-SHA256(IKM = DEK, salt = 32 zero bytes, info = "strongroom-js/test/dek-fingerprint",
- * 32 bytes): identifies the DEK an unlocked keyring holds without extracting it.
+ * The DEK fingerprint of CONFORMANCE.md section 3.1: hex of HKDF-SHA256(IKM = DEK, salt = 32 zero
+ * bytes, info = "strongroom-conformance/dek-fingerprint", 32 bytes). Identifies the DEK an
+ * unlocked keyring holds without extracting it; conformance testing only.
  */
 export function dekFingerprint(unlocked: UnlockedKeyring): Promise<string>;
 /** The same fingerprint from known DEK bytes (a vector's expected `dek`). */

@@ -1,6 +1,7 @@
 // Test hooks of strongroom-js (package subpath "strongroom/testing"). For the vector tests, the
 // conformance adapter and benchmarks only: NOT for applications. Nothing here weakens the library
-// (no key is ever exported); the DEK fingerprint is a one-way HKDF output under a test-only label.
+// (no key is ever exported); the DEK fingerprint is the one-way HKDF output of CONFORMANCE.md
+// section 3.1, under a label that no Strongroom derivation uses.
 import { kdfCallCount, setArgon2LoaderForTesting } from "./kdf.js";
 import { ScriptError } from "./random.js";
 import { hex, fromHex, utf8 } from "./bytes.js";
@@ -13,7 +14,8 @@ export function kdfCalls() {
   return kdfCallCount();
 }
 
-const FP_INFO = utf8("strongroom-js/test/dek-fingerprint");
+// CONFORMANCE.md section 3.1; `strongroom conformance` computes the same from a vector's `dek`.
+const FP_INFO = utf8("strongroom-conformance/dek-fingerprint");
 const ZERO32 = new Uint8Array(32);
 
 async function fingerprintOfKey(hkdfKey) {
@@ -26,8 +28,10 @@ async function fingerprintOfKey(hkdfKey) {
 }
 
 /**
- * Hex of HKDF-SHA256(IKM = DEK, salt = 32 zero bytes, info = "strongroom-js/test/dek-fingerprint"):
- * lets a test check which DEK an unlocked keyring holds without the DEK ever being extractable.
+ * The DEK fingerprint of CONFORMANCE.md section 3.1, lowercase hex: HKDF-SHA256(IKM = DEK,
+ * salt = 32 zero bytes, info = "strongroom-conformance/dek-fingerprint", L = 32). Lets a test or
+ * the conformance adapter check which DEK an unlocked keyring holds without the DEK ever being
+ * extractable. Conformance testing only: an application API must not expose it.
  * @param {import("./keyring.js").UnlockedKeyring} unlocked
  * @returns {Promise<string>}
  */

@@ -4,7 +4,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Keyring, UnlockPolicy, SealedRecord, StrongroomError } from "../src/index.js";
-import { dekFingerprint, kdfCalls, ScriptedRandom, ScriptError, simulateArgon2Unavailable } from "../src/testing.js";
+import {
+  dekFingerprint,
+  dekFingerprintFromBytes,
+  kdfCalls,
+  ScriptedRandom,
+  ScriptError,
+  simulateArgon2Unavailable,
+} from "../src/testing.js";
+import { fromHex } from "../src/bytes.js";
 import { dekKeyOf } from "../src/keyring.js";
 
 const relaxed = new UnlockPolicy({
@@ -90,6 +98,17 @@ test("Argon2id unavailable: kdf_unavailable at the KDF step, keyring unchanged (
     simulateArgon2Unavailable(false);
   }
   await u.keyring.unlockSlot(1, { password: "pw-argon" }, relaxed);
+});
+
+test("the DEK fingerprint is CONFORMANCE.md section 3.1's, from the held key and from bytes", async () => {
+  // keyring-008's DEK and the fingerprint CONFORMANCE.md gives for it (the Rust runner computes
+  // the same from a vector's `dek`).
+  const dek = "b515b3011fa75d6209f8517a2ad0647a303e56f6a8acf938c8fae02ca6763fef";
+  const want = "67fb7ede4d44dd16fbaeb8f62e6840d4ce9722d721369f70c7f70dd66cec45de";
+  assert.equal(await dekFingerprintFromBytes(fromHex(dek)), want);
+  const random = new ScriptedRandom([new Uint8Array(16), fromHex(dek), new Uint8Array(32), new Uint8Array(12)]);
+  const u = await Keyring.create("pw", "l", { ...fast, random });
+  assert.equal(await dekFingerprint(u), want);
 });
 
 test("re-wrapping keeps working after the unlocked slot was changed or removed", async () => {
