@@ -115,6 +115,8 @@ test("conformance vectors pass in Chromium, same counts as Node", { timeout: RUN
   assert.equal(result.total, node.total, "total vectors, browser vs node");
 });
 
+// SR-WEB-2, SR-WEB-1: the session kept in IndexedDB holds only non-extractable CryptoKeys and
+// public bytes, and nothing is written to localStorage.
 test("IndexedDB session survives a reload and stays non-extractable", { timeout: 180_000 }, async () => {
   const page = await browser.newPage();
   const harness = server.url + "/ports/js/test/browser/harness.html";

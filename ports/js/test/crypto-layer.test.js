@@ -33,6 +33,7 @@ async function rejects(promise, cls, reason = null) {
   });
 }
 
+// SR-WEB-2: the DEK is held as a non-extractable CryptoKey, and no key is reachable from the object.
 test("the DEK is a non-extractable HKDF key and the unlocked keyring exposes no key", async () => {
   const u = await Keyring.create("pw", "l", fast);
   const dek = dekKeyOf(u);
@@ -44,6 +45,7 @@ test("the DEK is a non-extractable HKDF key and the unlocked keyring exposes no 
   await assert.rejects(crypto.subtle.exportKey("raw", dek));
 });
 
+// SR-PWD-3, SR-OP-16: ill-formed password and label strings are host-language argument errors.
 test("ill-formed strings are TypeErrors before any draw (SR-PWD-3, SR-OP-16)", async () => {
   const rng = new ScriptedRandom([]);
   await assert.rejects(Keyring.create("a\uD800", "l", { ...fast, random: rng }), TypeError);
@@ -67,6 +69,7 @@ test("slot indexes: strings, fractions, negatives, NaN are no_such_slot", async 
   assert.equal(u.keyring.generation, 1);
 });
 
+// SR-KEY-13, SR-ERR-3: a failing CSPRNG fails the operation and releases nothing.
 test("randomness: a throwing source is randomness_unavailable; nothing changes (SR-KEY-13, SR-ERR-3)", async () => {
   const broken = { getRandomValues() { throw new Error("no entropy"); } };
   await rejects(Keyring.create("pw", "l", { ...fast, random: broken }), "randomness_unavailable");
@@ -81,6 +84,7 @@ test("randomness: a throwing source is randomness_unavailable; nothing changes (
   await assert.rejects(u.seal("x", "", { random: new ScriptedRandom([new Uint8Array(31)]) }), ScriptError);
 });
 
+// SR-KDF-7: no substitute KDF when Argon2id cannot run.
 test("Argon2id unavailable: kdf_unavailable at the KDF step, keyring unchanged (SR-KDF-7)", async () => {
   const u = await Keyring.create("pw", "l", fast);
   await u.addPasswordSlot("argon", "pw-argon", { kdf: ARGON });

@@ -178,6 +178,7 @@ test("demo: create, add entries, reload, unlock, change password, unlock again",
   const recordTexts = (await page.locator("#stored-records pre").allTextContents()).map((s) => s.trim());
   assert.equal(recordTexts.length, ENTRIES.length);
   for (const r of recordTexts) assert.match(r, /^srr1\.[A-Za-z0-9_-]+$/);
+  // SR-WEB-1: the demo keeps neither the password nor a plaintext in localStorage.
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
   for (const text of ENTRIES) assert.ok(!stored.includes(text), "plaintext leaked into localStorage");
   assert.ok(!stored.includes(PASSWORD_1), "password leaked into localStorage");
