@@ -156,11 +156,7 @@ fn faulty_implementations_are_reported_exactly() {
         ("garbage", ok[2], "unexpected_failure"),
         ("wrongid", err[2], "unexpected_failure"),
     ];
-    let script = repo().join("cli/tests/fixtures/faulty_adapter.py");
-    let mut command = format!("{} '{}' '{}'", python(), script.display(), bin());
-    for (kind, id, _) in &faults {
-        command.push_str(&format!(" {kind}:{id}"));
-    }
+    let command = faulty_adapter(faults.iter().map(|(kind, id, _)| format!("{kind}:{id}")));
     let r = run_in(
         &d.0,
         &[
@@ -259,11 +255,7 @@ fn dek_fingerprint_is_compared_for_dek() {
         ("dekbadfingerprint", &with_dek[3], "unexpected_failure"),
         ("nodek", &with_dek[4], "unexpected_failure"),
     ];
-    let script = repo().join("cli/tests/fixtures/faulty_adapter.py");
-    let mut command = format!("{} '{}' '{}'", python(), script.display(), bin());
-    for (kind, id, _) in &faults {
-        command.push_str(&format!(" {kind}:{id}"));
-    }
+    let command = faulty_adapter(faults.iter().map(|(kind, id, _)| format!("{kind}:{id}")));
     let r = run_in(
         &d.0,
         &[
@@ -327,8 +319,7 @@ fn allowed_deviations_known_and_stale() {
         .0
         .clone();
     let err = picked.iter().find(|(_, r)| r == "error").unwrap().0.clone();
-    let script = repo().join("cli/tests/fixtures/faulty_adapter.py");
-    let command = format!("{} '{}' '{}' flip:{ok}", python(), script.display(), bin());
+    let command = faulty_adapter([format!("flip:{ok}")]);
     let allow = |entries: Value| {
         d.write(
             "allow.json",
@@ -477,4 +468,16 @@ fn conformance_md_example_exchange_is_true() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(answers, documented);
+}
+
+/// The command line of the faulty adapter (cli/tests/fixtures/faulty_adapter.py) wrapping the
+/// built-in adapter, with one `kind:id` argument per fault.
+fn faulty_adapter(faults: impl IntoIterator<Item = String>) -> String {
+    let script = repo().join("cli/tests/fixtures/faulty_adapter.py");
+    let mut command = format!("{} '{}' '{}'", python(), script.display(), bin());
+    for fault in faults {
+        command.push(' ');
+        command.push_str(&fault);
+    }
+    command
 }

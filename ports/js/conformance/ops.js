@@ -143,14 +143,24 @@ async function setup(args) {
   throw new ProtocolError("unknown unlock method");
 }
 
-/** Context of a changing operation: the unlocked keyring, so the runner can check SR-ERR-3. */
-function changing(ctx, u) {
+/**
+ * Setup of a changing operation: unlocks, keeps the unlocked keyring and its bytes so the runner
+ * can check SR-ERR-3, and restarts the KDF count so that only the operation proper is counted.
+ */
+async function changingSetup(a, ctx) {
+  const u = await setup(a);
   ctx.unlocked = u;
   ctx.before = u.keyring.toBytes();
+  ctx.kdfStart = kdfCalls();
+  return u;
 }
 
-async function keyringOutput(ctx, keyring, rng) {
+/** vectors/README.md 3.5: on success every scripted value must have been drawn. */
+function requireConsumed(rng) {
   if (rng.remaining() !== 0) throw new ProtocolError(`${rng.remaining()} scripted random values left unused`);
+}
+
+function keyringOutput(ctx, keyring) {
   Object.assign(ctx.extras, keyringExtras(keyring));
   return { keyring: hex(keyring.toBytes()), keyring_text: keyring.toText() };
 }
@@ -214,9 +224,8 @@ const HANDLERS = {
     const rng = scripted(a);
     ctx.kdfStart = kdfCalls();
     const u = await Keyring.create(password(a.password), a.label, { kdf: kdf(a.kdf), policy: pol, random: rng });
-    const out = await keyringOutput(ctx, u.keyring, rng);
-    out.dek_fingerprint = await dekFingerprint(u);
-    return out;
+    requireConsumed(rng);
+    return { ...keyringOutput(ctx, u.keyring), dek_fingerprint: await dekFingerprint(u) };
   },
 
   async unlock_password(a, ctx) {
@@ -249,41 +258,32 @@ const HANDLERS = {
   },
 
   async change_password(a, ctx) {
-    const u = await setup(a);
+    const u = await changingSetup(a, ctx);
     const rng = scripted(a);
-    changing(ctx, u);
-    ctx.kdfStart = kdfCalls();
     const k = await u.changePassword(a.index, password(a.new_password), { kdf: kdf(a.kdf), random: rng });
-    return keyringOutput(ctx, k, rng);
+    requireConsumed(rng);
+    return keyringOutput(ctx, k);
   },
 
   async add_password_slot(a, ctx) {
-    const u = await setup(a);
+    const u = await changingSetup(a, ctx);
     const rng = scripted(a);
-    changing(ctx, u);
-    ctx.kdfStart = kdfCalls();
     const k = await u.addPasswordSlot(a.label, password(a.password), { kdf: kdf(a.kdf), random: rng });
-    return keyringOutput(ctx, k, rng);
+    requireConsumed(rng);
+    return keyringOutput(ctx, k);
   },
 
   async add_recovery_slot(a, ctx) {
-    const u = await setup(a);
+    const u = await changingSetup(a, ctx);
     const rng = scripted(a);
-    changing(ctx, u);
-    ctx.kdfStart = kdfCalls();
     const { keyring, recoveryCode } = await u.addRecoverySlot(a.label, { random: rng });
-    const out = await keyringOutput(ctx, keyring, rng);
-    out.recovery_code = recoveryCode;
-    return out;
+    requireConsumed(rng);
+    return { ...keyringOutput(ctx, keyring), recovery_code: recoveryCode };
   },
 
   async remove_slot(a, ctx) {
-    const u = await setup(a);
-    changing(ctx, u);
-    ctx.kdfStart = kdfCalls();
-    const k = await u.removeSlot(a.index);
-    Object.assign(ctx.extras, keyringExtras(k));
-    return { keyring: hex(k.toBytes()), keyring_text: k.toText() };
+    const u = await changingSetup(a, ctx);
+    return keyringOutput(ctx, await u.removeSlot(a.index));
   },
 
   async seal(a, ctx) {
@@ -293,7 +293,7 @@ const HANDLERS = {
     const context = expand(a.context);
     ctx.kdfStart = kdfCalls();
     const r = await u.seal(plaintext, context, { random: rng });
-    if (rng.remaining() !== 0) throw new ProtocolError(`${rng.remaining()} scripted random values left unused`);
+    requireConsumed(rng);
     Object.assign(ctx.extras, recordExtras(r));
     return { record: hex(r.toBytes()), record_text: r.toText() };
   },

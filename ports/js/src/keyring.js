@@ -465,6 +465,19 @@ export class UnlockedKeyring {
     return run;
   }
 
+  /**
+   * Steps 6 and 7 shared by change password (11.6) and add password slot (11.7): draw the salt
+   * and nonce, derive the KEK (P is wiped as soon as the KDF is done; the caller's `finally`
+   * wipes it on failure) and build the slot around the kept wrapped DEK.
+   */
+  async #newPasswordSlot(dec, labelEnc, P, kdf, random) {
+    const salt = drawRandom(random, 32);
+    const nonce = drawRandom(random, 12);
+    const kek = await passwordKek(P, salt, kdf);
+    P.fill(0);
+    return buildSlot(dec.id, "password", labelEnc, kek, kdf, salt, nonce, this.#wrapDek);
+  }
+
   /** Wraps the DEK for a new slot: unwrapKey into an extractable HMAC key, wrapKey, drop it. */
   #wrapDek = async (newWk, nonce, aad) => {
     const r = this.#rewrap;
@@ -501,13 +514,8 @@ export class UnlockedKeyring {
         checkNewKdf(kdf, this.policy);
         // 5. Generation.
         if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
-        // 6. Draws.
-        const salt = drawRandom(options.random, 32);
-        const nonce = drawRandom(options.random, 12);
-        // 7. KEK and the new slot; the label is carried over as its exact key-2 bytes.
-        const kek = await passwordKek(P, salt, kdf);
-        P.fill(0);
-        const slot = await buildSlot(dec.id, "password", old.labelBytes, kek, kdf, salt, nonce, this.#wrapDek);
+        // 6. Draws. 7. KEK and the new slot; the label is carried over as its exact key-2 bytes.
+        const slot = await this.#newPasswordSlot(dec, old.labelBytes, P, kdf, options.random);
         // 8-9.
         const list = dec.slots.map((s, i) => (i === index ? slot.bytes : s.bytes));
         return await this.#commit(dec, list);
@@ -539,13 +547,8 @@ export class UnlockedKeyring {
         // 4. CheckNewKdf. 5. Generation.
         checkNewKdf(kdf, this.policy);
         if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
-        // 6. Draws.
-        const salt = drawRandom(options.random, 32);
-        const nonce = drawRandom(options.random, 12);
-        // 7. KEK and slot. 8. Assemble.
-        const kek = await passwordKek(P, salt, kdf);
-        P.fill(0);
-        const slot = await buildSlot(dec.id, "password", labelEnc, kek, kdf, salt, nonce, this.#wrapDek);
+        // 6. Draws. 7. KEK and slot. 8. Assemble.
+        const slot = await this.#newPasswordSlot(dec, labelEnc, P, kdf, options.random);
         return await this.#commit(dec, [...dec.slots.map((s) => s.bytes), slot.bytes]);
       } finally {
         P.fill(0);
