@@ -2,10 +2,13 @@
 // answering exactly as CONFORMANCE.md section 3 says. Shared by the Node vector test, the browser
 // vector page (through run-vectors.js) and bin/adapter.js. No node: imports: it runs in Chromium.
 //
-// Deliberate difference from a byte-level port: the DEK is a non-extractable CryptoKey, so `dek`
-// outputs are answered as `dek_fingerprint` (CONFORMANCE.md section 3.1, testing.js), which
-// run-vectors.js and `strongroom conformance` compare with the fingerprint of the vector's
-// expected DEK bytes.
+// Deliberate difference from a byte-level port: an unlocked keyring keeps no DEK (SPEC.md 19.1), so
+// `dek` outputs are answered as `dek_fingerprint` (CONFORMANCE.md section 3.1, testing.js, computed
+// while the DEK exists inside the unlock), which run-vectors.js and `strongroom conformance`
+// compare with the fingerprint of the vector's expected DEK bytes.
+//
+// The changing operations of the API take a credential again (the current password or recovery
+// code); the vectors' `unlock` input is that credential.
 import {
   Keyring,
   SealedRecord,
@@ -14,7 +17,7 @@ import {
   normalizePassword,
   RecoveryCode,
 } from "../src/index.js";
-import { kdfCalls, dekFingerprint, ScriptedRandom, ScriptError } from "../src/testing.js";
+import { kdfCalls, dekFingerprint, ScriptedRandom, ScriptError, withRandom } from "../src/testing.js";
 import { hex, fromHex, concat } from "../src/bytes.js";
 import { decodeKeyring, decodeRecord, reencodeKeyring, reencodeRecord } from "../src/format.js";
 import { recoveryPayload } from "../src/recovery-code.js";
@@ -143,6 +146,14 @@ async function setup(args) {
   throw new ProtocolError("unknown unlock method");
 }
 
+/** The vector's `unlock` input as the credential a changing operation takes. */
+function credential(args) {
+  const how = args.unlock;
+  if (how?.method === "password") return { password: password(how.password) };
+  if (how?.method === "recovery_code") return { recoveryCode: how.recovery_code };
+  throw new ProtocolError("unknown unlock method");
+}
+
 /**
  * Setup of a changing operation: unlocks, keeps the unlocked keyring and its bytes so the runner
  * can check SR-ERR-3, and restarts the KDF count so that only the operation proper is counted.
@@ -223,7 +234,7 @@ const HANDLERS = {
     const pol = policy(a.policy);
     const rng = scripted(a);
     ctx.kdfStart = kdfCalls();
-    const u = await Keyring.create(password(a.password), a.label, { kdf: kdf(a.kdf), policy: pol, random: rng });
+    const u = await withRandom(rng, () => Keyring.create(password(a.password), { label: a.label, kdf: kdf(a.kdf), policy: pol }));
     requireConsumed(rng);
     return { ...keyringOutput(ctx, u.keyring), dek_fingerprint: await dekFingerprint(u) };
   },
@@ -260,7 +271,7 @@ const HANDLERS = {
   async change_password(a, ctx) {
     const u = await changingSetup(a, ctx);
     const rng = scripted(a);
-    const k = await u.changePassword(a.index, password(a.new_password), { kdf: kdf(a.kdf), random: rng });
+    const k = await withRandom(rng, () => u.changePassword(credential(a), a.index, password(a.new_password), { kdf: kdf(a.kdf) }));
     requireConsumed(rng);
     return keyringOutput(ctx, k);
   },
@@ -268,7 +279,7 @@ const HANDLERS = {
   async add_password_slot(a, ctx) {
     const u = await changingSetup(a, ctx);
     const rng = scripted(a);
-    const k = await u.addPasswordSlot(a.label, password(a.password), { kdf: kdf(a.kdf), random: rng });
+    const k = await withRandom(rng, () => u.addPasswordSlot(credential(a), password(a.password), { label: a.label, kdf: kdf(a.kdf) }));
     requireConsumed(rng);
     return keyringOutput(ctx, k);
   },
@@ -276,14 +287,14 @@ const HANDLERS = {
   async add_recovery_slot(a, ctx) {
     const u = await changingSetup(a, ctx);
     const rng = scripted(a);
-    const { keyring, recoveryCode } = await u.addRecoverySlot(a.label, { random: rng });
+    const { keyring, recoveryCode } = await withRandom(rng, () => u.addRecoverySlot(credential(a), { label: a.label }));
     requireConsumed(rng);
     return { ...keyringOutput(ctx, keyring), recovery_code: recoveryCode };
   },
 
   async remove_slot(a, ctx) {
     const u = await changingSetup(a, ctx);
-    return keyringOutput(ctx, await u.removeSlot(a.index));
+    return keyringOutput(ctx, await u.removeSlot(credential(a), a.index));
   },
 
   async seal(a, ctx) {
@@ -292,7 +303,7 @@ const HANDLERS = {
     const plaintext = expand(a.plaintext);
     const context = expand(a.context);
     ctx.kdfStart = kdfCalls();
-    const r = await u.seal(plaintext, context, { random: rng });
+    const r = await withRandom(rng, () => u.seal(plaintext, context));
     requireConsumed(rng);
     Object.assign(ctx.extras, recordExtras(r));
     return { record: hex(r.toBytes()), record_text: r.toText() };
@@ -337,11 +348,11 @@ async function accumulatedSeal(a) {
   const pw = password(a.password);
   for (let i = 0; i < n; i++) {
     const rng = new ScriptedRandom([S.read(16), S.read(32), S.read(32), S.read(12)]);
-    const u = await Keyring.create(pw, "", { kdf: k, policy: pol, random: rng });
+    const u = await withRandom(rng, () => Keyring.create(pw, { kdf: k, policy: pol }));
     const plaintext = S.read(S.read(1)[0]);
     const context = S.read(S.read(1)[0]);
     const sealRng = new ScriptedRandom([S.read(32), S.read(12)]);
-    const r = await u.seal(plaintext, context, { random: sealRng });
+    const r = await withRandom(sealRng, () => u.seal(plaintext, context));
     if (rng.remaining() || sealRng.remaining()) throw new ProtocolError("accumulated: unused draws");
     D.absorb(r.toBytes());
   }

@@ -3,25 +3,49 @@
  *
  * Every failure of the library is a StrongroomError whose `class` and `reason` are the stable
  * strings of section 14, so that callers and the conformance vectors compare strings, never
- * messages. The only other errors are TypeErrors for ill-formed string arguments (SR-PWD-3,
+ * messages. `message` is for people (the same wording as the Rust crate's Display), and
+ * `cause`, where there is one, is the host error behind it (kdf_unavailable says what failed to
+ * load or allocate). The only other errors are TypeErrors for ill-formed arguments (SR-PWD-3,
  * SR-OP-16), which the spec deliberately places outside these classes.
  */
 
 /** The classes that carry a reason code (SR-ERR-1). */
 const WITH_REASON = new Set(["malformed", "limit_exceeded", "invalid_input"]);
 
+/** Human wording per class; a reason code is appended where the class has one. */
+const MESSAGES = {
+  malformed: "malformed input",
+  unsupported_version: "unsupported format version",
+  unsupported_algorithm: "unsupported algorithm id",
+  kdf_params_out_of_bounds: "KDF parameters outside the hard limits",
+  out_of_policy: "KDF parameters outside the unlock policy",
+  unlock_failed: "unlock failed: wrong password or recovery code",
+  keyring_tampered: "keyring authentication failed",
+  wrong_keyring: "record belongs to a different keyring",
+  record_authentication_failed: "record authentication failed (tampered record, or not the context it was sealed with)",
+  limit_exceeded: "limit exceeded",
+  invalid_input: "invalid input",
+  randomness_unavailable: "random number generator unavailable",
+  kdf_unavailable: "the KDF could not run on this machine",
+};
+
 export class StrongroomError extends Error {
   /**
    * @param {string} cls error class of section 14, e.g. "malformed"
    * @param {string|null} [reason] reason code; only for malformed, limit_exceeded, invalid_input
-   * @param {string} [message] free text for humans; never compared by anything
+   * @param {string} [detail] appended to the message for people; never compared by anything
+   * @param {{cause?: unknown}} [options]
    */
-  constructor(cls, reason = null, message) {
-    super(message ?? (reason === null ? cls : `${cls}: ${reason}`));
+  constructor(cls, reason = null, detail, options) {
+    const base = MESSAGES[cls] ?? cls;
+    const r = WITH_REASON.has(cls) ? reason : null;
+    let message = r === null ? base : `${base}: ${r}`;
+    if (detail) message += ` (${detail})`;
+    super(message, options);
     this.name = "StrongroomError";
     // `class` is a reserved word only as an identifier, not as a property name.
     this.class = cls;
-    this.reason = WITH_REASON.has(cls) ? reason : null;
+    this.reason = r;
   }
 }
 
@@ -32,4 +56,4 @@ export const limitExceeded = (reason) => new StrongroomError("limit_exceeded", r
 /** @param {string} reason */
 export const invalidInput = (reason) => new StrongroomError("invalid_input", reason);
 /** For the classes without a reason code (unsupported_version, unlock_failed, ...). */
-export const fail = (cls) => new StrongroomError(cls, null);
+export const fail = (cls, detail, options) => new StrongroomError(cls, null, detail, options);

@@ -319,11 +319,22 @@ function walkRecord(buf, top) {
   return out;
 }
 
-/** Steps 1 to 3 of section 5.4 for both object types; returns the generic top-level item. */
-function decodeProfile(buf, objectType, maxBytes) {
+/**
+ * Steps 1 and 2 of section 5.4 on the caller's bytes, then a private copy: the header peek reads
+ * at most five heads and the size check needs only the length, so an oversized input is refused
+ * before anything proportional to it is allocated.
+ */
+function peekAndCopy(bytes, objectType, maxBytes) {
+  headerPeek(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), objectType); // step 1
+  if (bytes.length > maxBytes) throw malformed("too_large"); // step 2
+  return privateCopy(bytes);
+}
+
+/** Step 3 of section 5.4 for both object types, on the private copy; returns the top-level item. */
+function decodeProfile(buf, objectType) {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  headerPeek(buf, view, objectType); // step 1
-  if (buf.length > maxBytes) throw malformed("too_large"); // step 2
+  // The peek again, on the copy: the caller may have changed its buffer since step 1.
+  headerPeek(buf, view, objectType);
   const top = parseItem(buf, view, 0, 1); // step 3
   if (top.end !== buf.length) throw malformed("trailing_bytes");
   return top;
@@ -349,8 +360,11 @@ function guarded(fn) {
  * @returns {{bytes: Uint8Array, id: Uint8Array, generation: number, slots: object[], mac: Uint8Array}}
  */
 export function decodeKeyring(bytes) {
-  const buf = privateCopy(bytes);
-  return guarded(() => walkKeyring(buf, decodeProfile(buf, TYPE_KEYRING, limits.maxKeyringBytes)));
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("expected a Uint8Array");
+  return guarded(() => {
+    const buf = peekAndCopy(bytes, TYPE_KEYRING, limits.maxKeyringBytes);
+    return walkKeyring(buf, decodeProfile(buf, TYPE_KEYRING));
+  });
 }
 
 /**
@@ -358,8 +372,11 @@ export function decodeKeyring(bytes) {
  * @param {Uint8Array} bytes
  */
 export function decodeRecord(bytes) {
-  const buf = privateCopy(bytes);
-  return guarded(() => walkRecord(buf, decodeProfile(buf, TYPE_RECORD, limits.maxRecordBytes)));
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("expected a Uint8Array");
+  return guarded(() => {
+    const buf = peekAndCopy(bytes, TYPE_RECORD, limits.maxRecordBytes);
+    return walkRecord(buf, decodeProfile(buf, TYPE_RECORD));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-// Type declarations of the public API of strongroom-js (Strongroom v1 on WebCrypto).
-// Hand-written: the implementation is plain JavaScript (src/index.js). Every name here is the
-// API contract shared by the library, the storage module, the demo and the conformance adapter.
+// Type declarations of the public API of strongroom-js (Strongroom v1). Hand-written: the
+// implementation is plain JavaScript (src/index.js in browsers, on WebCrypto; src/node.js under
+// Node, on node:crypto; the same API and bytes). Every name here is the API contract shared by
+// the library, the storage module, the demo, the extension and the conformance adapter.
 
 /** SPEC.md section 14 error classes: stable strings shared by every implementation. */
 export type ErrorClass =
@@ -29,7 +30,12 @@ export type ErrorClass =
  * `unlock_failed` and `record_authentication_failed` never say which check failed (SR-ERR-2).
  */
 export class StrongroomError extends Error {
-  constructor(cls: ErrorClass, reason?: string | null, message?: string);
+  /**
+   * `message` is for people, e.g. "malformed input: truncated" (the Rust crate's wording), with
+   * `detail` appended in parentheses; `options.cause` is the host error behind it, if any
+   * (kdf_unavailable carries the WebAssembly or memory error and says what to change).
+   */
+  constructor(cls: ErrorClass, reason?: string | null, detail?: string, options?: { cause?: unknown });
   /** The error class, e.g. `"malformed"`. */
   readonly class: ErrorClass;
   /** The reason code, e.g. `"truncated"`; `null` for classes without one. */
@@ -38,7 +44,8 @@ export class StrongroomError extends Error {
 
 /**
  * KDF of a password slot (SPEC.md section 8). `id: 1` is PBKDF2-HMAC-SHA256, `id: 2` is
- * Argon2id v1.3 (computed by the hash-wasm package, loaded only when first needed).
+ * Argon2id v1.3 (hash-wasm's WebAssembly build, vendored in the package; `{id: 2}` alone means
+ * SR-KDF-5's Argon2id defaults, 64 MiB, t = 3, p = 4).
  */
 export type KdfParams =
   | { id: 1; iterations: number }
@@ -46,6 +53,8 @@ export type KdfParams =
 
 /** The default KDF of new password slots (SR-KDF-5): `{id: 1, iterations: 600000}`. */
 export const DEFAULT_KDF: KdfParams;
+/** SR-KDF-5's Argon2id parameters: `{id: 2, memoryKib: 65536, timeCost: 3, parallelism: 4}`. */
+export const DEFAULT_ARGON2ID: KdfParams;
 
 /**
  * Unlock policy (SPEC.md section 10): a floor against KDF downgrade by the server and a ceiling
@@ -68,13 +77,11 @@ export class UnlockPolicy {
 }
 
 /**
- * Source of randomness: anything shaped like WebCrypto's `getRandomValues`. Defaults to
- * `globalThis.crypto`. An exception thrown by it fails the operation with
- * `randomness_unavailable` (SR-KEY-13); there is never a fallback.
+ * What authorizes a change to a keyring (SPEC.md section 19.1): the password of one of its
+ * password slots, or one of its recovery codes. An unlocked keyring keeps nothing from which the
+ * DEK can be computed, so every change derives it again from a credential, inside that one call.
  */
-export interface RandomSource {
-  getRandomValues(array: Uint8Array): Uint8Array;
-}
+export type Credential = { password: string } | { recoveryCode: string };
 
 /** One key slot of a decoded keyring (SPEC.md section 6.3). Byte fields are copies. */
 export interface KeySlot {
@@ -98,21 +105,20 @@ export interface KeySlot {
  */
 export class Keyring {
   private constructor();
-  /** Strict decoder (SPEC.md section 5.4). Throws StrongroomError (malformed, ...). */
+  /**
+   * Strict decoder (SPEC.md section 5.4). Throws StrongroomError (malformed, ...); an input over
+   * the size limit is refused before it is copied.
+   */
   static fromBytes(bytes: Uint8Array): Keyring;
   /** Decodes the text form `srk1.<base64url>` (SPEC.md section 13). */
   static fromText(text: string): Keyring;
   /**
-   * Creates a keyring with one password slot at index 0, generation 0 (SR-OP-1).
-   * `label` is required and may be `""`. `kdf` defaults to DEFAULT_KDF, `policy` to the default
-   * policy (the new KDF must be within it, SR-POL-3), `random` to `globalThis.crypto`.
-   * The returned UnlockedKeyring's `keyring` holds the bytes to store.
+   * Creates a keyring with one password slot at index 0, generation 0 (SR-OP-1). `label`
+   * defaults to `""`, `kdf` to DEFAULT_KDF (SR-KDF-5), `policy` to the default policy (the new
+   * KDF must be within it, SR-POL-3). The returned UnlockedKeyring's `keyring` holds the bytes to
+   * store. An unknown option is a TypeError.
    */
-  static create(
-    password: string,
-    label: string,
-    options?: { kdf?: KdfParams; policy?: UnlockPolicy; random?: RandomSource },
-  ): Promise<UnlockedKeyring>;
+  static create(password: string, options?: { label?: string; kdf?: KdfParams; policy?: UnlockPolicy }): Promise<UnlockedKeyring>;
   /** The exact bytes (as received, or as written). */
   toBytes(): Uint8Array;
   /** The text form `srk1.<base64url>`. */
@@ -140,11 +146,7 @@ export class Keyring {
    * recovery slot. invalid_input `no_such_slot` for an index that is not an integer in range,
    * `wrong_slot_kind` for a credential of the other kind.
    */
-  unlockSlot(
-    index: number,
-    credential: { password: string } | { recoveryCode: string },
-    policy?: UnlockPolicy,
-  ): Promise<UnlockedKeyring>;
+  unlockSlot(index: number, credential: Credential, policy?: UnlockPolicy): Promise<UnlockedKeyring>;
   /**
    * Unlocks with a recovery code, trying every recovery slot in order (SR-OP-4). The code is
    * parsed first (invalid_input `recovery_code_format` / `recovery_code_check`). Recovery slots
@@ -154,11 +156,19 @@ export class Keyring {
   unlockWithRecovery(code: string, policy?: UnlockPolicy): Promise<UnlockedKeyring>;
 }
 
+/** One item of a batch open: the plaintext, or the error of that record alone. */
+export type OpenResult = { ok: true; plaintext: Uint8Array } | { ok: false; error: StrongroomError };
+
 /**
- * An unlocked keyring: holds the DEK as a non-extractable CryptoKey, never as bytes. Methods that
- * change the keyring replace `this.keyring` only on success (SR-ERR-3) and return the new Keyring,
- * whose generation is one higher; store (upload) its bytes. Changing a password or removing a slot
- * does not revoke the old credential for anyone holding an old copy (SR-OP-11).
+ * An unlocked keyring. It holds the record root (SR-KEY-14) and a verify-only keyring MAC key,
+ * non-extractable on WebCrypto, and nothing from which the DEK can be computed (SPEC.md 19.1):
+ * sealing and opening need no credential, every change to the keyring takes one again.
+ *
+ * Changes run one at a time, replace `this.keyring` only on success (SR-ERR-3) and return the
+ * new Keyring, whose generation is one higher: store (upload) its bytes. A credential that opens
+ * no slot fails the change with `unlock_failed`, after the change's own argument checks and
+ * before its KDF. Changing a password or removing a slot does not revoke the old credential for
+ * anyone holding an old copy (SR-OP-11).
  */
 export class UnlockedKeyring {
   private constructor();
@@ -166,56 +176,57 @@ export class UnlockedKeyring {
   readonly keyring: Keyring;
   /**
    * The policy in force: the one passed to create/unlock (the default policy if none was).
-   * changePassword and addPasswordSlot check their new KDF against it (SR-POL-3).
+   * New KDFs and the credential's slots are checked against it (SR-POL-3, SR-POL-2).
    */
   readonly policy: UnlockPolicy;
   /**
-   * Replaces password slot `index` by a slot for `newPassword` with fresh salt and nonce, keeping
-   * its label byte for byte (SR-OP-5). Confirm the user's current password first.
+   * Index in `keyring.slots` of the slot that opened this keyring (0 for a created one), kept
+   * up to date when a slot before it is removed; null once that slot is removed.
    */
-  changePassword(
-    index: number,
-    newPassword: string,
-    options?: { kdf?: KdfParams; random?: RandomSource },
-  ): Promise<Keyring>;
-  /** Appends a password slot (SR-OP-6); at most 8 slots. */
-  addPasswordSlot(
-    label: string,
-    password: string,
-    options?: { kdf?: KdfParams; random?: RandomSource },
-  ): Promise<Keyring>;
+  readonly slotIndex: number | null;
+  /**
+   * Replaces password slot `index` by a slot for `newPassword` with fresh salt and nonce, keeping
+   * its label byte for byte (SR-OP-5). `kdf` defaults to SR-KDF-5's default, never to the old
+   * slot's parameters (SR-KDF-6).
+   */
+  changePassword(credential: Credential, index: number, newPassword: string, options?: { kdf?: KdfParams }): Promise<Keyring>;
+  /** Appends a password slot (SR-OP-6); at most 8 slots. `label` defaults to `""`. */
+  addPasswordSlot(credential: Credential, password: string, options?: { label?: string; kdf?: KdfParams }): Promise<Keyring>;
   /**
    * Appends a recovery slot and returns its recovery code, to be shown to the user once and never
    * stored or sent (SR-REC-2).
    */
-  addRecoverySlot(
-    label: string,
-    options?: { random?: RandomSource },
-  ): Promise<{ keyring: Keyring; recoveryCode: string }>;
+  addRecoverySlot(credential: Credential, options?: { label?: string }): Promise<{ keyring: Keyring; recoveryCode: string }>;
   /** Removes slot `index` (SR-OP-7); the only slot cannot be removed (`last_slot`). */
-  removeSlot(index: number): Promise<Keyring>;
+  removeSlot(credential: Credential, index: number): Promise<Keyring>;
   /**
    * Seals a plaintext (at most 16 MiB; a string is encoded as UTF-8) bound to `context` (at most
-   * 4,096 bytes; default empty), SR-OP-8. Pass a context that says where the record belongs
-   * (user, collection, record id), SR-OP-14.
+   * 4,096 bytes), SR-OP-8. The context is required: pass one that says where the record belongs
+   * (user, collection, position), SR-OP-14, so that a server cannot move it.
    */
-  seal(
-    plaintext: Uint8Array | string,
-    context?: Uint8Array | string,
-    options?: { random?: RandomSource },
-  ): Promise<SealedRecord>;
+  seal(plaintext: Uint8Array | string, context: Uint8Array | string): Promise<SealedRecord>;
   /**
    * Opens a record with the same context it was sealed with (SR-OP-9). `wrong_keyring` for a
    * record of another keyring; `record_authentication_failed` for any tampering or a wrong
    * context. No plaintext is released unless the tag verifies.
    */
-  open(record: SealedRecord | Uint8Array, context?: Uint8Array | string): Promise<Uint8Array>;
+  open(record: SealedRecord | Uint8Array, context: Uint8Array | string): Promise<Uint8Array>;
+  /**
+   * Seals every item, keeping up to 64 records in flight (a browser's WebCrypto runs them in
+   * parallel). Results in input order; the first failure rejects the batch.
+   */
+  sealMany(items: Iterable<{ plaintext: Uint8Array | string; context: Uint8Array | string }>): Promise<SealedRecord[]>;
+  /**
+   * Opens every item with the same concurrency; one result per item, in input order, so that one
+   * tampered or foreign record does not hide the others.
+   */
+  openMany(items: Iterable<{ record: SealedRecord | Uint8Array; context: Uint8Array | string }>): Promise<OpenResult[]>;
 }
 
 /** A decoded sealed record (SPEC.md section 6.5). Byte fields are copies. */
 export class SealedRecord {
   private constructor();
-  /** Strict decoder (SPEC.md section 5.4). */
+  /** Strict decoder (SPEC.md section 5.4); an input over the size limit is refused before it is copied. */
   static fromBytes(bytes: Uint8Array): SealedRecord;
   /** Decodes the text form `srr1.<base64url>`. */
   static fromText(text: string): SealedRecord;

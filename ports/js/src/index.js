@@ -2,7 +2,7 @@
 // password, recovery code, limits) and the crypto layer (keyring, record) live in their own
 // modules so that the conformance adapter and tests can reach internals without widening the API.
 export { StrongroomError } from "./errors.js";
-export { UnlockPolicy, DEFAULT_KDF } from "./policy.js";
+export { UnlockPolicy, DEFAULT_KDF, DEFAULT_ARGON2ID } from "./policy.js";
 export { normalizePassword } from "./password.js";
 export { RecoveryCode } from "./recovery-code.js";
 export { Keyring, UnlockedKeyring } from "./keyring.js";

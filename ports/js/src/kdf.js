@@ -1,9 +1,11 @@
-// Password KDFs (SPEC.md section 8): PBKDF2-HMAC-SHA256 through WebCrypto, Argon2id through the
-// hash-wasm package, imported lazily so that clients that only meet PBKDF2 and recovery slots
-// never load WebAssembly (issue 8).
+// Password KDFs (SPEC.md section 8). PBKDF2-HMAC-SHA256 comes from the backend (WebCrypto, or
+// node:crypto on Node's thread pool); Argon2id from hash-wasm's WebAssembly build, vendored as
+// src/vendor/argon2id.js (scripts/build-argon2.mjs) and imported statically, so that it works in
+// an MV3 service worker (no dynamic import()) and from a symlinked install (no runtime dependency).
+// The WebAssembly module is compiled only at the first Argon2id call.
 import { fail } from "./errors.js";
-
-const subtle = () => globalThis.crypto.subtle;
+import { backend } from "./backend/select.js";
+import { argon2id as vendoredArgon2id } from "./vendor/argon2id.js";
 
 // Number of KDF evaluations since load, read by testing.kdfCalls(): the vector runner checks that
 // failures other than unlock_failed / keyring_tampered ran no KDF (SR-POL-1, vectors README 2).
@@ -14,34 +16,30 @@ export function kdfCallCount() {
   return calls;
 }
 
-let argon2Module = null;
-// Replaced only by testing.simulateArgon2Unavailable, to test SR-KDF-7 without breaking the
-// installation or exhausting memory.
-let importArgon2 = () => import("hash-wasm");
+let argon2id = vendoredArgon2id;
 
-/** For testing.js only: swap the loader (null restores the real one) and forget the module. */
-export function setArgon2LoaderForTesting(loader) {
-  importArgon2 = loader ?? (() => import("hash-wasm"));
-  argon2Module = null;
+/** For testing.js only: replace Argon2id (null restores the vendored one). */
+export function setArgon2ForTesting(fn) {
+  argon2id = fn ?? vendoredArgon2id;
 }
 
-/** Loads hash-wasm once; any failure to load means Argon2id cannot run here (SR-KDF-7). */
-async function loadArgon2() {
-  if (argon2Module) return argon2Module;
-  try {
-    const mod = await importArgon2();
-    if (typeof mod.argon2id !== "function") throw new Error("hash-wasm has no argon2id");
-    argon2Module = mod;
-    return mod;
-  } catch {
-    throw fail("kdf_unavailable");
+/** What a developer needs to know when Argon2id cannot run: the usual causes, by symptom. */
+function argon2Hint(err) {
+  const text = String(err?.message ?? err);
+  if (/unsafe-eval|Content Security Policy|CSP/i.test(text)) {
+    return "WebAssembly is blocked by the Content Security Policy: allow it with 'wasm-unsafe-eval' in script-src (an extension: content_security_policy.extension_pages)";
   }
+  if (err instanceof RangeError || /memory/i.test(text)) {
+    return "the Argon2id memory could not be allocated here; lower the policy's memory ceiling for this device (SPEC.md section 19.3)";
+  }
+  if (typeof WebAssembly === "undefined") return "this environment has no WebAssembly";
+  return `Argon2id (WebAssembly) failed: ${text}`;
 }
 
 /**
  * KEK = KDF(P, salt, kdf) of SPEC.md 11.1, as 32 raw bytes. Raw bytes are unavoidable here
  * (section 19.1: PBKDF2 deriveKey cannot produce an HKDF key; Argon2id runs in WebAssembly); the
- * caller imports them as an HKDF key at once and wipes them (importKek).
+ * caller imports them as a key at once, which wipes them.
  *
  * `P` is not wiped here: unlock tries several slots with the same P, and the caller wipes it after
  * its last KDF.
@@ -54,18 +52,14 @@ async function loadArgon2() {
 export async function deriveKekBytes(P, salt, kdf) {
   if (kdf.id === 1) {
     calls++;
-    const pw = await subtle().importKey("raw", P, "PBKDF2", false, ["deriveBits"]);
-    return new Uint8Array(
-      await subtle().deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations: kdf.iterations }, pw, 256),
-    );
+    return backend().pbkdf2(P, salt, kdf.iterations);
   }
   if (kdf.id === 2) {
-    const { argon2id } = await loadArgon2();
-    calls++;
+    let out;
     try {
-      // hash-wasm implements RFC 9106 Argon2id v1.3 with any salt length and parallelism; no
-      // secret and no associated data is its default (SR-KDF-2).
-      const out = await argon2id({
+      // RFC 9106 Argon2id v1.3 with any salt length and parallelism; no secret and no associated
+      // data is hash-wasm's default (SR-KDF-2).
+      out = await argon2id({
         password: P,
         salt,
         parallelism: kdf.parallelism,
@@ -74,25 +68,13 @@ export async function deriveKekBytes(P, salt, kdf) {
         hashLength: 32,
         outputType: "binary",
       });
-      return out instanceof Uint8Array ? out : new Uint8Array(out);
-    } catch {
-      // Typically a failed WebAssembly.Memory grow (SR-KDF-7: report, never substitute).
-      throw fail("kdf_unavailable");
+    } catch (err) {
+      // SR-KDF-7: report, never substitute; the cause says what to change.
+      throw fail("kdf_unavailable", argon2Hint(err), { cause: err });
     }
+    calls++; // counted once it ran: an Argon2id that could not start did no work
+    return out instanceof Uint8Array ? out : new Uint8Array(out);
   }
   // Unreachable after the decoder / CheckNewKdf; kept so that a bad call never falls through.
   throw fail("unsupported_algorithm");
-}
-
-/**
- * Imports KEK bytes as a non-extractable HKDF key and wipes them (section 19.2, SR-WEB-3).
- * @param {Uint8Array} kekBytes
- * @returns {Promise<CryptoKey>}
- */
-export async function importKek(kekBytes) {
-  try {
-    return await subtle().importKey("raw", kekBytes, "HKDF", false, ["deriveBits", "deriveKey"]);
-  } finally {
-    kekBytes.fill(0);
-  }
 }

@@ -1,8 +1,12 @@
-// Keyrings and the operations on them (SPEC.md sections 9.2, 9.3, 11.1 to 11.9), on WebCrypto as
-// section 19.2 prescribes. The DEK only ever exists as a non-extractable HKDF CryptoKey, except
-// for the moment of creation (getRandomValues -> encrypt -> importKey -> fill(0)). Every numbered
+// Keyrings and the operations on them (SPEC.md sections 9.2, 9.3, 11.1 to 11.9). Every numbered
 // step of section 11 is marked in the code with its number, because the order of the checks is
 // part of the contract (the vectors check it).
+//
+// What an unlocked keyring keeps (SPEC.md section 19.1): the record root (SR-KEY-14), to seal and
+// open, and a verify-only keyring MAC key, to check a keyring it is given back. Nothing from which
+// the DEK can be computed: no wrap key, no wrapped-DEK material, no DEK. The DEK exists inside one
+// call (create, unlock, or a change that the caller authorizes with a credential again) and is
+// dropped when that call returns; a change re-derives it from the credential.
 import { fail, invalidInput, limitExceeded } from "./errors.js";
 import { concat, ctEqual, utf8 } from "./bytes.js";
 import { decodeKeyring, slotPrefix, assembleKeyringBody } from "./format.js";
@@ -10,50 +14,72 @@ import { keyringToText, keyringFromText } from "./text.js";
 import { normalizePassword, checkLabel } from "./password.js";
 import { parseRecoveryCode, formatRecoveryCode } from "./recovery-code.js";
 import { UnlockPolicy, checkNewKdf, DEFAULT_KDF, DEFAULT_ARGON2ID } from "./policy.js";
-import { deriveKekBytes, importKek } from "./kdf.js";
+import { deriveKekBytes } from "./kdf.js";
 import { drawRandom } from "./random.js";
 import { limits } from "./limits.js";
-import { sealWithDek, openWithDek, SealedRecord } from "./record.js";
-
-const subtle = () => globalThis.crypto.subtle;
-
-// Labels of SPEC.md section 9.1.
-const LABEL_WRAP = {
-  password: utf8("strongroom/v1/password-slot/wrap-key"),
-  recovery: utf8("strongroom/v1/recovery-slot/wrap-key"),
-};
-const LABEL_COMMIT = {
-  password: utf8("strongroom/v1/password-slot/commitment"),
-  recovery: utf8("strongroom/v1/recovery-slot/commitment"),
-};
-const LABEL_MAC = utf8("strongroom/v1/keyring/mac-key");
+import { backend } from "./backend/select.js";
+import { slotCommitment, slotWrapKey, macKey, recordRoot } from "./schedule.js";
+import { sealWithRoot, openWithRoot, SealedRecord } from "./record.js";
 
 const MAX_GENERATION = limits.maxGeneration; // 2^53 - 1 (SR-OP-12)
 const MAX_SLOTS = limits.maxSlots;
 const AAD_TAIL = 86; // keys 6 and 7 of a slot: 06 58 30 + 48 bytes, 07 58 20 + 32 bytes (SR-KEY-3)
 const MAC_TAIL = 35; // 06 58 20 + 32 MAC bytes (SR-KEY-6)
-const GCM = (iv, additionalData) => ({ name: "AES-GCM", iv, additionalData, tagLength: 128 });
-const HMAC_256 = { name: "HMAC", hash: "SHA-256", length: 256 };
-// Wrap-key usages of section 19.2: at creation, and for a slot added or changed later.
-const CREATE_USAGES = ["encrypt", "decrypt", "unwrapKey"];
-const NEW_SLOT_USAGES = ["wrapKey", "encrypt", "decrypt", "unwrapKey"];
+// How many records sealMany / openMany keep in flight: enough to keep WebCrypto's queue busy,
+// few enough that a 10,000-entry batch does not allocate 10,000 pending jobs at once.
+const BATCH_WINDOW = 64;
 
 // Private token: Keyring and UnlockedKeyring are built only by this module.
 const INTERNAL = Symbol("strongroom.internal");
-// Decoded state of each Keyring and the DEK of each UnlockedKeyring, reachable only from this
-// module (a symbol-keyed property would be reachable through Object.getOwnPropertySymbols).
-const DECODED = new WeakMap();
-const DEKS = new WeakMap();
-const dec_ = (keyring) => DECODED.get(keyring);
+
+// Accessors to private state, filled in by the classes' static blocks: this module's functions
+// and the storage/testing hooks below reach private fields without a public property.
+let decodedOf;
+let rootOf;
+let verifyKeyOf;
+
+// Set only by testing.js (not part of the package's exports): called with the DEK handle while it
+// exists, so the conformance adapter can compute the DEK fingerprint of CONFORMANCE.md 3.1.
+let dekObserver = null;
+
+/** For testing.js only. */
+export function setDekObserverForTesting(fn) {
+  dekObserver = fn;
+}
 
 // ---------------------------------------------------------------------------------------------
-// Argument checks at the API boundary (SR-PWD-3, SR-OP-16): ill-formed strings are TypeErrors,
+// Argument checks at the API boundary (SR-PWD-3, SR-OP-16): ill-formed arguments are TypeErrors,
 // raised before step 1 of an operation, never StrongroomErrors.
 
 function requireWellFormed(value, what) {
   if (typeof value !== "string") throw new TypeError(`${what} must be a string`);
   if (!value.isWellFormed()) throw new TypeError(`${what} is not a well-formed string (lone surrogate)`);
   return value;
+}
+
+/** An options object with only the keys named: a misspelt option must not be ignored silently. */
+function optionsArg(options, allowed, what) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${what} options must be an object`);
+  }
+  for (const k of Object.keys(options)) {
+    if (!allowed.includes(k)) throw new TypeError(`${what}: unknown option "${k}" (allowed: ${allowed.join(", ")})`);
+  }
+  return options;
+}
+
+/** {password} or {recoveryCode}, exactly one, checked for type only (its value is used later). */
+function credentialArg(credential) {
+  if (credential === null || typeof credential !== "object") {
+    throw new TypeError("credential must be {password} or {recoveryCode}");
+  }
+  const hasPw = Object.hasOwn(credential, "password");
+  const hasCode = Object.hasOwn(credential, "recoveryCode");
+  if (hasPw === hasCode) throw new TypeError("credential must have exactly one of password, recoveryCode");
+  if (hasPw) return { password: requireWellFormed(credential.password, "credential.password") };
+  if (typeof credential.recoveryCode !== "string") throw new TypeError("credential.recoveryCode must be a string");
+  return { recoveryCode: credential.recoveryCode };
 }
 
 /** SR-OP-3/5/7: anything but an integer in range (strings, fractions, negatives) is no_such_slot. */
@@ -71,7 +97,8 @@ function checkPolicyArg(policy) {
 
 /**
  * Copies a KdfParams given by the application into the shape the format layer expects, so that a
- * later change of the caller's object cannot change what is checked vs what is written.
+ * later change of the caller's object cannot change what is checked vs what is written. Without
+ * one, a new slot gets SR-KDF-5's default, never the parameters of a slot it replaces (SR-KDF-6).
  */
 function kdfArg(kdf) {
   if (kdf === undefined) return DEFAULT_KDF;
@@ -85,123 +112,137 @@ function kdfArg(kdf) {
   }
   if (kdf.id === 1) return { id: 1, iterations: kdf.iterations ?? DEFAULT_KDF.iterations };
   return { ...kdf }; // an unknown id: CheckNewKdf reports unsupported_algorithm
+}
 
+function labelArg(label) {
+  return label === undefined ? "" : requireWellFormed(label, "label");
 }
 
 // ---------------------------------------------------------------------------------------------
-// Key schedule (SPEC.md 9.2, 9.3) with WebCrypto's HKDF: salt = Extract salt, info = Expand info.
-
-async function hkdfBits(key, salt, info) {
-  return new Uint8Array(await subtle().deriveBits({ name: "HKDF", hash: "SHA-256", salt, info }, key, 256));
-}
-
-/**
- * SR-KEY-2 for one slot: the commitment (bytes, to compare) and the wrap key (non-extractable
- * AES-GCM key with the given usages).
- */
-async function slotKeys(kek, keyringId, kind, usages) {
-  const commitment = await hkdfBits(kek, keyringId, LABEL_COMMIT[kind]);
-  const wk = await subtle().deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: keyringId, info: LABEL_WRAP[kind] },
-    kek,
-    { name: "AES-GCM", length: 256 },
-    false,
-    usages,
-  );
-  return { commitment, wk };
-}
-
-/** SR-KEY-6: the keyring MAC key, non-extractable HMAC with sign and verify. */
-function macKey(dek, keyringId) {
-  return subtle().deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: keyringId, info: LABEL_MAC },
-    dek,
-    HMAC_256,
-    false,
-    ["sign", "verify"],
-  );
-}
+// Slots
 
 /** slot_aad of SR-KEY-3, from the exact received slot bytes (SR-KEY-11). */
 function slotAad(keyringId, slotBytes) {
   return concat(Uint8Array.of(0x50), keyringId, slotBytes.subarray(0, slotBytes.length - AAD_TAIL));
 }
 
+/** The keyring MAC input of SR-KEY-6, from the exact bytes. */
+const macInput = (dec) => dec.bytes.subarray(0, dec.bytes.length - MAC_TAIL);
+
 /**
  * TrySlot(K, s, KEK) of SPEC.md 11.1. Returns null for every failure alike (commitment mismatch or
- * AES-GCM failure: SR-ERR-2), otherwise the DEK as a non-extractable HKDF key plus the material
- * needed to re-wrap it later (section 19.1: wrap key, nonce, AAD, wrapped DEK).
+ * AES-GCM failure: SR-ERR-2), otherwise the DEK handle and what a re-wrap needs: the slot's wrap
+ * key (usage unwrapKey only), nonce, AAD and wrapped DEK. The caller drops both when its one call
+ * ends.
  */
 async function trySlot(dec, slot, kek) {
-  // 1. prk_slot, wrap_key, commitment'.
-  const { commitment, wk } = await slotKeys(kek, dec.id, slot.kind, ["unwrapKey", "decrypt"]);
-  // 2. CT-Equal before any AES-GCM call (SR-KEY-12, SR-OP-2).
+  // 1. commitment'. 2. CT-Equal before any AES-GCM call (SR-KEY-12, SR-OP-2).
+  const commitment = await slotCommitment(kek, dec.id, slot.kind);
   if (!ctEqual(commitment, slot.commitment)) return null;
-  // 3. AAD from the received bytes.
+  // 3. AAD from the received bytes. 4. Unwrap into a DEK handle: the DEK never appears as bytes.
+  const aes = await slotWrapKey(kek, dec.id, slot.kind, "unwrapKey");
   const aad = slotAad(dec.id, slot.bytes);
-  // 4. Unwrap straight into a non-extractable HKDF key: the DEK never appears as bytes.
-  let dek;
-  try {
-    dek = await subtle().unwrapKey("raw", slot.wrappedDek, wk, GCM(slot.nonce, aad), "HKDF", false, [
-      "deriveBits",
-      "deriveKey",
-    ]);
-  } catch {
-    return null; // OperationError: the tag did not verify; try the next slot
-  }
-  return { dek, rewrap: { wk, nonce: slot.nonce, aad, wrapped: slot.wrappedDek } };
+  const dek = await backend().gcmUnwrapIkm(aes, slot.nonce, aad, slot.wrappedDek);
+  if (dek === null) return null; // the tag did not verify; try the next slot
+  return { dek, source: { aes, iv: slot.nonce, aad, wrapped: slot.wrappedDek } };
 }
 
-/**
- * FinishUnlock(K, DEK): verifies the keyring MAC over the exact received bytes. HMAC verify
- * compares in native code (section 19.2).
- */
-async function finishUnlock(keyring, found, policy) {
-  const dec = dec_(keyring);
-  const mk = await macKey(found.dek, dec.id);
-  const ok = await subtle().verify("HMAC", mk, dec.mac, dec.bytes.subarray(0, dec.bytes.length - MAC_TAIL));
-  if (!ok) throw fail("keyring_tampered");
-  return new UnlockedKeyring(INTERNAL, keyring, found.dek, found.rewrap, mk, policy);
-}
-
-/** KEK of a password slot as an HKDF key; P is wiped by the caller after its last KDF. */
+/** KEK of a password slot as a key handle; P is wiped by the caller after its last KDF. */
 async function passwordKek(P, salt, kdf) {
-  return importKek(await deriveKekBytes(P, salt, kdf));
+  return backend().importIkm(await deriveKekBytes(P, salt, kdf));
 }
 
-/** KEK of a recovery slot: the secret itself (SR-KEY-5). `secret` is wiped by importKek. */
+/** KEK of a recovery slot: the secret itself (SR-KEY-5). The bytes are wiped by importIkm. */
 function recoveryKek(secret) {
-  return importKek(secret);
+  return backend().importIkm(secret);
 }
 
 /**
- * BuildSlot of SPEC.md 11.1. `wrapDek(wk, nonce, aad)` produces the 48-byte wrapped DEK (encrypt
- * of the fresh DEK bytes at creation, wrapKey of an extractable HMAC copy otherwise), so that
- * this function never sees the DEK.
+ * The password slots of section 11.3 step 3, each checked against the policy before any KDF runs
+ * (step 4, fail closed, SR-POL-2). Returns [index, slot] pairs in keyring order.
  */
-async function buildSlot(keyringId, kind, labelEnc, kek, kdf, salt, nonce, wrapDek, usages = NEW_SLOT_USAGES) {
+function passwordCandidates(dec, policy) {
+  const candidates = [];
+  dec.slots.forEach((s, i) => {
+    if (s.kind === "password") candidates.push([i, s]);
+  });
+  if (candidates.length === 0) throw fail("unlock_failed");
+  for (const [, s] of candidates) policy.check(s.kdf);
+  return candidates;
+}
+
+/** Steps 2 to 5 of section 11.3: the first password slot that yields the DEK decides. */
+async function openWithPassword(dec, password, policy) {
+  const P = normalizePassword(password); // 2.
+  try {
+    for (const [i, s] of passwordCandidates(dec, policy)) {
+      const found = await trySlot(dec, s, await passwordKek(P, s.salt, s.kdf));
+      if (found) return { ...found, index: i };
+    }
+    return null;
+  } finally {
+    P.fill(0);
+  }
+}
+
+/** Steps 2 and 3 of section 11.5: the recovery secret is imported once and serves every slot. */
+async function openWithRecoveryCode(dec, code) {
+  const kek = await recoveryKek(await parseRecoveryCode(code));
+  for (let i = 0; i < dec.slots.length; i++) {
+    const s = dec.slots[i];
+    if (s.kind !== "recovery") continue;
+    const found = await trySlot(dec, s, kek);
+    if (found) return { ...found, index: i };
+  }
+  return null;
+}
+
+/**
+ * The keyring MAC check of FinishUnlock(K, DEK), in native code where the backend has it (section
+ * 19.2). Returns the verify-only MAC key the unlocked keyring keeps.
+ */
+async function verifyMac(dec, dek) {
+  const verifyKey = await macKey(dek, dec.id, "verify");
+  if (!(await backend().hmacVerify(verifyKey, dec.mac, macInput(dec)))) throw fail("keyring_tampered");
+  return verifyKey;
+}
+
+/** FinishUnlock(K, DEK): verify the MAC, derive the record root, drop the DEK. */
+async function finishUnlock(keyring, dek, policy, slotIndex) {
+  const dec = decodedOf(keyring);
+  const verifyKey = await verifyMac(dec, dek);
+  const root = await recordRoot(dek, dec.id);
+  const unlocked = new UnlockedKeyring(INTERNAL, keyring, root, verifyKey, slotIndex, policy);
+  if (dekObserver) await dekObserver(dek, unlocked);
+  return unlocked;
+}
+
+/**
+ * BuildSlot of SPEC.md 11.1. `wrapDek(wrapKey, nonce, aad)` produces the 48-byte wrapped DEK:
+ * encrypt of the fresh DEK bytes at creation (wrap-key usage encrypt), a re-wrap of another slot's
+ * wrapped DEK otherwise (usage wrapKey), so that this function never sees the DEK.
+ */
+async function buildSlot(keyringId, kind, labelEnc, kek, kdf, salt, nonce, usage, wrapDek) {
   // 1-3. Prefix up to the nonce, with the final entry count (format layer).
   const prefix = slotPrefix(kind, labelEnc, kdf, salt, nonce);
-  // 4. Keys, with the usages section 19.2 gives for a new slot (or, at creation, CREATE_USAGES).
-  const { commitment, wk } = await slotKeys(kek, keyringId, kind, usages);
-  // 5. AAD.
+  // 4. Keys.
+  const commitment = await slotCommitment(kek, keyringId, kind);
+  const wrapKey = await slotWrapKey(kek, keyringId, kind, usage);
+  // 5. AAD. 6. Wrap.
   const aad = concat(Uint8Array.of(0x50), keyringId, prefix);
-  // 6. Wrap.
-  const wrapped = await wrapDek(wk, nonce, aad);
-  if (wrapped.length !== 48) throw new Error("internal: wrapped DEK is not 48 bytes");
+  const wrapped = await wrapDek(wrapKey, nonce, aad);
+  if (wrapped === null || wrapped.length !== 48) throw new Error("internal: the DEK could not be wrapped");
   // 7. Slot bytes.
-  const bytes = concat(prefix, Uint8Array.of(0x06, 0x58, 0x30), wrapped, Uint8Array.of(0x07, 0x58, 0x20), commitment);
-  return { bytes, rewrap: { wk, nonce, aad, wrapped } };
+  return concat(prefix, Uint8Array.of(0x06, 0x58, 0x30), wrapped, Uint8Array.of(0x07, 0x58, 0x20), commitment);
 }
 
-/** AssembleKeyring of SPEC.md 11.1; returns a Keyring decoded from the bytes it wrote. */
-async function assembleKeyring(keyringId, generation, slotBytesList, mk) {
+/** AssembleKeyring of SPEC.md 11.1 with a sign-only MAC key; returns the decoded Keyring. */
+async function assembleKeyring(keyringId, generation, slotBytesList, dek) {
   const body = assembleKeyringBody(keyringId, generation, slotBytesList);
-  const mac = new Uint8Array(await subtle().sign("HMAC", mk, body));
-  const bytes = concat(body, Uint8Array.of(0x06, 0x58, 0x20), mac);
+  const mac = await backend().hmacSign(await macKey(dek, keyringId, "sign"), body);
   // Decoding what we wrote keeps one representation of a keyring (and would catch an encoder
   // bug as a thrown error rather than a silently unreadable keyring).
-  return new Keyring(INTERNAL, decodeKeyring(bytes));
+  return new Keyring(INTERNAL, decodeKeyring(concat(body, Uint8Array.of(0x06, 0x58, 0x20), mac)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,10 +258,16 @@ function publicKdf(kdf) {
 
 /** A decoded keyring (not authenticated until unlocked). Immutable. */
 export class Keyring {
+  #decoded;
+
+  static {
+    decodedOf = (k) => k.#decoded;
+  }
+
   /** @private Built by fromBytes, fromText, create and the changing operations only. */
   constructor(token, decoded) {
     if (token !== INTERNAL) throw new TypeError("use Keyring.fromBytes, Keyring.fromText or Keyring.create");
-    DECODED.set(this, decoded);
+    this.#decoded = decoded;
     this.slots = Object.freeze(
       decoded.slots.map((s) =>
         Object.freeze({
@@ -263,14 +310,14 @@ export class Keyring {
   /**
    * SR-OP-1 / SPEC.md 11.2.
    * @param {string} password
-   * @param {string} label required, may be ""
-   * @param {{kdf?: object, policy?: UnlockPolicy, random?: {getRandomValues(a: Uint8Array): Uint8Array}}} [options]
+   * @param {{label?: string, kdf?: object, policy?: UnlockPolicy}} [options]
    */
-  static async create(password, label, options = {}) {
+  static async create(password, options) {
     requireWellFormed(password, "password");
-    requireWellFormed(label, "label");
-    const policy = checkPolicyArg(options.policy);
-    const kdf = kdfArg(options.kdf);
+    const o = optionsArg(options, ["label", "kdf", "policy"], "Keyring.create");
+    const label = labelArg(o.label);
+    const policy = checkPolicyArg(o.policy);
+    const kdf = kdfArg(o.kdf);
     // 1. CheckLabel.
     const labelEnc = checkLabel(label);
     // 2. Normalize.
@@ -280,24 +327,22 @@ export class Keyring {
       // 3. CheckNewKdf.
       checkNewKdf(kdf, policy);
       // 4. Draws, in the order of section 9.5.
-      const keyringId = drawRandom(options.random, 16);
-      dekBytes = drawRandom(options.random, 32);
-      const salt = drawRandom(options.random, 32);
-      const nonce = drawRandom(options.random, 12);
+      const keyringId = drawRandom(16);
+      dekBytes = drawRandom(32);
+      const salt = drawRandom(32);
+      const nonce = drawRandom(12);
       // 5. KEK.
       const kek = await passwordKek(P, salt, kdf);
       P.fill(0);
       // 6. BuildSlot: the fresh DEK is encrypted directly (section 19.2 "DEK at creation").
       const d = dekBytes;
-      const encryptDek = async (wk, iv, aad) => new Uint8Array(await subtle().encrypt(GCM(iv, aad), wk, d));
-      const slot = await buildSlot(keyringId, "password", labelEnc, kek, kdf, salt, nonce, encryptDek, CREATE_USAGES);
-      const dek = await subtle().importKey("raw", dekBytes, "HKDF", false, ["deriveBits", "deriveKey"]);
-      dekBytes.fill(0);
+      const encryptDek = (wk, iv, aad) => backend().gcmEncrypt(wk, iv, aad, d);
+      const slot = await buildSlot(keyringId, "password", labelEnc, kek, kdf, salt, nonce, "encrypt", encryptDek);
+      const dek = await backend().importIkm(dekBytes); // wipes dekBytes
       // 7. AssembleKeyring at generation 0.
-      const mk = await macKey(dek, keyringId);
-      const keyring = await assembleKeyring(keyringId, 0, [slot.bytes], mk);
+      const keyring = await assembleKeyring(keyringId, 0, [slot], dek);
       // 8.
-      return new UnlockedKeyring(INTERNAL, keyring, dek, slot.rewrap, mk, policy);
+      return await finishUnlock(keyring, dek, policy, 0);
     } finally {
       P.fill(0);
       if (dekBytes) dekBytes.fill(0);
@@ -306,24 +351,24 @@ export class Keyring {
 
   /** @returns {Uint8Array} the exact bytes (a copy) */
   toBytes() {
-    return Uint8Array.from(dec_(this).bytes);
+    return Uint8Array.from(this.#decoded.bytes);
   }
 
   /** @returns {string} "srk1.<base64url>" */
   toText() {
-    return keyringToText(dec_(this).bytes);
+    return keyringToText(this.#decoded.bytes);
   }
 
   get id() {
-    return Uint8Array.from(dec_(this).id);
+    return Uint8Array.from(this.#decoded.id);
   }
 
   get generation() {
-    return dec_(this).generation;
+    return this.#decoded.generation;
   }
 
   get mac() {
-    return Uint8Array.from(dec_(this).mac);
+    return Uint8Array.from(this.#decoded.mac);
   }
 
   /**
@@ -334,29 +379,9 @@ export class Keyring {
   async unlock(password, policy) {
     requireWellFormed(password, "password");
     policy = checkPolicyArg(policy);
-    const dec = dec_(this);
-    // 2. Normalize.
-    const P = normalizePassword(password);
-    try {
-      // 3. Password slots in keyring order; none: unlock_failed.
-      const slots = dec.slots.filter((s) => s.kind === "password");
-      if (slots.length === 0) throw fail("unlock_failed");
-      // 4. Every slot to be tried is checked before any KDF (fail closed, SR-POL-2).
-      for (const s of slots) policy.check(s.kdf);
-      // 5. Try each slot; the first that yields the DEK decides (MAC failure ends the unlock).
-      for (const s of slots) {
-        const kek = await passwordKek(P, s.salt, s.kdf);
-        const found = await trySlot(dec, s, kek);
-        if (found) {
-          P.fill(0);
-          return await finishUnlock(this, found, policy);
-        }
-      }
-      // 6.
-      throw fail("unlock_failed");
-    } finally {
-      P.fill(0);
-    }
+    const found = await openWithPassword(this.#decoded, password, policy);
+    if (!found) throw fail("unlock_failed"); // 6.
+    return finishUnlock(this, found.dek, policy, found.index);
   }
 
   /**
@@ -366,23 +391,18 @@ export class Keyring {
    * @param {UnlockPolicy} [policy]
    */
   async unlockSlot(index, credential, policy) {
-    if (credential === null || typeof credential !== "object") throw new TypeError("credential must be an object");
-    const hasPw = "password" in credential;
-    const hasCode = "recoveryCode" in credential;
-    if (hasPw === hasCode) throw new TypeError("credential must have exactly one of password, recoveryCode");
-    if (hasPw) requireWellFormed(credential.password, "password");
-    else if (typeof credential.recoveryCode !== "string") throw new TypeError("recoveryCode must be a string");
+    const cred = credentialArg(credential);
     policy = checkPolicyArg(policy);
-    const dec = dec_(this);
+    const dec = this.#decoded;
     // 2. Index.
     checkIndex(index, dec.slots.length);
     const s = dec.slots[index];
     // 3. Kind.
-    if (s.kind !== (hasPw ? "password" : "recovery")) throw invalidInput("wrong_slot_kind");
+    if (s.kind !== (cred.password !== undefined ? "password" : "recovery")) throw invalidInput("wrong_slot_kind");
     // 4. KEK.
     let kek;
-    if (hasPw) {
-      const P = normalizePassword(credential.password);
+    if (cred.password !== undefined) {
+      const P = normalizePassword(cred.password);
       try {
         policy.check(s.kdf);
         kek = await passwordKek(P, s.salt, s.kdf);
@@ -390,70 +410,75 @@ export class Keyring {
         P.fill(0);
       }
     } else {
-      kek = await recoveryKek(await parseRecoveryCode(credential.recoveryCode));
+      kek = await recoveryKek(await parseRecoveryCode(cred.recoveryCode));
     }
     // 5. TrySlot.
     const found = await trySlot(dec, s, kek);
     if (!found) throw fail("unlock_failed");
     // 6.
-    return finishUnlock(this, found, policy);
+    return finishUnlock(this, found.dek, policy, index);
   }
 
   /**
    * SR-OP-4 / SPEC.md 11.5. Recovery slots have no KDF, so no policy applies to the unlock;
    * `policy` only becomes the policy in force of the result, against which password slots
-   * written later are checked (the spec leaves this open).
+   * written later are checked.
    * @param {string} code
    * @param {UnlockPolicy} [policy] policy in force afterwards (default: the default policy)
    */
   async unlockWithRecovery(code, policy) {
     if (typeof code !== "string") throw new TypeError("code must be a string");
     policy = checkPolicyArg(policy);
-    const dec = dec_(this);
-    // 2. Parse before trying any slot.
-    // The secret is imported once as an HKDF key (which wipes the bytes) and serves every slot.
-    const kek = await recoveryKek(await parseRecoveryCode(code));
-    // 3. Recovery slots in keyring order.
-    for (const s of dec.slots) {
-      if (s.kind !== "recovery") continue;
-      const found = await trySlot(dec, s, kek);
-      if (found) return finishUnlock(this, found, policy);
-    }
-    // 4.
-    throw fail("unlock_failed");
+    const found = await openWithRecoveryCode(this.#decoded, code); // 2-3.
+    if (!found) throw fail("unlock_failed"); // 4.
+    return finishUnlock(this, found.dek, policy, found.index);
   }
 }
 
 /**
- * An unlocked keyring: the DEK as a non-extractable HKDF CryptoKey, the MAC key, and, for the slot
- * that was unlocked or created, the wrap key, nonce, AAD and wrapped DEK that let a new slot get a
- * copy of the DEK without it ever becoming a byte array (section 19.1).
+ * An unlocked keyring: the record root (SR-KEY-14) and a verify-only keyring MAC key, nothing
+ * from which the DEK can be computed. Sealing and opening need no credential; every change to the
+ * keyring takes one again (the current password or a recovery code) and re-derives the DEK inside
+ * that call.
  */
 export class UnlockedKeyring {
-  /** @private */
-  constructor(token, keyring, dek, rewrap, mk, policy) {
-    if (token !== INTERNAL) throw new TypeError("use Keyring.create or Keyring#unlock");
-    this.#keyring = keyring;
-    this.#dek = dek;
-    this.#rewrap = rewrap;
-    this.#mk = mk;
-    /** The policy in force (read-only): new KDFs are checked against it. */
-    this.policy = policy;
-    DEKS.set(this, dek);
-    // Private fields stay writable on a frozen object; freezing fixes `policy`.
-    Object.freeze(this);
-  }
-
   #keyring;
-  #dek;
-  #rewrap;
-  #mk;
+  #root;
+  #verifyKey;
+  #slotIndex;
   // Changing operations run one at a time: each starts from the keyring the previous one left,
   // so two concurrent calls cannot both build on the same generation and lose a slot.
   #queue = Promise.resolve();
 
+  static {
+    rootOf = (u) => u.#root;
+    verifyKeyOf = (u) => u.#verifyKey;
+  }
+
+  /** @private */
+  constructor(token, keyring, root, verifyKey, slotIndex, policy) {
+    if (token !== INTERNAL) throw new TypeError("use Keyring.create or Keyring#unlock");
+    this.#keyring = keyring;
+    this.#root = root;
+    this.#verifyKey = verifyKey;
+    this.#slotIndex = slotIndex;
+    /** The policy in force (read-only): new KDFs are checked against it. */
+    this.policy = policy;
+    // Private fields stay writable on a frozen object; freezing fixes `policy`.
+    Object.freeze(this);
+  }
+
+  /** The current keyring: the one unlocked, or the one the last change returned. */
   get keyring() {
     return this.#keyring;
+  }
+
+  /**
+   * Index in `keyring.slots` of the slot that opened this keyring (the one created, for a new
+   * keyring), kept up to date across removals; null if that slot was removed or is not known.
+   */
+  get slotIndex() {
+    return this.#slotIndex;
   }
 
   #serialize(fn) {
@@ -466,43 +491,49 @@ export class UnlockedKeyring {
   }
 
   /**
-   * Steps 6 and 7 shared by change password (11.6) and add password slot (11.7): draw the salt
-   * and nonce, derive the KEK (P is wiped as soon as the KDF is done; the caller's `finally`
-   * wipes it on failure) and build the slot around the kept wrapped DEK.
+   * The DEK of the current keyring from a credential, for one change: the slots the credential
+   * can open are tried as unlock would (password slots after the policy check of every one,
+   * or recovery slots), and the keyring MAC is verified under the DEK found, so the key that gets
+   * re-wrapped is this keyring's DEK. unlock_failed if the credential opens no slot.
    */
-  async #newPasswordSlot(dec, labelEnc, P, kdf, random) {
-    const salt = drawRandom(random, 32);
-    const nonce = drawRandom(random, 12);
-    const kek = await passwordKek(P, salt, kdf);
-    P.fill(0);
-    return buildSlot(dec.id, "password", labelEnc, kek, kdf, salt, nonce, this.#wrapDek);
+  async #authorize(dec, cred) {
+    const found =
+      cred.password !== undefined
+        ? await openWithPassword(dec, cred.password, this.policy)
+        : await openWithRecoveryCode(dec, cred.recoveryCode);
+    if (!found) throw fail("unlock_failed");
+    await verifyMac(dec, found.dek);
+    return found;
   }
 
-  /** Wraps the DEK for a new slot: unwrapKey into an extractable HMAC key, wrapKey, drop it. */
-  #wrapDek = async (newWk, nonce, aad) => {
-    const r = this.#rewrap;
-    const d = await subtle().unwrapKey("raw", r.wrapped, r.wk, GCM(r.nonce, r.aad), HMAC_256, true, ["sign"]);
-    return new Uint8Array(await subtle().wrapKey("raw", d, newWk, GCM(nonce, aad)));
-  };
-
-  /** Step "generation + 1" and the final assembly, shared by every changing operation. */
-  async #commit(dec, slotBytesList) {
-    const keyring = await assembleKeyring(dec.id, dec.generation + 1, slotBytesList, this.#mk);
-    this.#keyring = keyring; // only now, after every step succeeded (SR-ERR-3)
+  /** The last steps of every change: generation + 1, MAC, and only then the new state (SR-ERR-3). */
+  async #commit(dec, slotBytesList, dek) {
+    const keyring = await assembleKeyring(dec.id, dec.generation + 1, slotBytesList, dek);
+    this.#keyring = keyring;
     return keyring;
   }
 
+  /** BuildSlot for a password slot: KEK from P (wiped as soon as the KDF is done), then re-wrap. */
+  async #passwordSlot(dec, labelEnc, P, kdf, salt, nonce, source) {
+    const kek = await passwordKek(P, salt, kdf);
+    P.fill(0);
+    const rewrap = (aes, iv, aad) => backend().gcmRewrap(source, { aes, iv, aad });
+    return buildSlot(dec.id, "password", labelEnc, kek, kdf, salt, nonce, "wrapKey", rewrap);
+  }
+
   /**
-   * SR-OP-5 / SPEC.md 11.6.
+   * SR-OP-5 / SPEC.md 11.6, authorized by `credential`.
+   * @param {{password: string}|{recoveryCode: string}} credential
    * @param {number} index
    * @param {string} newPassword
-   * @param {{kdf?: object, random?: object}} [options]
+   * @param {{kdf?: object}} [options] without kdf: SR-KDF-5's default, never the old slot's
    */
-  async changePassword(index, newPassword, options = {}) {
+  async changePassword(credential, index, newPassword, options) {
+    const cred = credentialArg(credential);
     requireWellFormed(newPassword, "newPassword");
-    const kdf = kdfArg(options.kdf);
+    const kdf = kdfArg(optionsArg(options, ["kdf"], "changePassword").kdf);
     return this.#serialize(async () => {
-      const dec = dec_(this.#keyring);
+      const dec = decodedOf(this.#keyring);
       // 1. Index. 2. Kind.
       checkIndex(index, dec.slots.length);
       const old = dec.slots[index];
@@ -514,11 +545,15 @@ export class UnlockedKeyring {
         checkNewKdf(kdf, this.policy);
         // 5. Generation.
         if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
-        // 6. Draws. 7. KEK and the new slot; the label is carried over as its exact key-2 bytes.
-        const slot = await this.#newPasswordSlot(dec, old.labelBytes, P, kdf, options.random);
+        // 6. Draws.
+        const salt = drawRandom(32);
+        const nonce = drawRandom(12);
+        // The DEK, from the credential (section 19.1).
+        const { dek, source } = await this.#authorize(dec, cred);
+        // 7. KEK and the new slot; the label is carried over as its exact key-2 bytes.
+        const slot = await this.#passwordSlot(dec, old.labelBytes, P, kdf, salt, nonce, source);
         // 8-9.
-        const list = dec.slots.map((s, i) => (i === index ? slot.bytes : s.bytes));
-        return await this.#commit(dec, list);
+        return await this.#commit(dec, dec.slots.map((s, i) => (i === index ? slot : s.bytes)), dek);
       } finally {
         P.fill(0);
       }
@@ -526,30 +561,34 @@ export class UnlockedKeyring {
   }
 
   /**
-   * SR-OP-6 / SPEC.md 11.7.
-   * @param {string} label
-   * @param {string} password
-   * @param {{kdf?: object, random?: object}} [options]
+   * SR-OP-6 / SPEC.md 11.7, authorized by `credential`.
+   * @param {{password: string}|{recoveryCode: string}} credential
+   * @param {string} password the new slot's password
+   * @param {{label?: string, kdf?: object}} [options]
    */
-  async addPasswordSlot(label, password, options = {}) {
-    requireWellFormed(label, "label");
+  async addPasswordSlot(credential, password, options) {
+    const cred = credentialArg(credential);
     requireWellFormed(password, "password");
-    const kdf = kdfArg(options.kdf);
+    const o = optionsArg(options, ["label", "kdf"], "addPasswordSlot");
+    const label = labelArg(o.label);
+    const kdf = kdfArg(o.kdf);
     return this.#serialize(async () => {
-      const dec = dec_(this.#keyring);
-      // 1. Slot count.
+      const dec = decodedOf(this.#keyring);
+      // 1. Slot count. 2. CheckLabel. 3. Normalize.
       if (dec.slots.length >= MAX_SLOTS) throw limitExceeded("too_many_slots");
-      // 2. CheckLabel.
       const labelEnc = checkLabel(label);
-      // 3. Normalize.
       const P = normalizePassword(password);
       try {
         // 4. CheckNewKdf. 5. Generation.
         checkNewKdf(kdf, this.policy);
         if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
-        // 6. Draws. 7. KEK and slot. 8. Assemble.
-        const slot = await this.#newPasswordSlot(dec, labelEnc, P, kdf, options.random);
-        return await this.#commit(dec, [...dec.slots.map((s) => s.bytes), slot.bytes]);
+        // 6. Draws.
+        const salt = drawRandom(32);
+        const nonce = drawRandom(12);
+        const { dek, source } = await this.#authorize(dec, cred);
+        // 7. KEK and slot. 8. Assemble.
+        const slot = await this.#passwordSlot(dec, labelEnc, P, kdf, salt, nonce, source);
+        return await this.#commit(dec, [...dec.slots.map((s) => s.bytes), slot], dek);
       } finally {
         P.fill(0);
       }
@@ -557,28 +596,32 @@ export class UnlockedKeyring {
   }
 
   /**
-   * SPEC.md 11.8. The recovery code is returned once; the secret bytes are wiped here.
-   * @param {string} label
-   * @param {{random?: object}} [options]
+   * SPEC.md 11.8, authorized by `credential`. The recovery code is returned once; the secret
+   * bytes are wiped here.
+   * @param {{password: string}|{recoveryCode: string}} credential
+   * @param {{label?: string}} [options]
    */
-  async addRecoverySlot(label, options = {}) {
-    requireWellFormed(label, "label");
+  async addRecoverySlot(credential, options) {
+    const cred = credentialArg(credential);
+    const label = labelArg(optionsArg(options, ["label"], "addRecoverySlot").label);
     return this.#serialize(async () => {
-      const dec = dec_(this.#keyring);
+      const dec = decodedOf(this.#keyring);
       // 1. Slot count. 2. CheckLabel. 3. Generation.
       if (dec.slots.length >= MAX_SLOTS) throw limitExceeded("too_many_slots");
       const labelEnc = checkLabel(label);
       if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
       // 4. Draws.
-      const secret = drawRandom(options.random, 32);
+      const secret = drawRandom(32);
       try {
-        const nonce = drawRandom(options.random, 12);
-        // The code is formatted before the secret is wiped by importKek.
+        const nonce = drawRandom(12);
+        const { dek, source } = await this.#authorize(dec, cred);
+        // The code is formatted before the secret is wiped by importIkm.
         const recoveryCode = await formatRecoveryCode(secret);
         // 5. BuildSlot with KEK = secret. 6. Assemble.
         const kek = await recoveryKek(secret);
-        const slot = await buildSlot(dec.id, "recovery", labelEnc, kek, null, null, nonce, this.#wrapDek);
-        const keyring = await this.#commit(dec, [...dec.slots.map((s) => s.bytes), slot.bytes]);
+        const rewrap = (aes, iv, aad) => backend().gcmRewrap(source, { aes, iv, aad });
+        const slot = await buildSlot(dec.id, "recovery", labelEnc, kek, null, null, nonce, "wrapKey", rewrap);
+        const keyring = await this.#commit(dec, [...dec.slots.map((s) => s.bytes), slot], dek);
         return { keyring, recoveryCode };
       } finally {
         secret.fill(0);
@@ -587,88 +630,89 @@ export class UnlockedKeyring {
   }
 
   /**
-   * SR-OP-7 / SPEC.md 11.9.
+   * SR-OP-7 / SPEC.md 11.9, authorized by `credential` (a new MAC needs the DEK).
+   * @param {{password: string}|{recoveryCode: string}} credential
    * @param {number} index
    */
-  async removeSlot(index) {
+  async removeSlot(credential, index) {
+    const cred = credentialArg(credential);
     return this.#serialize(async () => {
-      const dec = dec_(this.#keyring);
+      const dec = decodedOf(this.#keyring);
       // 1. Index. 2. Last slot. 3. Generation.
       checkIndex(index, dec.slots.length);
       if (dec.slots.length === 1) throw invalidInput("last_slot");
       if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
+      const { dek } = await this.#authorize(dec, cred);
       // 4.
-      return this.#commit(
+      const keyring = await this.#commit(
         dec,
         dec.slots.filter((_, i) => i !== index).map((s) => s.bytes),
+        dek,
       );
+      if (this.#slotIndex === index) this.#slotIndex = null;
+      else if (this.#slotIndex !== null && this.#slotIndex > index) this.#slotIndex -= 1;
+      return keyring;
     });
   }
 
   /**
-   * SR-OP-8 / SPEC.md 11.10.
+   * SR-OP-8 / SPEC.md 11.10. The context is required: it is what binds a record to its user and
+   * position, so that a server cannot move it (SPEC.md 18.2).
    * @param {Uint8Array|string} plaintext a string is sealed as its UTF-8 bytes
-   * @param {Uint8Array|string} [context] default empty
-   * @param {{random?: object}} [options]
+   * @param {Uint8Array|string} context
    * @returns {Promise<SealedRecord>}
    */
-  async seal(plaintext, context = new Uint8Array(0), options = {}) {
-    const dec = dec_(this.#keyring);
-    return sealWithDek(this.#dek, dec.id, bytesArg(plaintext, "plaintext"), bytesArg(context, "context"), options.random);
+  async seal(plaintext, context) {
+    const pt = bytesArg(plaintext, "plaintext");
+    const ctx = contextArg(context);
+    return sealWithRoot(this.#root, decodedOf(this.#keyring).id, pt, ctx);
   }
 
   /**
    * SR-OP-9 / SPEC.md 11.11.
    * @param {SealedRecord|Uint8Array} record
-   * @param {Uint8Array|string} [context]
+   * @param {Uint8Array|string} context
    * @returns {Promise<Uint8Array>}
    */
-  async open(record, context = new Uint8Array(0)) {
-    const dec = dec_(this.#keyring);
+  async open(record, context) {
+    const ctx = contextArg(context);
     // Step 1: decoding; a byte array is decoded here, a SealedRecord already was.
     const rec = record instanceof SealedRecord ? record : SealedRecord.fromBytes(record);
-    return openWithDek(this.#dek, dec.id, rec, bytesArg(context, "context"));
-  }
-
-  // ---- Session hooks for src/storage.js (added by Helper C; internal, not in index.d.ts) ------
-  // storage.js keeps an unlocked keyring in IndexedDB by structured clone. These two methods
-  // hand it exactly what this object holds (non-extractable CryptoKeys and public bytes) and
-  // rebuild an UnlockedKeyring from that; the DEK never becomes a byte array on the way.
-
-  /**
-   * @internal For strongroom/storage only. A structured-cloneable snapshot of the keys.
-   * @returns {{v: 1, keyringId: Uint8Array, dek: CryptoKey,
-   *   slot: {wrapKey: CryptoKey, nonce: Uint8Array, aad: Uint8Array, wrappedDek: Uint8Array}}}
-   */
-  _exportSessionState() {
-    const r = this.#rewrap;
-    return {
-      v: 1,
-      keyringId: dec_(this.#keyring).id.slice(),
-      dek: this.#dek,
-      slot: { wrapKey: r.wk, nonce: r.nonce.slice(), aad: r.aad.slice(), wrappedDek: r.wrapped.slice() },
-    };
+    return openWithRoot(this.#root, decodedOf(this.#keyring).id, rec, ctx);
   }
 
   /**
-   * @internal For strongroom/storage only. Rebuilds an UnlockedKeyring for `keyring` from
-   * _exportSessionState() output, verifying the keyring MAC under the stored DEK as unlock does
-   * (FinishUnlock): wrong_keyring if the ids differ, keyring_tampered if the MAC does not verify.
+   * Seals many records, keeping several WebCrypto jobs in flight (a batch costs one round trip
+   * per window, not per record). The result is in the order of `items`; the first failure rejects
+   * the whole batch.
+   * @param {Iterable<{plaintext: Uint8Array|string, context: Uint8Array|string}>} items
+   * @returns {Promise<SealedRecord[]>}
    */
-  static async _fromSessionState(keyring, state, policy) {
-    if (!(keyring instanceof Keyring)) throw new TypeError("keyring must be a Keyring");
-    policy = checkPolicyArg(policy);
-    const ok = (k) => typeof CryptoKey !== "undefined" && k instanceof CryptoKey;
-    const bytes = (b) => b instanceof Uint8Array;
-    const sl = state?.slot;
-    if (state?.v !== 1 || !bytes(state.keyringId) || !ok(state.dek) || !sl || !ok(sl.wrapKey)
-        || !bytes(sl.nonce) || !bytes(sl.aad) || !bytes(sl.wrappedDek)) {
-      throw new TypeError("not a session state from _exportSessionState");
-    }
-    const dec = dec_(keyring);
-    if (!ctEqual(state.keyringId, dec.id)) throw fail("wrong_keyring");
-    const rewrap = { wk: sl.wrapKey, nonce: sl.nonce.slice(), aad: sl.aad.slice(), wrapped: sl.wrappedDek.slice() };
-    return finishUnlock(keyring, { dek: state.dek, rewrap }, policy);
+  async sealMany(items) {
+    const list = batchArg(items, "sealMany").map((it) => [bytesArg(it.plaintext, "plaintext"), contextArg(it.context)]);
+    const id = decodedOf(this.#keyring).id;
+    return windowed(list, ([pt, ctx]) => sealWithRoot(this.#root, id, pt, ctx));
+  }
+
+  /**
+   * Opens many records with the same concurrency as sealMany. Each result is `{ok: true,
+   * plaintext}` or `{ok: false, error}` (a StrongroomError), in the order of `items`, so that one
+   * tampered entry does not hide the others.
+   * @param {Iterable<{record: SealedRecord|Uint8Array, context: Uint8Array|string}>} items
+   * @returns {Promise<Array<{ok: true, plaintext: Uint8Array}|{ok: false, error: Error}>>}
+   */
+  async openMany(items) {
+    const list = batchArg(items, "openMany").map((it) => [it.record, contextArg(it.context)]);
+    const id = decodedOf(this.#keyring).id;
+    return windowed(list, async ([record, ctx]) => {
+      try {
+        const rec = record instanceof SealedRecord ? record : SealedRecord.fromBytes(record);
+        return { ok: true, plaintext: await openWithRoot(this.#root, id, rec, ctx) };
+      } catch (error) {
+        if (error instanceof TypeError) throw error; // a caller bug, not a record's fault
+        return { ok: false, error };
+      }
+    });
   }
 }
 
@@ -678,8 +722,74 @@ function bytesArg(v, what) {
   throw new TypeError(`${what} must be a Uint8Array or a string`);
 }
 
-/** For testing.js only: the DEK CryptoKey (non-extractable) of an unlocked keyring. */
-export function dekKeyOf(unlocked) {
-  if (!(unlocked instanceof UnlockedKeyring)) throw new TypeError("not an UnlockedKeyring");
-  return DEKS.get(unlocked);
+function contextArg(v) {
+  if (v === undefined || v === null) {
+    throw new TypeError("context is required (a Uint8Array or a string that binds the record to its user and position; SPEC.md 18.2)");
+  }
+  return bytesArg(v, "context");
+}
+
+function batchArg(items, what) {
+  if (items === null || typeof items !== "object" || typeof items[Symbol.iterator] !== "function") {
+    throw new TypeError(`${what} expects an array of items`);
+  }
+  const list = [...items];
+  for (const it of list) {
+    if (it === null || typeof it !== "object") throw new TypeError(`${what}: each item must be an object`);
+  }
+  return list;
+}
+
+/** Runs fn over `list` with at most BATCH_WINDOW calls pending; results in input order. */
+async function windowed(list, fn) {
+  const out = new Array(list.length);
+  let next = 0;
+  async function lane() {
+    while (next < list.length) {
+      const i = next++;
+      out[i] = await fn(list[i]);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(BATCH_WINDOW, list.length) }, lane));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session hooks for src/storage.js: what an unlocked keyring holds, as structured-cloneable
+// values, and the way back. Not exported from the package.
+
+/**
+ * The state a session keeps: the record root and the verify-only MAC key (non-extractable
+ * CryptoKeys on WebCrypto), plus public values. Nothing in it yields the DEK or the MAC key.
+ */
+export function exportSessionState(unlocked) {
+  if (!(unlocked instanceof UnlockedKeyring)) throw new TypeError("expected an UnlockedKeyring");
+  const dec = decodedOf(unlocked.keyring);
+  return {
+    v: 2,
+    keyringId: dec.id.slice(),
+    recordRoot: rootOf(unlocked),
+    macVerifyKey: verifyKeyOf(unlocked),
+    slotIndex: unlocked.slotIndex,
+  };
+}
+
+/**
+ * Rebuilds an UnlockedKeyring for `keyring` from exportSessionState output: wrong_keyring if the
+ * ids differ, keyring_tampered if the keyring's MAC does not verify under the stored MAC key.
+ */
+export async function importSessionState(keyring, state, policy) {
+  if (!(keyring instanceof Keyring)) throw new TypeError("keyring must be a Keyring");
+  policy = checkPolicyArg(policy);
+  const b = backend();
+  const okIndex = (i) => i === null || (Number.isInteger(i) && i >= 0);
+  if (state?.v !== 2 || !(state.keyringId instanceof Uint8Array) || !b.isHandle(state.recordRoot)
+      || !b.isHandle(state.macVerifyKey) || !okIndex(state.slotIndex)) {
+    throw new TypeError("not a session state of this version of strongroom");
+  }
+  const dec = decodedOf(keyring);
+  if (!ctEqual(state.keyringId, dec.id)) throw fail("wrong_keyring");
+  if (!(await b.hmacVerify(state.macVerifyKey, dec.mac, macInput(dec)))) throw fail("keyring_tampered");
+  const slotIndex = state.slotIndex !== null && state.slotIndex < dec.slots.length ? state.slotIndex : null;
+  return new UnlockedKeyring(INTERNAL, keyring, state.recordRoot, state.macVerifyKey, slotIndex, policy);
 }

@@ -1,6 +1,7 @@
 // Randomness (SPEC.md section 9.5). Every draw goes through drawRandom so that a failing source
 // becomes randomness_unavailable (SR-KEY-13) with no fallback, and so that the draw sizes and
-// order are exactly the ones the vectors script.
+// order are exactly the ones the vectors script. The source is the platform CSPRNG; only the test
+// hooks (testing.js, not part of the package's exports) can put a scripted one in its place.
 import { fail } from "./errors.js";
 
 /**
@@ -16,26 +17,27 @@ export class ScriptError extends Error {
   }
 }
 
-/** The default source: WebCrypto's CSPRNG, looked up at call time (a page may polyfill late). */
-export function defaultRandom() {
-  return globalThis.crypto;
+let override = null;
+
+/** For testing.js only: draw from `source` (anything with getRandomValues) until reset with null. */
+export function setRandomSourceForTesting(source) {
+  override = source;
 }
 
 /**
- * Draws `n` bytes from `source` (anything with getRandomValues). Any failure of the source, a
- * missing source included, is randomness_unavailable: the operation must not fall back.
- * @param {{getRandomValues(a: Uint8Array): Uint8Array}|undefined} source
+ * Draws `n` bytes. Any failure of the source, a missing source included, is
+ * randomness_unavailable: the operation must not fall back.
  * @param {number} n
  * @returns {Uint8Array}
  */
-export function drawRandom(source, n) {
+export function drawRandom(n) {
   const buf = new Uint8Array(n);
   try {
-    const src = source ?? defaultRandom();
-    src.getRandomValues(buf);
+    // Looked up at call time: a page may polyfill crypto late.
+    (override ?? globalThis.crypto).getRandomValues(buf);
   } catch (e) {
     if (e instanceof ScriptError) throw e;
-    throw fail("randomness_unavailable");
+    throw fail("randomness_unavailable", undefined, { cause: e });
   }
   return buf;
 }

@@ -1,8 +1,10 @@
-// strongroom/storage — keep an unlocked keyring's keys in IndexedDB (browser only).
+// strongroom/storage — keep an unlocked keyring's session in IndexedDB (browsers and extension
+// service workers).
 //
-// The stored entry holds the same non-extractable CryptoKeys the UnlockedKeyring holds in memory
-// (structured clone keeps them non-extractable) plus public bytes; never raw key material and
-// never localStorage. The Keyring itself is not stored: pass the current one to loadSession.
+// The stored entry holds what the UnlockedKeyring holds in memory: its record root and a
+// verify-only keyring MAC key as non-extractable CryptoKeys (structured clone keeps them
+// non-extractable), plus public bytes. Nothing in it yields the DEK or the MAC-signing key
+// (SPEC.md section 19.1). The Keyring itself is not stored: pass the current one to loadSession.
 import type { Keyring, UnlockedKeyring, UnlockPolicy } from "./index.js";
 
 export interface SaveSessionOptions {
@@ -32,3 +34,24 @@ export function clearSession(name: string): Promise<void>;
 
 /** Names of the sessions saved on this origin. */
 export function listSessions(): Promise<string[]>;
+
+/**
+ * A structured-cloneable object with exactly what saveSession stores, to hand an unlocked keyring
+ * from a Web Worker (which ran the KDF) to a page with postMessage.
+ */
+export interface SessionState {
+  readonly v: 2;
+  readonly keyringId: Uint8Array;
+  readonly recordRoot: CryptoKey;
+  readonly macVerifyKey: CryptoKey;
+  readonly slotIndex: number | null;
+}
+
+/** The session state of an unlocked keyring (see SessionState). */
+export function sessionState(unlocked: UnlockedKeyring): SessionState;
+
+/**
+ * An UnlockedKeyring for `keyring` from a SessionState. Rejects with wrong_keyring for another
+ * keyring's state and keyring_tampered if `keyring` does not verify under it.
+ */
+export function resumeSession(keyring: Keyring, state: SessionState, options?: LoadSessionOptions): Promise<UnlockedKeyring>;

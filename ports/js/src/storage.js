@@ -1,33 +1,40 @@
-// Browser session storage for an unlocked keyring: keeps its keys in IndexedDB so a page reload
-// does not force the user to type the password again (and rerun the KDF).
+// Browser session storage for an unlocked keyring: keeps what it holds in IndexedDB so that a page
+// reload, or a browser extension's service worker being stopped and started again, does not force
+// the user to type the password again (and rerun the KDF).
+//
+// What is stored (SPEC.md section 19.1): the keyring's record root (SR-KEY-14) and its keyring
+// MAC key with the usage "verify" only, both as non-extractable CryptoKeys, plus public values
+// (keyring id, generation, MAC, the index of the slot that opened it). No wrap key, no wrapped DEK
+// and no DEK: nothing from which the DEK, the MAC-signing key or any other key derived from the
+// DEK can be computed. Changing the keyring always takes a credential again.
 //
 // Why IndexedDB and never localStorage: IndexedDB stores CryptoKey objects by structured clone,
-// and a clone of a non-extractable key stays non-extractable — the key bytes are never visible
-// to JavaScript, not even to code that reads the database. localStorage only holds strings,
-// which would mean exporting raw key bytes. What this module stores is exactly what the
-// UnlockedKeyring holds in memory (CryptoKeys plus public bytes such as nonces), obtained
-// through the keyring's internal _exportSessionState() hook; no raw DEK ever exists here.
+// and a clone of a non-extractable key stays non-extractable; localStorage only holds strings,
+// which would mean exporting key bytes.
+//
+// What a script on this origin can do with a saved session (SPEC.md section 19.1 has the whole
+// table): while it runs, open every record it is given and seal new ones; derive, and keep, the
+// record keys of records whose salts it knows or chooses. It cannot obtain the DEK, forge a
+// keyring, add a slot or change a password. Use maxAgeMs and clearSession ("lock", "log out").
 //
 // The keyring itself is not stored: the caller passes the current Keyring to loadSession (it
 // usually lives with the application's data, e.g. on the server). A session applies only to the
 // exact keyring it was saved with (same id, generation and MAC). Any change to the keyring made
 // elsewhere (password changed, slot added or removed, or an older copy served back) makes the
-// session stale: loadSession returns null and the user unlocks again, so changing the password
-// on one device ends the saved sessions of the others. After changing the keyring on this
-// device, call saveSession again.
+// session stale: loadSession returns null and the user unlocks again. After changing the keyring
+// on this device, call saveSession again.
 //
-// What a saved session gives: anyone who can run script on this origin can use it exactly like
-// the unlocked keyring in memory (open, seal, add a slot) until it is cleared, but cannot read
-// the key bytes out of it. Use maxAgeMs and clearSession (on "lock" / "log out") accordingly.
-//
-// Browser only (needs globalThis.indexedDB). Sessions are per origin, like all IndexedDB data.
-import { UnlockedKeyring } from "./keyring.js";
+// Browser only (needs globalThis.indexedDB; works in pages, workers and extension service
+// workers). Sessions are per origin, like all IndexedDB data.
+import { UnlockedKeyring, exportSessionState, importSessionState } from "./keyring.js";
 import { UnlockPolicy } from "./policy.js";
 
 const DB_NAME = "strongroom-sessions";
-const DB_VERSION = 1;
+// Version 2 drops every entry written by version 1 of this module, which stored a slot's wrap key
+// together with its wrapped DEK (from which the DEK could be computed).
+const DB_VERSION = 2;
 const STORE = "sessions";
-const FORMAT = 1; // version of the stored entry shape, so a later change can ignore old entries
+const FORMAT = 2; // version of the stored entry shape
 
 function requireIndexedDb() {
   const idb = globalThis.indexedDB;
@@ -56,9 +63,10 @@ function openDb() {
   const idb = requireIndexedDb();
   dbPromise = new Promise((resolve, reject) => {
     const req = idb.open(DB_NAME, DB_VERSION);
-    req.onupgradeneeded = () => {
+    req.onupgradeneeded = (event) => {
       const db = req.result;
       if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE);
+      else if (event.oldVersion < 2) req.transaction.objectStore(STORE).clear();
     };
     req.onsuccess = () => {
       const db = req.result;
@@ -117,7 +125,7 @@ export async function saveSession(name, unlocked, options = {}) {
   if (maxAgeMs !== null && !(Number.isFinite(maxAgeMs) && maxAgeMs > 0)) {
     throw new TypeError("strongroom/storage: maxAgeMs must be a positive number");
   }
-  const state = unlocked._exportSessionState();
+  const state = exportSessionState(unlocked);
   const now = Date.now();
   const keyring = unlocked.keyring;
   const entry = {
@@ -142,7 +150,11 @@ export async function loadSession(name, keyring, options = {}) {
   checkName(name);
   const policy = options.policy ?? UnlockPolicy.default();
   const entry = await withStore("readonly", (store) => request(store.get(name)));
-  if (!entry || entry.format !== FORMAT || !entry.state) return null;
+  if (!entry) return null;
+  if (entry.format !== FORMAT || !entry.state) {
+    await clearSession(name); // an entry of another version is never used, so it is not kept
+    return null;
+  }
   if (entry.expiresAt !== null && entry.expiresAt !== undefined && Date.now() >= entry.expiresAt) {
     await clearSession(name);
     return null;
@@ -151,7 +163,7 @@ export async function loadSession(name, keyring, options = {}) {
   if (!bytesEqual(entry.keyringId, keyring.id)) return null;
   if (entry.generation !== keyring.generation || !bytesEqual(entry.keyringMac, keyring.mac)) return null;
   try {
-    return await UnlockedKeyring._fromSessionState(keyring, entry.state, policy);
+    return await importSessionState(keyring, entry.state, policy);
   } catch (err) {
     if (err && err.class === "wrong_keyring") return null;
     throw err;
@@ -168,6 +180,25 @@ export async function clearSession(name) {
 export async function listSessions() {
   const keys = await withStore("readonly", (store) => request(store.getAllKeys()));
   return keys.map(String);
+}
+
+/**
+ * The session state of an unlocked keyring as a structured-cloneable object (non-extractable
+ * CryptoKeys and public bytes), for postMessage between a worker and a page: a Web Worker that
+ * runs the KDF hands the page its result this way. It holds exactly what saveSession stores.
+ */
+export function sessionState(unlocked) {
+  if (!(unlocked instanceof UnlockedKeyring)) throw new TypeError("sessionState expects an UnlockedKeyring");
+  return exportSessionState(unlocked);
+}
+
+/**
+ * The way back from sessionState: an UnlockedKeyring for `keyring`. Throws wrong_keyring if the
+ * state belongs to another keyring, keyring_tampered if `keyring` does not verify under it.
+ * options.policy: the policy in force of the result (default: UnlockPolicy.default()).
+ */
+export function resumeSession(keyring, state, options = {}) {
+  return importSessionState(keyring, state, options.policy ?? UnlockPolicy.default());
 }
 
 /** Internal, for tests: the stored entry as IndexedDB returns it (CryptoKeys, bytes). */

@@ -1,11 +1,13 @@
-// Test hooks of strongroom-js (package subpath "strongroom/testing"). For the vector tests, the
-// conformance adapter and benchmarks only: NOT for applications. Nothing here weakens the library
-// (no key is ever exported); the DEK fingerprint is the one-way HKDF output of CONFORMANCE.md
-// section 3.1, under a label that no Strongroom derivation uses.
-import { kdfCallCount, setArgon2LoaderForTesting } from "./kdf.js";
-import { ScriptError } from "./random.js";
+// Test hooks of strongroom-js, for the vector tests, the conformance adapter and the benchmarks.
+// NOT part of the package's exports (package.json): an application cannot import it. Nothing here
+// exports a key; the DEK fingerprint is the one-way HKDF output of CONFORMANCE.md section 3.1,
+// under a label that no Strongroom derivation uses.
+import { kdfCallCount, setArgon2ForTesting } from "./kdf.js";
+import { ScriptError, setRandomSourceForTesting } from "./random.js";
 import { hex, fromHex, utf8 } from "./bytes.js";
-import { dekKeyOf } from "./keyring.js";
+import { setDekObserverForTesting } from "./keyring.js";
+import { backend, setBackend } from "./backend/select.js";
+import * as webcryptoBackend from "./backend/webcrypto.js";
 
 export { ScriptError };
 
@@ -17,26 +19,25 @@ export function kdfCalls() {
 // CONFORMANCE.md section 3.1; `strongroom conformance` computes the same from a vector's `dek`.
 const FP_INFO = utf8("strongroom-conformance/dek-fingerprint");
 const ZERO32 = new Uint8Array(32);
+const fingerprints = new WeakMap();
 
-async function fingerprintOfKey(hkdfKey) {
-  const bits = await globalThis.crypto.subtle.deriveBits(
-    { name: "HKDF", hash: "SHA-256", salt: ZERO32, info: FP_INFO },
-    hkdfKey,
-    256,
-  );
-  return hex(new Uint8Array(bits));
-}
+// Every keyring unlocked or created from now on records its DEK fingerprint, computed while the
+// DEK exists inside that call (an unlocked keyring keeps no DEK to compute it from later).
+setDekObserverForTesting(async (dek, unlocked) => {
+  fingerprints.set(unlocked, hex(await backend().hkdfBits(dek, ZERO32, FP_INFO)));
+});
 
 /**
  * The DEK fingerprint of CONFORMANCE.md section 3.1, lowercase hex: HKDF-SHA256(IKM = DEK,
- * salt = 32 zero bytes, info = "strongroom-conformance/dek-fingerprint", L = 32). Lets a test or
- * the conformance adapter check which DEK an unlocked keyring holds without the DEK ever being
- * extractable. Conformance testing only: an application API must not expose it.
+ * salt = 32 zero bytes, info = "strongroom-conformance/dek-fingerprint", L = 32), of the keyring
+ * `unlocked` was unlocked or created from. Conformance testing only.
  * @param {import("./keyring.js").UnlockedKeyring} unlocked
  * @returns {Promise<string>}
  */
-export function dekFingerprint(unlocked) {
-  return fingerprintOfKey(dekKeyOf(unlocked));
+export async function dekFingerprint(unlocked) {
+  const fp = fingerprints.get(unlocked);
+  if (fp === undefined) throw new Error("no DEK fingerprint: keyring unlocked before testing.js was loaded, or resumed from a session");
+  return fp;
 }
 
 /**
@@ -45,8 +46,8 @@ export function dekFingerprint(unlocked) {
  * @returns {Promise<string>}
  */
 export async function dekFingerprintFromBytes(dek) {
-  const key = await globalThis.crypto.subtle.importKey("raw", dek, "HKDF", false, ["deriveBits"]);
-  return fingerprintOfKey(key);
+  const key = await backend().importIkm(Uint8Array.from(dek));
+  return hex(await backend().hkdfBits(key, ZERO32, FP_INFO));
 }
 
 /**
@@ -83,10 +84,49 @@ export class ScriptedRandom {
 }
 
 /**
+ * Runs `fn` with every random draw taken from `source` (a ScriptedRandom, or anything with
+ * getRandomValues), then restores the platform CSPRNG. Calls must not overlap.
+ * @template T
+ * @param {{getRandomValues(a: Uint8Array): Uint8Array}} source
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+export async function withRandom(source, fn) {
+  setRandomSourceForTesting(source);
+  try {
+    return await fn();
+  } finally {
+    setRandomSourceForTesting(null);
+  }
+}
+
+/**
  * Makes the next Argon2id evaluations behave as on a client without Argon2id (SR-KDF-7:
- * kdf_unavailable), or restores the real hash-wasm with `false`.
+ * kdf_unavailable), or restores the real one with `false`.
  * @param {boolean} on
  */
 export function simulateArgon2Unavailable(on) {
-  setArgon2LoaderForTesting(on ? async () => { throw new Error("simulated: no Argon2id here"); } : null);
+  setArgon2ForTesting(
+    on
+      ? async () => {
+          throw new Error("simulated: no Argon2id here");
+        }
+      : null,
+  );
+}
+
+/** The name of the backend in use: "webcrypto" or "node". */
+export function backendName() {
+  return backend().name;
+}
+
+/**
+ * Switches the backend for every later call: "webcrypto", or "node" (Node only). Keys made by one
+ * backend do not work with the other, so switch before unlocking anything.
+ * @param {"webcrypto"|"node"} name
+ */
+export async function useBackend(name) {
+  if (name === "webcrypto") setBackend(webcryptoBackend);
+  else if (name === "node") setBackend(await import("./backend/node.js"));
+  else throw new TypeError(`unknown backend ${name}`);
 }

@@ -1,5 +1,6 @@
 // Runs every conformance vector (../../vectors/*.json) through conformance/run-vectors.js in Node,
-// prints the counts per file and per outcome, and fails on any failure. The same runner runs in
+// once on each backend (node:crypto, what `import "strongroom"` gives in Node, and WebCrypto, what
+// browsers run), prints the counts per file and per outcome, and fails on any failure. The same runner runs in
 // Chromium (test/browser.test.js). The Slow vector (1,000,000 accumulated seals) is skipped unless
 // STRONGROOM_SLOW=1.
 import { test } from "node:test";
@@ -8,11 +9,15 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { runAllVectors } from "../conformance/run-vectors.js";
+import { useBackend, backendName } from "../src/testing.js";
 
 const VECTORS_DIR = fileURLToPath(new URL("../../../vectors/", import.meta.url));
 const loadFile = async (name) => JSON.parse(await readFile(path.join(VECTORS_DIR, name), "utf8"));
 
-test("every conformance vector passes", { timeout: 30 * 60_000 }, async () => {
+for (const backend of ["node", "webcrypto"]) {
+test(`every conformance vector passes (${backend} backend)`, { timeout: 30 * 60_000 }, async () => {
+  await useBackend(backend);
+  assert.equal(backendName(), backend);
   const started = Date.now();
   const summary = await runAllVectors({ loadFile, log: () => {}, slow: process.env.STRONGROOM_SLOW === "1" });
   const lines = ["file            pass   fail   skip"];
@@ -24,13 +29,14 @@ test("every conformance vector passes", { timeout: 30 * 60_000 }, async () => {
   lines.push(`${"total".padEnd(14)} ${String(tot.pass).padStart(5)}  ${String(tot.fail).padStart(5)}  ${String(tot.skip).padStart(5)}`);
   for (const s of summary.skipped) lines.push(`skipped ${s.id}: ${s.reason}`);
   for (const f of summary.failures.slice(0, 50)) lines.push(`FAIL ${f.id} (${f.op}): ${f.message}`);
-  lines.push(`${summary.total} vectors in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  lines.push(`${backend} backend: ${summary.total} vectors in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(lines.join("\n"));
   assert.equal(summary.failures.length, 0, `${summary.failures.length} vector(s) failed`);
   assert.ok(tot.pass > 5000, "suspiciously few vectors ran");
   // Only deprecated and Slow vectors may be skipped.
   for (const s of summary.skipped) assert.match(s.reason, /^(deprecated|flag Slow)/);
 });
+}
 
 // The runner must not be lenient: a wrong expectation, an unknown operation or schema_version, a
 // wrong DEK, an unconsumed scripted draw and a scripted draw of the wrong size all fail.
