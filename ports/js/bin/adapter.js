@@ -12,13 +12,19 @@
 
 import { readFileSync } from "node:fs";
 import { runVectorOperation, OPERATIONS } from "../conformance/ops.js";
+import { useBackend, backendName } from "../src/testing.js";
+
+// `--backend webcrypto` runs the browsers' backend under Node; the default is node:crypto, what
+// `import "strongroom"` gives a Node application.
+const backendArg = process.argv.indexOf("--backend");
+await useBackend(backendArg > 0 ? process.argv[backendArg + 1] : "node");
 
 const PROTOCOL = 1;
 
 // The implementation name reported by `hello` carries the package version so a report says
 // which build of the port it judged.
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-const IMPLEMENTATION = `strongroom-js ${pkg.version} (Node ${process.versions.node})`;
+const IMPLEMENTATION = `strongroom-js ${pkg.version} (Node ${process.versions.node}, ${backendName()} backend)`;
 
 const log = (...parts) => process.stderr.write(`adapter: ${parts.join(" ")}\n`);
 

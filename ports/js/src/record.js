@@ -100,8 +100,19 @@ export async function sealWithRoot(root, keyringId, plaintext, context) {
   // 7. Encrypt.
   const ct = await backend().gcmEncrypt(aes, nonce, recordAad(header, context), plaintext);
   // 8. header || 07 || head(2, len(ct)) || ct.
-  const bytes = concat(header, recordTail(ct), ct);
-  return new SealedRecord(INTERNAL, decodeRecord(bytes));
+  const tail = recordTail(ct);
+  const bytes = concat(header, tail, ct);
+  // The fields are the values just encoded (the vectors pin the encoder), so the record is built
+  // from them rather than decoded again: a second strict decode would cost as much as the crypto.
+  return new SealedRecord(INTERNAL, {
+    bytes,
+    keyringId: Uint8Array.from(keyringId),
+    salt,
+    nonce,
+    commitment,
+    ciphertext: bytes.subarray(HEADER_LEN + tail.length),
+    header,
+  });
 }
 
 /**

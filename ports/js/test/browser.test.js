@@ -126,7 +126,7 @@ test("IndexedDB session survives a reload and stays non-extractable", { timeout:
   const before = await page.evaluate(async () => {
     const sr = await import("/ports/js/src/index.js");
     const storage = await import("/ports/js/src/storage.js");
-    const unlocked = await sr.Keyring.create("correct horse battery staple", "test");
+    const unlocked = await sr.Keyring.create("correct horse battery staple", { label: "test" });
     const rec = await unlocked.seal("hello from before the reload", "log:1");
     localStorage.setItem("kr", unlocked.keyring.toText());
     localStorage.setItem("rec", rec.toText());
@@ -154,12 +154,12 @@ test("IndexedDB session survives a reload and stays non-extractable", { timeout:
     };
     walk(raw);
     // A session for another keyring is not applied to this one.
-    const other = await sr.Keyring.create("another password here", "other");
+    const other = await sr.Keyring.create("another password here", { label: "other" });
     const cross = await storage.loadSession("t1", other.keyring);
     const missing = await storage.loadSession("no-such-session", keyring);
-    // The resumed keyring can change slots (its wrap key came back from IndexedDB too); the
-    // changed keyring makes the saved session stale until it is saved again.
-    const changed = await unlocked.changePassword(0, "a brand new password");
+    // The resumed keyring can change slots given the current password (it keeps no key that
+    // could); the changed keyring makes the saved session stale until it is saved again.
+    const changed = await unlocked.changePassword({ password: "correct horse battery staple" }, 0, "a brand new password");
     const stale = await storage.loadSession("t1", changed);
     await storage.saveSession("t1", unlocked);
     const again = await storage.loadSession("t1", changed);

@@ -21,6 +21,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { Keyring, SealedRecord, UnlockPolicy, StrongroomError } from "../src/index.js";
+import { useBackend, backendName } from "../src/testing.js";
+
+// Both backends must interoperate with the Rust CLI: `npm run test:cross` runs this file once
+// with STRONGROOM_JS_BACKEND=node and once with webcrypto.
+await useBackend(process.env.STRONGROOM_JS_BACKEND ?? "node");
+console.log(`strongroom-js backend: ${backendName()}`);
 
 const JS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BIN = process.env.STRONGROOM_BIN
@@ -218,7 +224,7 @@ test("Rust creates an Argon2id keyring in text form; JS unlocks it (hash-wasm vs
 
 for (const [kdfName, kdf] of [["PBKDF2", FAST_PBKDF2], ["Argon2id", FAST_ARGON2]]) {
   test(`JS creates a ${kdfName} keyring and seals records; Rust opens them, and refuses a wrong context`, async () => {
-    const unlocked = await Keyring.create(PW_DECOMPOSED, "js device", { kdf, policy: RELAXED });
+    const unlocked = await Keyring.create(PW_DECOMPOSED, { label: "js device", kdf, policy: RELAXED });
     const krBin = tmp(`b-${kdfName}.srk`);
     const krText = tmp(`b-${kdfName}-text.srk`);
     writeFileSync(krBin, unlocked.keyring.toBytes());
@@ -263,13 +269,13 @@ for (const [kdfName, kdf] of [["PBKDF2", FAST_PBKDF2], ["Argon2id", FAST_ARGON2]
 test("JS changes the password and adds a recovery slot; Rust unlocks with the new password and the code", async () => {
   const oldPw = "old password \u00e5";
   const newPw = "new password \u00e6 \u{1F511}";
-  const unlocked = await Keyring.create(oldPw, "primary", { kdf: FAST_PBKDF2, policy: RELAXED });
+  const unlocked = await Keyring.create(oldPw, { label: "primary", kdf: FAST_PBKDF2, policy: RELAXED });
   const record = await unlocked.seal(PLAINTEXTS.binary, CTX_TEXT);
   const empty = await unlocked.seal(PLAINTEXTS.empty, CTX_BYTES);
 
   const gen0 = unlocked.keyring.generation;
-  await unlocked.changePassword(0, newPw, { kdf: FAST_PBKDF2 });
-  const { keyring, recoveryCode } = await unlocked.addRecoverySlot("paper");
+  await unlocked.changePassword({ password: oldPw }, 0, newPw, { kdf: FAST_PBKDF2 });
+  const { keyring, recoveryCode } = await unlocked.addRecoverySlot({ password: newPw }, { label: "paper" });
   assert.equal(keyring.generation, gen0 + 2);
   assert.equal(keyring.slots[0].label, "primary", "changePassword keeps the label");
 
@@ -332,7 +338,7 @@ test("Rust changes the password and adds a recovery slot; JS unlocks with the ne
 
   const byPw = await keyring.unlock(newPw, RELAXED);
   bytesEqual(await byPw.open(record, CTX_TEXT), PLAINTEXTS.binary, "new password");
-  bytesEqual(await byPw.open(emptyRecord), PLAINTEXTS.empty, "empty record");
+  bytesEqual(await byPw.open(emptyRecord, ""), PLAINTEXTS.empty, "empty record");
   await assertRejects(keyring.unlock(oldPw, RELAXED), "unlock_failed");
 
   const byCode = await keyring.unlockWithRecovery(code);
@@ -341,7 +347,7 @@ test("Rust changes the password and adds a recovery slot; JS unlocks with the ne
   bytesEqual(await bySlot.open(emptyRecord, ""), PLAINTEXTS.empty, "recovery slot, lenient code");
 
   // And JS can keep changing the Rust-written keyring: remove the recovery slot, Rust still opens.
-  const trimmed = await byPw.removeSlot(1);
+  const trimmed = await byPw.removeSlot({ password: newPw }, 1);
   writeFileSync(kr, trimmed.toBytes());
   const r = cliOk(["open", "-k", kr, ...ctxArgs(CTX_TEXT), "--unsafe-relaxed-policy", rec], { env: { STRONGROOM_PASSWORD: newPw } });
   bytesEqual(new Uint8Array(r.stdout), PLAINTEXTS.binary, "Rust opens after the JS change");
