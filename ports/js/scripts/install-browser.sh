@@ -21,8 +21,16 @@ else
   /usr/bin/chromium --version
 fi
 
-if [ -d "$here/node_modules/hash-wasm" ] && [ -d "$here/node_modules/playwright-core" ]; then
-  echo "node_modules: present"
+# node_modules is current when npm's own record of what it installed matches the lockfile.
+if [ -f "$here/node_modules/.package-lock.json" ] && node -e '
+  const fs = require("fs");
+  const want = JSON.parse(fs.readFileSync(process.argv[1], "utf8")).packages;
+  const have = JSON.parse(fs.readFileSync(process.argv[2], "utf8")).packages;
+  for (const [k, v] of Object.entries(want)) {
+    if (k === "" || v.optional) continue;
+    if (!have[k] || have[k].version !== v.version) process.exit(1);
+  }' "$here/package-lock.json" "$here/node_modules/.package-lock.json"; then
+  echo "node_modules: present and matching package-lock.json"
 else
   (cd "$here" && npm ci --no-audit --no-fund)
 fi
