@@ -16,13 +16,12 @@ const JS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const REPO_ROOT = path.resolve(JS_DIR, "..", "..");
 
 // URL prefixes (with trailing slash) that may be served. Anything else, including the rest of the
-// repository and node_modules other than hash-wasm, stays private.
+// repository and all of node_modules (Argon2id is vendored in src/vendor/), stays private.
 const ALLOWED = [
   "/ports/js/src/",
   "/ports/js/conformance/",
   "/ports/js/test/browser/",
   "/ports/js/demo/",
-  "/ports/js/node_modules/hash-wasm/",
   "/vectors/",
 ];
 
