@@ -6,7 +6,7 @@
 //   node bench/browser.js --quick    # one sample of each (smoke test)
 //   node bench/browser.js --json FILE
 //
-// Pages come from the test server (test/server.js), which serves the library, hash-wasm and the
+// Pages come from the test server (test/server.js), which serves the library and the
 // vectors but not bench/; this runner serves bench/ files itself through page.route, so the
 // server's allowlist stays as it is. Chromium: test/support/chromium.js (STRONGROOM_CHROMIUM,
 // default /usr/bin/chromium, the shared flags).

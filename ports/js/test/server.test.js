@@ -31,7 +31,7 @@ test("serves the allowlisted files with their MIME types", async () => {
     ["/ports/js/conformance/run-vectors.js", "text/javascript"],
     ["/ports/js/test/browser/vectors.html", "text/html"],
     ["/ports/js/demo/style.css", "text/css"],
-    ["/ports/js/node_modules/hash-wasm/dist/index.esm.js", "text/javascript"],
+    ["/ports/js/src/vendor/argon2id.js", "text/javascript"],
     ["/vectors/kdf.json", "application/json"],
   ];
   for (const [p, type] of cases) {
