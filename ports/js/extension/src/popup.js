@@ -73,8 +73,15 @@ function setBusy(busy) {
   document.body.dataset.busy = String(busy);
 }
 
-/** Lets the browser paint (e.g. "Creating…") before a KDF blocks this page's thread. */
-const nextPaint = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+/**
+ * Lets the browser paint (e.g. "Creating…") before a KDF blocks this page's thread. A hidden page
+ * gets no animation frames, hence the timeout.
+ */
+const nextPaint = () =>
+  new Promise((r) => {
+    requestAnimationFrame(() => setTimeout(r, 0));
+    setTimeout(r, 100);
+  });
 
 function showView(state) {
   document.body.dataset.state = state;
