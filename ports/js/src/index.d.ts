@@ -51,6 +51,12 @@ export type KdfParams =
   | { id: 1; iterations: number }
   | { id: 2; memoryKib: number; timeCost: number; parallelism: number };
 
+/**
+ * What `create`, `changePassword` and `addPasswordSlot` accept: a full KdfParams, or a shorthand
+ * that SR-KDF-5's defaults complete (`{id: 1}`: 600,000 iterations; `{id: 2}`: 64 MiB, t = 3, p = 4).
+ */
+export type KdfChoice = KdfParams | { id: 1 } | { id: 2 };
+
 /** The default KDF of new password slots (SR-KDF-5): `{id: 1, iterations: 600000}`. */
 export const DEFAULT_KDF: KdfParams;
 /** SR-KDF-5's Argon2id parameters: `{id: 2, memoryKib: 65536, timeCost: 3, parallelism: 4}`. */
@@ -118,7 +124,7 @@ export class Keyring {
    * KDF must be within it, SR-POL-3). The returned UnlockedKeyring's `keyring` holds the bytes to
    * store. An unknown option is a TypeError.
    */
-  static create(password: string, options?: { label?: string; kdf?: KdfParams; policy?: UnlockPolicy }): Promise<UnlockedKeyring>;
+  static create(password: string, options?: { label?: string; kdf?: KdfChoice; policy?: UnlockPolicy }): Promise<UnlockedKeyring>;
   /** The exact bytes (as received, or as written). */
   toBytes(): Uint8Array;
   /** The text form `srk1.<base64url>`. */
@@ -189,9 +195,9 @@ export class UnlockedKeyring {
    * its label byte for byte (SR-OP-5). `kdf` defaults to SR-KDF-5's default, never to the old
    * slot's parameters (SR-KDF-6).
    */
-  changePassword(credential: Credential, index: number, newPassword: string, options?: { kdf?: KdfParams }): Promise<Keyring>;
+  changePassword(credential: Credential, index: number, newPassword: string, options?: { kdf?: KdfChoice }): Promise<Keyring>;
   /** Appends a password slot (SR-OP-6); at most 8 slots. `label` defaults to `""`. */
-  addPasswordSlot(credential: Credential, password: string, options?: { label?: string; kdf?: KdfParams }): Promise<Keyring>;
+  addPasswordSlot(credential: Credential, password: string, options?: { label?: string; kdf?: KdfChoice }): Promise<Keyring>;
   /**
    * Appends a recovery slot and returns its recovery code, to be shown to the user once and never
    * stored or sent (SR-REC-2).
