@@ -169,7 +169,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let k = unlocked();
-    let mut floor = Floor::new(k.dek_bytes(), *k.keyring().id());
+    let mut floor = Floor::new(k.record_root_bytes(), *k.keyring().id());
     check_floor_matches(&k, &mut floor);
     let key = [0x42u8; 32];
     Fixture {

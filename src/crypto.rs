@@ -20,6 +20,8 @@ pub(crate) const LABEL_RECOVERY_WRAP: &[u8] = b"strongroom/v1/recovery-slot/wrap
 pub(crate) const LABEL_RECOVERY_COMMIT: &[u8] = b"strongroom/v1/recovery-slot/commitment";
 /// HKDF info of the keyring MAC key (SR-KEY-6).
 pub(crate) const LABEL_KEYRING_MAC: &[u8] = b"strongroom/v1/keyring/mac-key";
+/// HKDF info of the record root key, the MAC key's sibling under prk_ring (SR-KEY-14).
+pub(crate) const LABEL_RECORD_ROOT: &[u8] = b"strongroom/v1/record/root-key";
 /// HKDF info prefix of the record key; the keyring id follows (SR-KEY-7).
 pub(crate) const LABEL_RECORD_KEY: &[u8] = b"strongroom/v1/record/key";
 /// HKDF info prefix of the record commitment; the keyring id follows (SR-KEY-7).

@@ -38,11 +38,13 @@ impl fmt::Debug for Keyring {
 
 /// A keyring whose DEK is in memory: it seals and opens records and changes slots.
 ///
-/// The DEK is wiped when this is dropped. `Send + Sync`, so one unlocked keyring can serve
-/// several threads.
+/// The DEK and the record root key are wiped when this is dropped. `Send + Sync`, so one
+/// unlocked keyring can serve several threads.
 pub struct UnlockedKeyring {
     keyring: Keyring,
     dek: Key32,
+    /// Derived once here rather than per record: records never see the DEK (SR-KEY-14).
+    record_root: Key32,
     policy: UnlockPolicy,
 }
 
@@ -133,6 +135,12 @@ fn mac_key(keyring_id: &[u8; 16], dek: &Key32) -> Key32 {
     Prk::extract(keyring_id, dek.as_bytes()).expand(&[crypto::LABEL_KEYRING_MAC])
 }
 
+/// The record root key (SR-KEY-14): the MAC key's sibling under prk_ring, so that a holder
+/// of it can derive record keys but neither the DEK nor the MAC key.
+fn record_root(keyring_id: &[u8; 16], dek: &Key32) -> Key32 {
+    Prk::extract(keyring_id, dek.as_bytes()).expand(&[crypto::LABEL_RECORD_ROOT])
+}
+
 impl Keyring {
     /// Assembles and MACs a keyring (SR-KEY-6).
     fn build(id: [u8; 16], generation: u64, slots: Vec<KeySlot>, dek: &Key32) -> Result<Self> {
@@ -193,11 +201,7 @@ impl Keyring {
         let dek = Key32::from_bytes(rng::array::<32>(rng)?);
         let slot = new_password_slot(&id, &dek, password, kdf, label, rng)?;
         let keyring = Keyring::build(id, 0, vec![slot], &dek)?;
-        Ok(UnlockedKeyring {
-            keyring,
-            dek,
-            policy: *policy,
-        })
+        Ok(UnlockedKeyring::new(keyring, dek, *policy))
     }
 
     /// Decodes a keyring from its binary encoding, strictly (SR-CBOR, SR-OBJ, SR-KDF-3).
@@ -375,11 +379,7 @@ impl Keyring {
         if !crypto::ct_eq(&mac, &self.mac) {
             return Err(Error::KeyringTampered);
         }
-        Ok(UnlockedKeyring {
-            keyring: self.clone(),
-            dek,
-            policy,
-        })
+        Ok(UnlockedKeyring::new(self.clone(), dek, policy))
     }
 
     /// Re-encodes the keyring from its decoded fields alone, slot by slot, without looking
@@ -443,6 +443,18 @@ fn new_password_slot(
 }
 
 impl UnlockedKeyring {
+    /// The only constructor, so that every unlocked keyring carries the record root key of
+    /// its DEK. The keyring id never changes afterwards, so neither does the root key.
+    fn new(keyring: Keyring, dek: Key32, policy: UnlockPolicy) -> Self {
+        let record_root = record_root(&keyring.id, &dek);
+        UnlockedKeyring {
+            keyring,
+            dek,
+            record_root,
+            policy,
+        }
+    }
+
     /// The current keyring, to store after any change.
     pub fn keyring(&self) -> &Keyring {
         &self.keyring
@@ -453,8 +465,8 @@ impl UnlockedKeyring {
         &self.policy
     }
 
-    pub(crate) fn dek(&self) -> &Key32 {
-        &self.dek
+    pub(crate) fn record_root(&self) -> &Key32 {
+        &self.record_root
     }
 
     /// The generation a change will write; checked before any randomness is drawn or KDF
@@ -659,9 +671,82 @@ impl UnlockedKeyring {
         *mac_key(&self.keyring.id, &self.dek).as_bytes()
     }
 
+    /// The record root key (SR-KEY-14; vectors, benches and debugging only).
+    #[doc(hidden)]
+    pub fn record_root_bytes(&self) -> [u8; 32] {
+        *self.record_root.as_bytes()
+    }
+
     /// The DEK itself (vectors and debugging only).
     #[doc(hidden)]
     pub fn dek_bytes(&self) -> [u8; 32] {
         *self.dek.as_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Bounds;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    fn bare_hmac(key: &[u8], msg: &[&[u8]]) -> [u8; 32] {
+        let mut m = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key).unwrap();
+        for part in msg {
+            m.update(part);
+        }
+        m.finalize().into_bytes().into()
+    }
+
+    /// Counts up from its start byte: from 0, the keyring id 00..0f and DEK 10..2f of
+    /// SPEC.md Appendix A.
+    struct Scripted(u8);
+
+    impl RandomSource for Scripted {
+        fn fill(&mut self, dest: &mut [u8]) -> Result<()> {
+            for b in dest {
+                *b = self.0;
+                self.0 = self.0.wrapping_add(1);
+            }
+            Ok(())
+        }
+    }
+
+    // SR-KEY-14: the record root key is HMAC-SHA256(prk_ring, LABEL_RECORD_ROOT || 01) with
+    // prk_ring = HMAC-SHA256(keyring_id, DEK), recomputed here with bare HMAC calls from
+    // SPEC.md's formula, and equals SPEC.md Appendix A.3's value for keyring id 00..0f and
+    // DEK 10..2f. An unlocked keyring carries it from create, unlock and every change.
+    #[test]
+    fn sr_key_14_record_root() {
+        let id: [u8; 16] = core::array::from_fn(|i| i as u8);
+        let dek = Key32::from_bytes(core::array::from_fn(|i| 0x10 + i as u8));
+        let prk_ring = bare_hmac(&id, &[dek.as_bytes()]);
+        let expected = bare_hmac(&prk_ring, &[b"strongroom/v1/record/root-key", &[1]]);
+        assert_eq!(
+            hex::encode(expected),
+            "2734fb206ea3a6d0502a6b6b1093f4a971cd35b81ec5e381f8126371b8517670"
+        );
+        assert_eq!(record_root(&id, &dek).as_bytes(), &expected);
+        // Siblings under one prk_ring, with distinct labels: never equal.
+        assert_ne!(mac_key(&id, &dek).as_bytes(), &expected);
+
+        let policy = UnlockPolicy::new(
+            Bounds::new(1, 10),
+            Bounds::new(8, 64),
+            Bounds::new(1, 2),
+            Bounds::new(1, 2),
+        )
+        .unwrap();
+        let pw = Password::new("pw").unwrap();
+        let kdf = KdfParams::Pbkdf2Sha256 { iterations: 1 };
+        let mut created =
+            Keyring::create_with_rng(&pw, kdf, "t", &policy, &mut Scripted(0)).unwrap();
+        assert_eq!(created.dek_bytes(), *dek.as_bytes());
+        assert_eq!(created.record_root_bytes(), expected);
+        created.add_recovery_slot("r").unwrap();
+        assert_eq!(created.record_root_bytes(), expected);
+        let unlocked = created.keyring().unlock(&pw, &policy).unwrap();
+        assert_eq!(unlocked.record_root_bytes(), expected);
     }
 }

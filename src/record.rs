@@ -1,4 +1,4 @@
-//! Sealing and opening records (SPEC.md SR-KEY-7, SR-KEY-8, SR-OP-8, SR-OP-9).
+//! Sealing and opening records (SPEC.md SR-KEY-7, SR-KEY-8, SR-KEY-14, SR-OP-8, SR-OP-9).
 
 use zeroize::Zeroizing;
 
@@ -59,15 +59,18 @@ pub const MAX_CONTEXT_LEN: usize = 4096;
 /// Intermediate values of one record, for test vectors and debugging a port.
 #[doc(hidden)]
 pub struct RecordSecrets {
+    /// The keyring's record root key (SR-KEY-14).
+    pub record_root: [u8; 32],
+    /// prk_rec = HKDF-Extract(record salt, record_root) (SR-KEY-7).
     pub prk: [u8; 32],
     pub record_key: [u8; 32],
     pub commitment: [u8; 32],
     pub aad: Vec<u8>,
 }
 
-/// record key and commitment (SR-KEY-7).
-fn record_keys(dek: &Key32, salt: &[u8; 32], keyring_id: &[u8; 16]) -> (Key32, Key32) {
-    let prk = Prk::extract(salt, dek.as_bytes());
+/// record key and commitment from the record root key, never the DEK (SR-KEY-7, SR-KEY-14).
+fn record_keys(record_root: &Key32, salt: &[u8; 32], keyring_id: &[u8; 16]) -> (Key32, Key32) {
+    let prk = Prk::extract(salt, record_root.as_bytes());
     (
         prk.expand(&[crypto::LABEL_RECORD_KEY, keyring_id]),
         prk.expand(&[crypto::LABEL_RECORD_COMMIT, keyring_id]),
@@ -269,7 +272,7 @@ impl UnlockedKeyring {
         out: &mut Vec<u8>,
     ) -> RecordParts {
         let keyring_id = *self.keyring().id();
-        let (record_key, commitment) = record_keys(self.dek(), salt, &keyring_id);
+        let (record_key, commitment) = record_keys(self.record_root(), salt, &keyring_id);
         let header = wire::header_array(&keyring_id, salt, nonce, commitment.as_bytes());
         let aad = record_aad(&header, context);
         let (head, used) = wire::bytes_head(plaintext.len() + TAG_LEN);
@@ -363,7 +366,7 @@ impl UnlockedKeyring {
             return Err(Error::WrongKeyring);
         }
         check_context(context)?;
-        let (record_key, expected) = record_keys(self.dek(), salt, keyring_id);
+        let (record_key, expected) = record_keys(self.record_root(), salt, keyring_id);
         if !crypto::ct_eq(expected.as_bytes(), commitment) {
             return Err(Error::RecordAuthenticationFailed);
         }
@@ -389,9 +392,11 @@ impl UnlockedKeyring {
     /// Intermediate values of a record under this keyring (vectors and debugging only).
     #[doc(hidden)]
     pub fn record_secrets(&self, record: &SealedRecord, context: &[u8]) -> RecordSecrets {
-        let (record_key, commitment) = record_keys(self.dek(), record.salt(), record.keyring_id());
+        let root = self.record_root();
+        let (record_key, commitment) = record_keys(root, record.salt(), record.keyring_id());
         RecordSecrets {
-            prk: *crypto::extract_bytes(record.salt(), self.dek().as_bytes()).as_bytes(),
+            record_root: *root.as_bytes(),
+            prk: *crypto::extract_bytes(record.salt(), root.as_bytes()).as_bytes(),
             record_key: *record_key.as_bytes(),
             commitment: *commitment.as_bytes(),
             aad: record_aad(record.header(), context),

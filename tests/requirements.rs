@@ -362,9 +362,10 @@ fn sr_kdf_6_parameters_come_from_the_client() {
     assert!(k.unlock_slot(1, &pw("second"), &relaxed_policy()).is_ok());
 }
 
-// SR-KEY-10, SR-KEY-7, SR-KEY-8: key 7 of a record is AES-256-GCM over the plaintext under
-// the record key, with the record AAD, recomputed here with independent HKDF and AES-GCM
-// calls from SPEC.md's formulas and labels.
+// SR-KEY-10, SR-KEY-7, SR-KEY-8, SR-KEY-14: key 7 of a record is AES-256-GCM over the
+// plaintext under the record key, with the record AAD, recomputed here from the DEK through
+// the record root key with independent HKDF and AES-GCM calls from SPEC.md's formulas and
+// labels.
 #[test]
 fn sr_key_10_record_ciphertext() {
     use aes_gcm::aead::{Aead, Payload};
@@ -372,13 +373,18 @@ fn sr_key_10_record_ciphertext() {
     let u = new_keyring(4, FAST_PBKDF2);
     let dek = u.dek_bytes();
     let id = *u.keyring().id();
+    let mut record_root = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(&id[..]), &dek)
+        .expand(b"strongroom/v1/record/root-key", &mut record_root)
+        .unwrap();
+    assert_eq!(u.record_root_bytes(), record_root);
     for (pt, ctx) in [
         (&b""[..], &b""[..]),
         (b"log line", b"user:1|log|7"),
         (&[0xa5; 1000][..], &[1u8; 4096][..]),
     ] {
         let r = u.seal_with_rng(pt, ctx, &mut TestRandom::new(5)).unwrap();
-        let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(&r.salt()[..]), &dek);
+        let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(&r.salt()[..]), &record_root);
         let mut key = [0u8; 32];
         hk.expand_multi_info(&[&b"strongroom/v1/record/key"[..], &id[..]], &mut key)
             .unwrap();

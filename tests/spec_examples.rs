@@ -130,6 +130,8 @@ fn computed() -> BTreeMap<String, String> {
         )
         .unwrap();
     let rs = unlocked.record_secrets(&record, context);
+    c.insert("record-1/record-root".into(), h(rs.record_root));
+    assert_eq!(rs.record_root, unlocked.record_root_bytes());
     c.insert("record-1/prk-rec".into(), h(rs.prk));
     c.insert("record-1/record-key".into(), h(rs.record_key));
     c.insert("record-1/commitment".into(), h(rs.commitment));
@@ -184,8 +186,8 @@ fn slot_values(
     assert_eq!(slot.commitment(), &s.commitment);
 }
 
-// SR-CBOR-9, SR-KEY-1..8, SR-KDF-1, SR-KDF-2, SR-PWD-1, SR-REC-1, SR-TXT-1: the worked
-// examples of SPEC.md are what the crate produces.
+// SR-CBOR-9, SR-KEY-1..8, SR-KEY-14, SR-KDF-1, SR-KDF-2, SR-PWD-1, SR-REC-1, SR-TXT-1:
+// the worked examples of SPEC.md are what the crate produces.
 #[test]
 fn spec_worked_examples_match() {
     let spec = spec_examples();

@@ -23,16 +23,17 @@ const PREFIX: [u8; 7] = [0xa7, 0x01, 0x02, 0x02, 0x01, 0x03, 0x50];
 const HEADER_LEN: usize = 107;
 const TAG_LEN: usize = 16;
 
-/// A floor "keyring": the DEK and keyring id the library would hold, and a CSPRNG.
+/// A floor "keyring": the record root key and keyring id the library would hold, and a
+/// CSPRNG.
 pub struct Floor {
-    dek: [u8; 32],
+    record_root: [u8; 32],
     id: [u8; 16],
     rng: ChaCha20Rng,
     aad: Vec<u8>,
 }
 
-fn keys(dek: &[u8; 32], salt: &[u8], id: &[u8; 16]) -> ([u8; 32], [u8; 32]) {
-    let hk = Hkdf::<Sha256>::new(Some(salt), dek);
+fn keys(record_root: &[u8; 32], salt: &[u8], id: &[u8; 16]) -> ([u8; 32], [u8; 32]) {
+    let hk = Hkdf::<Sha256>::new(Some(salt), record_root);
     let mut key = [0u8; 32];
     let mut commit = [0u8; 32];
     hk.expand_multi_info(&[LABEL_KEY, id], &mut key)
@@ -87,13 +88,13 @@ fn parse_bstr_head(b: &[u8]) -> Option<(usize, usize)> {
 }
 
 impl Floor {
-    /// A floor with the given DEK and keyring id (take them from a real keyring to
-    /// produce records the library opens).
-    pub fn new(dek: [u8; 32], id: [u8; 16]) -> Self {
+    /// A floor with the given record root key and keyring id (take them from a real
+    /// keyring to produce records the library opens).
+    pub fn new(record_root: [u8; 32], id: [u8; 16]) -> Self {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).expect("OS randomness");
         Floor {
-            dek,
+            record_root,
             id,
             rng: ChaCha20Rng::from_seed(seed),
             aad: Vec::with_capacity(HEADER_LEN + 8 + 4096),
@@ -109,7 +110,7 @@ impl Floor {
         ctx: &[u8],
         out: &mut Vec<u8>,
     ) {
-        let (key, commit) = keys(&self.dek, salt, &self.id);
+        let (key, commit) = keys(&self.record_root, salt, &self.id);
         // Header, key 7 and the ciphertext head on the stack.
         let mut head = [0u8; HEADER_LEN + 6];
         head[..7].copy_from_slice(&PREFIX);
@@ -185,7 +186,7 @@ impl Floor {
         }
         let salt = &rec[26..58];
         let nonce: &[u8; 12] = rec[60..72].try_into().expect("12");
-        let (key, commit) = keys(&self.dek, salt, &self.id);
+        let (key, commit) = keys(&self.record_root, salt, &self.id);
         if !bool::from(commit.ct_eq(&rec[75..107])) {
             return false;
         }

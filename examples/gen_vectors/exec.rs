@@ -277,6 +277,7 @@ fn keyring_group(u: &UnlockedKeyring) -> Value {
 fn record_group(u: &UnlockedKeyring, r: &SealedRecord, context: &[u8]) -> Value {
     let s = u.record_secrets(r, context);
     let mut g = json!({
+        "record_root": hex(s.record_root),
         "prk_rec": hex(s.prk),
         "record_key": hex(s.record_key),
         "commitment": hex(s.commitment),

@@ -37,6 +37,7 @@ pub fn file() -> File {
             "SPEC.md Appendix A.3: seal a 35-byte log entry under the keyring of A.2",
             &[
                 "SR-OP-8",
+                "SR-KEY-14",
                 "SR-KEY-7",
                 "SR-KEY-8",
                 "SR-KEY-10",
@@ -63,7 +64,7 @@ pub fn file() -> File {
         v(
             "open",
             "Open the record of SPEC.md Appendix A.3",
-            &["SR-OP-9", "SR-KEY-7", "SR-KEY-8", "SR-KEY-12"],
+            &["SR-OP-9", "SR-KEY-14", "SR-KEY-7", "SR-KEY-8", "SR-KEY-12"],
             Expect::Ok,
         )
         .f(&["SpecExample"])
@@ -130,7 +131,14 @@ pub fn file() -> File {
             v(
                 "seal",
                 format!("Seal a {what}"),
-                &["SR-OP-8", "SR-KEY-7", "SR-KEY-8", "SR-KEY-10", "SR-CBOR-2"],
+                &[
+                    "SR-OP-8",
+                    "SR-KEY-14",
+                    "SR-KEY-7",
+                    "SR-KEY-8",
+                    "SR-KEY-10",
+                    "SR-CBOR-2",
+                ],
                 Expect::Ok,
             )
             .f(flags)

@@ -56,6 +56,7 @@ LABEL_COMMIT = {
     KIND_RECOVERY: b"strongroom/v1/recovery-slot/commitment",
 }
 LABEL_KEYRING_MAC = b"strongroom/v1/keyring/mac-key"
+LABEL_RECORD_ROOT = b"strongroom/v1/record/root-key"
 LABEL_RECORD_KEY = b"strongroom/v1/record/key"
 LABEL_RECORD_COMMIT = b"strongroom/v1/record/commitment"
 LABEL_RECOVERY_CODE = b"strongroom/v1/recovery-code"
@@ -573,8 +574,13 @@ def mac_key(keyring_id: bytes, dek: bytes):
     return prk, hkdf_expand32(prk, LABEL_KEYRING_MAC)
 
 
-def record_keys(record_salt: bytes, dek: bytes, keyring_id: bytes):
-    prk = hkdf_extract(record_salt, dek)
+def record_root_key(keyring_id: bytes, dek: bytes) -> bytes:
+    """SR-KEY-14: a sibling of the MAC key under prk_ring, the IKM of every record."""
+    return hkdf_expand32(hkdf_extract(keyring_id, dek), LABEL_RECORD_ROOT)
+
+
+def record_keys(record_salt: bytes, record_root: bytes, keyring_id: bytes):
+    prk = hkdf_extract(record_salt, record_root)
     return (
         prk,
         hkdf_expand32(prk, LABEL_RECORD_KEY + keyring_id),
@@ -831,7 +837,8 @@ class Unlocked:
             raise StrongroomError("limit_exceeded", "context_too_long")
         salt = _draw(rng, 32)
         nonce = _draw(rng, 12)
-        prk, rkey, commitment = record_keys(salt, self.dek, self.keyring_id)
+        root = record_root_key(self.keyring_id, self.dek)
+        prk, rkey, commitment = record_keys(salt, root, self.keyring_id)
         header = (
             enc_head(5, 7)
             + enc(1) + enc(OBJ_RECORD)
@@ -846,6 +853,7 @@ class Unlocked:
         ct = AESGCM(rkey).encrypt(nonce, plaintext, aad)
         out = header + enc(7) + enc(ct)
         inter = {
+            "record-root": root,
             "prk-rec": prk,
             "record-key": rkey,
             "commitment": commitment,
@@ -862,7 +870,8 @@ class Unlocked:
             raise StrongroomError("wrong_keyring")
         if len(context) > MAX_CONTEXT:
             raise StrongroomError("limit_exceeded", "context_too_long")
-        _prk, rkey, commitment = record_keys(rec.salt, self.dek, self.keyring_id)
+        root = record_root_key(self.keyring_id, self.dek)
+        _prk, rkey, commitment = record_keys(rec.salt, root, self.keyring_id)
         if not hmac.compare_digest(commitment, rec.commitment):
             raise StrongroomError("record_authentication_failed")
         aad = rec.header + len(context).to_bytes(8, "big") + context

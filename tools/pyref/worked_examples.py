@@ -341,7 +341,9 @@ def main() -> None:
     p("| record salt (32) | c0..df |")
     p("| record nonce (12) | e0..eb |")
     p()
-    marked("record-1/prk-rec", r["prk-rec"], "prk_rec = HMAC-SHA256(key = record salt, DEK):")
+    marked("record-1/record-root", r["record-root"],
+           'record_root = HMAC-SHA256(prk_ring, "strongroom/v1/record/root-key" || 01), with prk_ring of Example 2:')
+    marked("record-1/prk-rec", r["prk-rec"], "prk_rec = HMAC-SHA256(key = record salt, record_root):")
     marked("record-1/record-key", r["record-key"],
            'record_key = HMAC-SHA256(prk_rec, "strongroom/v1/record/key" || keyring_id || 01):')
     marked("record-1/commitment", r["commitment"],
