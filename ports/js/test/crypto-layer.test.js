@@ -113,8 +113,9 @@ for (const backend of ["node", "webcrypto"]) {
     assert.equal(u.keyring.generation, 1);
   });
 
-  // Every change takes a credential again (SPEC.md 19.1) and re-derives the DEK inside the call.
-  t("changes are authorized by a credential: a wrong one is unlock_failed and changes nothing (SR-ERR-3)", async () => {
+  // SR-WEB-5, SR-ERR-3: every change takes a credential again and re-derives the DEK inside the
+  // call; a credential that opens no slot is unlock_failed and changes nothing.
+  t("changes are authorized by a credential: a wrong one is unlock_failed and changes nothing (SR-WEB-5, SR-ERR-3)", async () => {
     const u = await Keyring.create("pw", { label: "l", ...fast });
     const { recoveryCode } = await u.addRecoverySlot(PW, { label: "paper" });
     const before = u.keyring.toBytes();
