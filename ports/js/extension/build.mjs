@@ -61,19 +61,17 @@ async function strongroomPackage(fromDir) {
 }
 
 /**
- * The license texts the bundles need beside them. The vendored Argon2id's MIT notice is a `//`
- * comment at the top of src/vendor/argon2id.js, which esbuild (like other bundlers) drops, since
- * it keeps only comments marked as legal (`/*!`, `@license`); so it is copied from there, with
- * the package's NOTICE and LICENSE-MIT.
+ * The license texts the bundles need beside them: the package's NOTICE and LICENSE-MIT, and the
+ * vendored Argon2id's notice, the legal comment ("slash-star-bang") at the top of
+ * src/vendor/argon2id.js (esbuild keeps it at the end of each bundle too; the file makes it easy
+ * to find).
  */
 async function thirdPartyNotices(pkgDir) {
   const read = (f) => readFile(path.join(pkgDir, f), "utf8");
-  const vendored = (await read("src/vendor/argon2id.js")).split("\n");
-  const header = [];
-  for (const line of vendored) {
-    if (!line.startsWith("//")) break;
-    header.push(line.replace(/^\/\/ ?/, ""));
-  }
+  const vendored = await read("src/vendor/argon2id.js");
+  const m = vendored.match(/^\/\*!([\s\S]*?)\*\//);
+  if (!m) throw new Error("src/vendor/argon2id.js does not start with its /*! notice */");
+  const header = m[1].split("\n").map((l) => l.replace(/^ \* ?/, "").replace(/^ /, ""));
   return [
     "This extension bundles strongroom (JavaScript) and the third-party code inside it.",
     "",
