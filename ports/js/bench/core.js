@@ -171,7 +171,20 @@ export async function runBench(options = {}) {
     for (const i of idx) await bare.decrypt(ivs[i], aad, cts[i]);
   });
   results.bare_many_batched = await timeEach(o.manyRuns, () => windowed(idx, 64, (i) => bare.decrypt(ivs[i], aad, cts[i])));
+  // What it costs the calling thread just to issue the calls (none awaited before all are
+  // issued): the bound on what any amount of queueing can gain on one thread.
+  const issueSamples = [];
+  for (let r = 0; r < o.manyRuns; r++) {
+    const pending = [];
+    const t0 = now();
+    for (const i of idx) pending.push(bare.decrypt(ivs[i], aad, cts[i]));
+    issueSamples.push(now() - t0);
+    await Promise.all(pending);
+  }
+  results.bare_many_issue = stats(issueSamples);
   results.many = n;
+  // Engine-specific extras (bench.html: openMany split across Web Workers).
+  if (o.extra) Object.assign(results, await o.extra({ unlocked, items, timeEach, runs: o.manyRuns }));
 
   return { options: { ...o, log: undefined, bareGcm: undefined }, results };
 }
@@ -199,11 +212,14 @@ export function table(res) {
     [`open ${r.many} x 256 B, openMany (whole batch)`, r.open_many_batched],
     [`  bare AES-256-GCM decrypt ${r.many} x 256 B, one at a time`, r.bare_many_sequential],
     [`  bare AES-256-GCM decrypt ${r.many} x 256 B, 64 in flight`, r.bare_many_batched],
+    [`  issuing ${r.many} bare decrypt calls (calling thread only)`, r.bare_many_issue],
+    ...(r.open_many_workers ? [[`open ${r.many} x 256 B, openMany split over ${r.workers} Web Workers`, r.open_many_workers]] : []),
   ];
   const w = Math.max(...rows.map(([n]) => n.length));
   return rows
     .map(([name, s]) => `${name.padEnd(w)}  median ${fmt(s.median).padStart(9)}  (min ${fmt(s.min)}, max ${fmt(s.max)}, ${s.batch ? `${s.n} batches of ${s.batch}` : `n=${s.n}`})`)
     .join("\n")
     + `\nopenMany vs one at a time: ${(r.open_many_sequential.median / r.open_many_batched.median).toFixed(2)}x the throughput`
+    + (r.open_many_workers ? `; split over ${r.workers} workers: ${(r.open_many_sequential.median / r.open_many_workers.median).toFixed(2)}x` : "")
     + `; seal then open vs bare AES-GCM: ${(r.seal_open_256.median / r.bare_gcm_256.median).toFixed(2)}x`;
 }

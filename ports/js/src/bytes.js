@@ -47,11 +47,25 @@ export function ctEqual(a, b) {
   return d === 0;
 }
 
-/** u64be(n) of section 2.2; used for the context length in the record AAD. */
+/** u64be(n) of section 2.2 for 0 <= n < 2^53; used for the context length in the record AAD. */
 export function u64be(n) {
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, BigInt(n));
+  writeU64be(out, 0, n);
   return out;
+}
+
+/** Writes u64be(n) at `offset` (n a safe integer, as every length here is). */
+export function writeU64be(out, offset, n) {
+  const hi = Math.floor(n / 0x100000000);
+  const lo = n >>> 0;
+  out[offset] = hi >>> 24;
+  out[offset + 1] = (hi >>> 16) & 0xff;
+  out[offset + 2] = (hi >>> 8) & 0xff;
+  out[offset + 3] = hi & 0xff;
+  out[offset + 4] = lo >>> 24;
+  out[offset + 5] = (lo >>> 16) & 0xff;
+  out[offset + 6] = (lo >>> 8) & 0xff;
+  out[offset + 7] = lo & 0xff;
 }
 
 const encoder = new TextEncoder();

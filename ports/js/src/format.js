@@ -471,21 +471,42 @@ export function keyringTail(mac) {
 
 /** Seal step 5: the 107-byte header (keys 1 to 6), the first part of the record AAD. */
 export function recordHeader(keyringId, salt, nonce, commitment) {
-  return concat(
-    head(5, 7),
-    encodeUint(1), encodeUint(TYPE_RECORD),
-    encodeUint(2), encodeUint(1),
-    encodeUint(3), encodeBytes(fixedBytes(keyringId, 16, "keyring id")),
-    encodeUint(4), encodeBytes(fixedBytes(salt, 32, "salt")),
-    encodeUint(5), encodeBytes(fixedBytes(nonce, 12, "nonce")),
-    encodeUint(6), encodeBytes(fixedBytes(commitment, 32, "commitment")),
-  );
+  const out = new Uint8Array(limits.recordHeaderBytes);
+  writeRecordHeader(out, keyringId, salt, nonce, commitment);
+  return out;
 }
 
-/** Seal step 8 without the header: 07 || head(2, len(ct)). B appends the ciphertext itself, so
- *  a 16 MiB ciphertext is copied once, into the final record. */
+// The 107-byte header of section 6.5 is fixed: a7 01 02 02 01 03 50 id(16) 04 58 20 salt(32)
+// 05 4c nonce(12) 06 58 20 commitment(32). Written field by field into its final place, since
+// sealing small records is the hot path.
+function writeRecordHeader(out, keyringId, salt, nonce, commitment) {
+  out.set([0xa7, 0x01, TYPE_RECORD, 0x02, 0x01, 0x03, 0x50], 0);
+  out.set(fixedBytes(keyringId, 16, "keyring id"), 7);
+  out.set([0x04, 0x58, 0x20], 23);
+  out.set(fixedBytes(salt, 32, "salt"), 26);
+  out.set([0x05, 0x4c], 58);
+  out.set(fixedBytes(nonce, 12, "nonce"), 60);
+  out.set([0x06, 0x58, 0x20], 72);
+  out.set(fixedBytes(commitment, 32, "commitment"), 75);
+}
+
+/** Seal step 8 without the header: 07 || head(2, len(ct)). */
 export function recordTail(ciphertext) {
   return concat(encodeUint(7), head(2, ciphertext.length));
+}
+
+/**
+ * Seal steps 5 and 8 in one buffer: header || 07 || head(2, len(ct)) || ct, with the ciphertext
+ * written later into the returned `ciphertext` view (so a 16 MiB record is written once).
+ * @returns {{bytes: Uint8Array, header: Uint8Array, ciphertext: Uint8Array}}
+ */
+export function allocateRecord(keyringId, salt, nonce, commitment, ciphertextLength) {
+  const tail = concat(encodeUint(7), head(2, ciphertextLength));
+  const h = limits.recordHeaderBytes;
+  const bytes = new Uint8Array(h + tail.length + ciphertextLength);
+  writeRecordHeader(bytes, keyringId, salt, nonce, commitment);
+  bytes.set(tail, h);
+  return { bytes, header: bytes.subarray(0, h), ciphertext: bytes.subarray(h + tail.length) };
 }
 
 // ---------------------------------------------------------------------------------------------

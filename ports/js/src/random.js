@@ -1,8 +1,10 @@
 // Randomness (SPEC.md section 9.5). Every draw goes through drawRandom so that a failing source
 // becomes randomness_unavailable (SR-KEY-13) with no fallback, and so that the draw sizes and
-// order are exactly the ones the vectors script. The source is the platform CSPRNG; only the test
-// hooks (testing.js, not part of the package's exports) can put a scripted one in its place.
+// order are exactly the ones the vectors script. The source is the backend's CSPRNG (WebCrypto's
+// getRandomValues, or OpenSSL's through node:crypto); only the test hooks (testing.js, not part of
+// the package's exports) can put a scripted one in its place.
 import { fail } from "./errors.js";
+import { backend } from "./backend/select.js";
 
 /**
  * Thrown by a scripted test generator (testing.js ScriptedRandom) when the implementation asks
@@ -33,8 +35,8 @@ export function setRandomSourceForTesting(source) {
 export function drawRandom(n) {
   const buf = new Uint8Array(n);
   try {
-    // Looked up at call time: a page may polyfill crypto late.
-    (override ?? globalThis.crypto).getRandomValues(buf);
+    if (override) override.getRandomValues(buf);
+    else backend().randomFill(buf);
   } catch (e) {
     if (e instanceof ScriptError) throw e;
     throw fail("randomness_unavailable", undefined, { cause: e });

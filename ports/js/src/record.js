@@ -2,8 +2,8 @@
 // from the record root (SR-KEY-14, SR-KEY-7), the commitment is compared in constant time before
 // any AES-GCM call, and decryption releases nothing before the tag verifies (SR-OP-9).
 import { fail, limitExceeded } from "./errors.js";
-import { concat, ctEqual, u64be } from "./bytes.js";
-import { decodeRecord, recordHeader, recordTail } from "./format.js";
+import { ctEqual, writeU64be } from "./bytes.js";
+import { decodeRecord, allocateRecord } from "./format.js";
 import { recordToText, recordFromText } from "./text.js";
 import { drawRandom } from "./random.js";
 import { limits } from "./limits.js";
@@ -17,9 +17,13 @@ const HEADER_LEN = limits.recordHeaderBytes;
 const INTERNAL = Symbol("strongroom.record");
 let decodedOf;
 
-/** record_aad of SR-KEY-8. */
+/** record_aad of SR-KEY-8: header || u64be(len(context)) || context, in one allocation. */
 function recordAad(header, context) {
-  return concat(header, u64be(context.length), context);
+  const aad = new Uint8Array(header.length + 8 + context.length);
+  aad.set(header, 0);
+  writeU64be(aad, header.length, context.length);
+  aad.set(context, header.length + 8);
+  return aad;
 }
 
 /** A decoded sealed record (SPEC.md 6.5). Immutable; byte getters return copies. */
@@ -95,23 +99,21 @@ export async function sealWithRoot(root, keyringId, plaintext, context) {
   const nonce = drawRandom(12);
   // 4. Keys and commitment.
   const { aes, commitment } = await recordKeys(root, salt, keyringId, "encrypt");
-  // 5-6. Header and AAD.
-  const header = recordHeader(keyringId, salt, nonce, commitment);
-  // 7. Encrypt.
-  const ct = await backend().gcmEncrypt(aes, nonce, recordAad(header, context), plaintext);
-  // 8. header || 07 || head(2, len(ct)) || ct.
-  const tail = recordTail(ct);
-  const bytes = concat(header, tail, ct);
+  // 5-6. Header and AAD; 8. the record is laid out at once (header || 07 || head(2, len(ct)) ||
+  // ct) so that the header is written once and the ciphertext lands in its final place.
+  const out = allocateRecord(keyringId, salt, nonce, commitment, plaintext.length + 16);
+  // 7. Encrypt, into the record.
+  await backend().gcmEncrypt(aes, nonce, recordAad(out.header, context), plaintext, out.ciphertext);
   // The fields are the values just encoded (the vectors pin the encoder), so the record is built
   // from them rather than decoded again: a second strict decode would cost as much as the crypto.
   return new SealedRecord(INTERNAL, {
-    bytes,
-    keyringId: Uint8Array.from(keyringId),
-    salt,
-    nonce,
-    commitment,
-    ciphertext: bytes.subarray(HEADER_LEN + tail.length),
-    header,
+    bytes: out.bytes,
+    keyringId: out.header.subarray(7, 23),
+    salt: out.header.subarray(26, 58),
+    nonce: out.header.subarray(60, 72),
+    commitment: out.header.subarray(75, 107),
+    ciphertext: out.ciphertext,
+    header: out.header,
   });
 }
 

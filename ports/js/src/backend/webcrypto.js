@@ -14,6 +14,11 @@ const HMAC_256 = { name: "HMAC", hash: "SHA-256", length: 256 };
 const gcm = (iv, additionalData) => ({ name: "AES-GCM", iv, additionalData, tagLength: 128 });
 const hkdfParams = (salt, info) => ({ name: "HKDF", hash: "SHA-256", salt, info });
 
+/** Fills `buf` with WebCrypto's CSPRNG output (looked up at call time: a page may polyfill late). */
+export function randomFill(buf) {
+  globalThis.crypto.getRandomValues(buf);
+}
+
 /** PBKDF2-HMAC-SHA256(P, salt, iterations, 32) as bytes (SR-KDF-1). */
 export async function pbkdf2(P, salt, iterations) {
   const pw = await subtle().importKey("raw", P, "PBKDF2", false, ["deriveBits"]);
@@ -53,9 +58,12 @@ export async function hkdfIkm(ikm, salt, info) {
   return importIkm(await hkdfBits(ikm, salt, info));
 }
 
-/** AES-256-GCM encryption: ciphertext || 16-byte tag. */
-export async function gcmEncrypt(aes, iv, aad, plaintext) {
-  return new Uint8Array(await subtle().encrypt(gcm(iv, aad), aes, plaintext));
+/** AES-256-GCM encryption: ciphertext || 16-byte tag, copied into `out` when given. */
+export async function gcmEncrypt(aes, iv, aad, plaintext, out) {
+  const ct = new Uint8Array(await subtle().encrypt(gcm(iv, aad), aes, plaintext));
+  if (!out) return ct;
+  out.set(ct);
+  return out;
 }
 
 /** AES-256-GCM decryption; null when the tag does not verify (nothing is released then). */
