@@ -132,6 +132,8 @@ enum Line {
 const MAX_LINE: u64 = 40 * 1024 * 1024;
 /// Bytes of the child's stderr kept for crash reports.
 const STDERR_TAIL: usize = 2000;
+/// Lines of that tail shown when the implementation does not answer `hello`.
+const HELLO_STDERR_LINES: usize = 20;
 
 struct Running {
     child: Child,
@@ -271,11 +273,31 @@ impl Process {
                     .unwrap_or_default();
                 Ok(())
             }
-            other => Err(CliError::Nonconforming(format!(
-                "{:?} did not answer hello: {}",
-                self.command,
-                describe(&other)
-            ))),
+            other => {
+                // A porter's first failure is usually the adapter not starting at all
+                // ("Cannot find module ..."): its own words are the useful part.
+                let tail = self.stderr_tail();
+                let mut msg = format!(
+                    "{:?} did not answer hello: {}",
+                    self.command,
+                    describe(&other)
+                );
+                if tail.is_empty() {
+                    msg.push_str(" (nothing on its standard error)");
+                } else {
+                    let lines: Vec<&str> = tail.lines().collect();
+                    let shown = &lines[lines.len().saturating_sub(HELLO_STDERR_LINES)..];
+                    msg.push_str(&format!(
+                        "\nits standard error (last {} lines):",
+                        shown.len()
+                    ));
+                    for l in shown {
+                        msg.push_str("\n  | ");
+                        msg.push_str(&clip(l, 200));
+                    }
+                }
+                Err(CliError::Nonconforming(msg))
+            }
         }
     }
 

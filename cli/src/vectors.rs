@@ -31,7 +31,9 @@ Examples:
   strongroom vectors verify --filter tamper-001 --verbose
 
 Runs the same requests that `conformance` sends to another implementation, in-process.
-Exit status 4 on any unexpected result or skipped case.";
+Exit status 4 on any unexpected result (failure or success). Skipped cases (vectors flagged
+Slow without --slow, or marked skip in the files) are counted and listed, and do not change
+the exit status.";
 
 /// `vectors verify`.
 #[derive(Args)]
