@@ -168,8 +168,9 @@ fn write_node(out: &mut String, node: &Node<'_>, ctx: Ctx, indent: usize) {
             let _ = write!(out, "h'{}'", hex::encode(b));
         }
         Node::Text(t) => {
-            // serde_json's string escaping is valid diagnostic notation for text strings.
-            out.push_str(&serde_json::to_string(t).unwrap_or_else(|_| "\"\"".into()));
+            // JSON string escapes are valid diagnostic notation for text strings; labels come
+            // from whoever made the keyring, so nothing that acts on a terminal stays raw.
+            out.push_str(&crate::term::json_string(t));
         }
         Node::Array(items) => {
             let flat = items.iter().all(|i| matches!(i, Node::Uint(_)));

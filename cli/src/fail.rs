@@ -15,6 +15,9 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_IO: u8 = 3;
 /// Exit status: `vectors verify` or `conformance` found an unexpected result.
 pub const EXIT_NONCONFORMING: u8 = 4;
+/// Exit status: the keyring file changed between reading it and writing the change back
+/// (another process or machine updated it); nothing was written.
+pub const EXIT_CONFLICT: u8 = 5;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -25,6 +28,9 @@ pub enum CliError {
         doing: String,
         /// The library error.
         err: strongroom::Error,
+        /// What a person can do about it, when the call site knows better than
+        /// [`default_hint`].
+        hint: Option<String>,
     },
     /// A usage problem: message only.
     Usage(String),
@@ -37,6 +43,8 @@ pub enum CliError {
     },
     /// A conformance check found unexpected results (the report is already printed).
     Nonconforming(String),
+    /// The keyring changed under the command; nothing was written.
+    Conflict(String),
 }
 
 /// Shorthand.
@@ -50,6 +58,19 @@ impl CliError {
             CliError::Usage(_) => EXIT_USAGE,
             CliError::Io { .. } => EXIT_IO,
             CliError::Nonconforming(_) => EXIT_NONCONFORMING,
+            CliError::Conflict(_) => EXIT_CONFLICT,
+        }
+    }
+
+    /// Replaces the hint of a library error (other kinds are returned unchanged).
+    pub fn with_hint(self, text: impl Into<String>) -> Self {
+        match self {
+            CliError::Strongroom { doing, err, .. } => CliError::Strongroom {
+                doing,
+                err,
+                hint: Some(text.into()),
+            },
+            other => other,
         }
     }
 
@@ -78,23 +99,57 @@ pub fn class_reason(err: &strongroom::Error) -> String {
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Strongroom { doing, err } => {
+            CliError::Strongroom { doing, err, hint } => {
                 write!(f, "{doing}: {err} [{}]", class_reason(err))?;
-                if *err == strongroom::Error::OutOfPolicy {
-                    // The one refusal a user can act on without a different password.
-                    write!(
-                        f,
-                        " (the default unlock policy accepts PBKDF2 600,000..2,000,000 \
-                         iterations and Argon2id 19,456..262,144 KiB, t 2..8, p 1..8)"
-                    )?;
+                match hint.as_deref().or_else(|| default_hint(err)) {
+                    Some(h) => write!(f, " ({h})"),
+                    None => Ok(()),
                 }
-                Ok(())
             }
             CliError::Usage(msg) => f.write_str(msg),
             CliError::Io { doing, err } => write!(f, "{doing}: {}", io_message(err)),
-            CliError::Nonconforming(msg) => f.write_str(msg),
+            CliError::Nonconforming(msg) | CliError::Conflict(msg) => f.write_str(msg),
         }
     }
+}
+
+/// What a person can do about a refusal; the class and reason code stay in the message for
+/// scripts and bug reports, the hint is for the person reading it.
+pub fn default_hint(err: &strongroom::Error) -> Option<&'static str> {
+    use strongroom::{Error, Limit, Malformed};
+    Some(match err {
+        Error::OutOfPolicy => {
+            "the default unlock policy accepts PBKDF2 600,000..2,000,000 iterations and \
+             Argon2id 19,456..262,144 KiB, t 2..8, p 1..8"
+        }
+        Error::RecordAuthenticationFailed => {
+            "wrong --context (it must be exactly the bytes given to seal), or the record was \
+             changed or damaged"
+        }
+        Error::UnlockFailed => "no slot opens with this password or recovery code",
+        Error::KeyringTampered => {
+            "the keyring's MAC does not verify: it was changed outside Strongroom or damaged; \
+             use a known good copy"
+        }
+        Error::UnsupportedVersion { .. } => "made by a newer version of Strongroom?",
+        Error::LimitExceeded(Limit::PlaintextTooLarge) => {
+            "a record holds at most 16 MiB (16,777,216 bytes) of plaintext: split the data"
+        }
+        Error::LimitExceeded(Limit::ContextTooLong) => "a context is at most 4096 bytes",
+        Error::Malformed(Malformed::WrongObjectType) => {
+            "a keyring where a record was expected, or the other way round: the keyring goes \
+             after -k, the record or plaintext is the positional argument"
+        }
+        Error::Malformed(Malformed::TextPrefix) => {
+            "the text form starts with srk1. (keyring) or srr1. (record); is this the right file?"
+        }
+        Error::Malformed(Malformed::TooLarge) => {
+            "larger than any Strongroom object: a keyring is at most 4096 bytes, a record at \
+             most 16,777,488"
+        }
+        Error::Malformed(_) => "not a Strongroom object, or a damaged one: is this the right file?",
+        _ => return None,
+    })
 }
 
 /// The OS message without Rust's " (os error 2)" suffix.
@@ -117,6 +172,7 @@ impl<T> Doing<T> for Result<T, strongroom::Error> {
         self.map_err(|err| CliError::Strongroom {
             doing: doing(),
             err,
+            hint: None,
         })
     }
 }

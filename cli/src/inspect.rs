@@ -10,6 +10,7 @@ use crate::dash;
 use crate::diag;
 use crate::fail::{CliError, CliResult, show};
 use crate::files::{self, Form};
+use crate::term;
 
 /// Help text.
 pub const HELP: &str = "\
@@ -21,7 +22,9 @@ Examples:
 
 Binary or text form is detected; so is the object type (or give --type). Malformed input
 is reported with its SPEC.md error class and reason code (exit status 1; with --json the
-verdict is printed as JSON on standard output as well).";
+verdict is printed as JSON on standard output as well). Labels are chosen by whoever made
+the keyring: in every view, characters that could reorder or hide text on a terminal
+(bidirectional controls, line separators, escape sequences) are shown escaped.";
 
 /// Object types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -73,7 +76,12 @@ fn type_name(t: ObjectType) -> &'static str {
 
 /// Runs `inspect`.
 pub fn run(a: InspectArgs) -> CliResult<()> {
-    let bytes = files::read_limited(&a.input, files::MAX_RECORD_INPUT, "object")?;
+    let bytes = files::read_limited(
+        &a.input,
+        files::MAX_RECORD_INPUT,
+        "object",
+        strongroom::Error::Malformed(strongroom::Malformed::TooLarge),
+    )?;
     let text = files::as_text(&bytes);
     let form = if text.is_some() {
         Form::Text
@@ -100,7 +108,7 @@ pub fn run(a: InspectArgs) -> CliResult<()> {
                     "reason": err.reason(),
                     "message": err.to_string(),
                 });
-                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+                println!("{}", term::json_pretty(&out));
             }
             return Err(CliError::Strongroom {
                 doing: format!(
@@ -110,6 +118,7 @@ pub fn run(a: InspectArgs) -> CliResult<()> {
                     type_name(ty)
                 ),
                 err,
+                hint: None,
             });
         }
     };
@@ -128,7 +137,7 @@ pub fn run(a: InspectArgs) -> CliResult<()> {
             Object::Keyring(k) => keyring_json(k, form_name),
             Object::Record(r) => record_json(r, form_name),
         };
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        println!("{}", term::json_pretty(&out));
         return Ok(());
     }
     match &object {

@@ -8,10 +8,12 @@ use sha2::{Digest, Sha256};
 use strongroom::{Keyring, SlotKind, UnlockPolicy};
 
 use crate::fail::{CliError, CliResult, Doing, show};
-use crate::files::{self, Form};
+use crate::files::{self, Existing, Form};
+use crate::keyring_file::KeyringFile;
 use crate::opts::{self, KdfArgs, PolicyArgs, UnlockArgs, describe_kdf};
 use crate::progress::with_progress;
 use crate::secrets::{ENV_PASSWORD, Source};
+use crate::term;
 use crate::{note, opts::relaxed_policy};
 
 /// Keyring subcommands.
@@ -45,8 +47,12 @@ Examples:
   strongroom keyring create t.srk --iterations 1000 --unsafe-relaxed-policy   # tests only
 
 The password is asked twice without echo on a terminal; scripts use --password-file FILE
-(first line) or $STRONGROOM_PASSWORD. Defaults: PBKDF2-HMAC-SHA256 with 600,000 iterations,
-or Argon2id with 64 MiB, t=3, p=4. The file is written atomically with mode 0600.";
+or $STRONGROOM_PASSWORD (the first line of either). Defaults: PBKDF2-HMAC-SHA256 with
+600,000 iterations, or Argon2id with 64 MiB, t=3, p=4. The file is written atomically with
+mode 0600; an existing file is replaced only with --force (a symbolic link is followed).
+
+--json prints {\"command\", \"keyring\", \"id\", \"generation\", \"fingerprint\", \"slots\",
+\"slot\": {\"index\", \"kind\", \"label\", \"kdf\"}} on standard output.";
 
 const INFO_HELP: &str = "\
 Examples:
@@ -56,33 +62,64 @@ Examples:
 `id` is the keyring's stable identity (pin it); `fingerprint` is the SHA-256 of the exact
 encoding and changes with every generation (compare it to check two copies are the same).";
 
-const PASSWD_HELP: &str = "\
+/// What every keyring change says about concurrent updates, and its JSON.
+macro_rules! update_note {
+    () => {
+        "
+
+The keyring file is replaced atomically with mode 0600 (through a symbolic link: the file it
+points to). If it changed between being read and being written back (another process or
+device), nothing is written and the exit status is 5: run the command again.
+
+--json prints {\"command\", \"keyring\", \"id\", \"generation\", \"fingerprint\", \"slots\",
+\"slot\": {\"index\", \"kind\", \"label\", \"kdf\"}} on standard output"
+    };
+}
+
+const PASSWD_HELP: &str = concat!(
+    "\
 Examples:
   strongroom keyring passwd alice.srk
   strongroom keyring passwd alice.srk --recovery --slot 0       # forgot the password
   strongroom keyring passwd alice.srk --password-file old.txt --new-password-file new.txt
 
 The slot that opens with the current password is changed (or --slot INDEX). The new
-password is asked twice on a terminal, or read from --new-password-file /
-$STRONGROOM_NEW_PASSWORD. The KDF parameters stay unless --kdf / --iterations / ... are
-given. Note: an old copy of the keyring still opens with the old password (SPEC.md SR-OP-11).";
+password is asked twice on a terminal (again if the two differ), or read from
+--new-password-file / $STRONGROOM_NEW_PASSWORD. The KDF parameters stay unless --kdf /
+--iterations / ... are given. Note: an old copy of the keyring still opens with the old
+password (SPEC.md SR-OP-11).",
+    update_note!(),
+    "."
+);
 
-const ADD_PASSWORD_HELP: &str = "\
+const ADD_PASSWORD_HELP: &str = concat!(
+    "\
 Examples:
   strongroom keyring add-password alice.srk --label phone
-  strongroom keyring add-password alice.srk --label phone --kdf argon2id";
+  strongroom keyring add-password alice.srk --label phone --kdf argon2id",
+    update_note!(),
+    "."
+);
 
-const ADD_RECOVERY_HELP: &str = "\
+const ADD_RECOVERY_HELP: &str = concat!(
+    "\
 Examples:
   strongroom keyring add-recovery alice.srk --label paper
 
 The recovery code goes to standard output, once; it is stored nowhere. Write it down.
-Unlock with it later through --recovery (e.g. `strongroom open --recovery ...`).";
+Unlock with it later through --recovery (e.g. `strongroom open --recovery ...`).",
+    update_note!(),
+    ", with the code as \"recovery_code\"."
+);
 
-const REMOVE_HELP: &str = "\
+const REMOVE_HELP: &str = concat!(
+    "\
 Examples:
   strongroom keyring info alice.srk            # find the slot index
-  strongroom keyring remove-slot alice.srk 1";
+  strongroom keyring remove-slot alice.srk 1",
+    update_note!(),
+    ", \"slot\" being the removed one."
+);
 
 /// `keyring create`.
 #[derive(Args)]
@@ -98,6 +135,9 @@ pub struct CreateArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
+    /// Print the result as JSON on standard output instead of a note.
+    #[arg(long)]
+    pub json: bool,
     /// Read the password from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
@@ -125,6 +165,9 @@ pub struct PasswdArgs {
     /// Read the new password from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub new_password_file: Option<PathBuf>,
+    /// Print the result as JSON on standard output instead of a note.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub unlock: UnlockArgs,
     #[command(flatten)]
@@ -142,6 +185,9 @@ pub struct AddPasswordArgs {
     /// Read the new slot's password from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub new_password_file: Option<PathBuf>,
+    /// Print the result as JSON on standard output instead of a note.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub unlock: UnlockArgs,
     #[command(flatten)]
@@ -156,6 +202,9 @@ pub struct AddRecoveryArgs {
     /// Label of the recovery slot.
     #[arg(long, default_value = "recovery")]
     pub label: String,
+    /// Print the result as JSON on standard output instead of a note.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub unlock: UnlockArgs,
 }
@@ -167,6 +216,9 @@ pub struct RemoveSlotArgs {
     pub keyring: PathBuf,
     /// Index of the slot to remove (see `keyring info`).
     pub index: usize,
+    /// Print the result as JSON on standard output instead of a note.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub unlock: UnlockArgs,
 }
@@ -186,6 +238,11 @@ pub fn run(cmd: KeyringCommand) -> CliResult<()> {
 fn create(a: CreateArgs) -> CliResult<()> {
     files::check_new_file(&a.keyring, a.force)?;
     files::check_binary_output(&a.keyring, !a.text)?;
+    if a.json && files::is_std(&a.keyring) {
+        return Err(CliError::usage(
+            "--json needs a keyring FILE: standard output carries the keyring",
+        ));
+    }
     let kdf = a.kdf.params()?;
     let policy = a.policy.policy();
     let doing = || format!("creating {}", show(&a.keyring));
@@ -212,15 +269,69 @@ fn create(a: CreateArgs) -> CliResult<()> {
         &a.keyring,
         &files::keyring_output(keyring, form),
         form == Form::Binary,
+        Existing::from_force(a.force),
     )?;
-    note(&format!(
-        "created {}: id {}, slot 0 password {:?} ({})",
-        show(&a.keyring),
-        hex::encode(keyring.id()),
-        a.label,
-        describe_kdf(&kdf)
-    ));
+    report(
+        a.json,
+        "keyring create",
+        &a.keyring,
+        keyring,
+        0,
+        || {
+            format!(
+                "created {}: id {}, slot 0 password {} ({})",
+                show(&a.keyring),
+                hex::encode(keyring.id()),
+                term::quote(&a.label),
+                describe_kdf(&kdf)
+            )
+        },
+        None,
+    );
     Ok(())
+}
+
+/// One slot as the JSON reports show it.
+fn slot_json(keyring: &Keyring, index: usize) -> serde_json::Value {
+    match keyring.slots().get(index) {
+        Some(s) => match s.kind() {
+            SlotKind::Password { kdf, .. } => json!({
+                "index": index, "kind": "password", "label": s.label(), "kdf": kdf_json(kdf),
+            }),
+            _ => json!({"index": index, "kind": "recovery", "label": s.label()}),
+        },
+        None => serde_json::Value::Null,
+    }
+}
+
+/// Reports a keyring change: a note on standard error, or with --json one JSON object on
+/// standard output (the shape documented in README.md, "Command line").
+fn report(
+    as_json: bool,
+    command: &str,
+    path: &Path,
+    keyring: &Keyring,
+    slot: usize,
+    note_text: impl FnOnce() -> String,
+    extra: Option<(&str, serde_json::Value)>,
+) {
+    if !as_json {
+        note(&note_text());
+        return;
+    }
+    let mut out = json!({
+        "command": command,
+        "keyring": show(path),
+        "id": hex::encode(keyring.id()),
+        "generation": keyring.generation(),
+        "fingerprint": fingerprint(keyring),
+        "slots": keyring.slots().len(),
+        "slot": slot_json(keyring, slot),
+    });
+    if let Some((k, v)) = extra {
+        out[k] = v;
+    }
+    println!("{}", term::json_pretty(&out));
 }
 
 /// SHA-256 of the exact encoding, first 16 bytes, in groups of four hex digits.
@@ -289,7 +400,7 @@ fn info(a: InfoArgs) -> CliResult<()> {
             "slots": slots,
             "hard_limits": opts::hard_limits(),
         });
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        println!("{}", term::json_pretty(&out));
         return Ok(());
     }
     println!(
@@ -323,17 +434,9 @@ fn info(a: InfoArgs) -> CliResult<()> {
     Ok(())
 }
 
-/// Writes a changed keyring back where it came from, in the same form.
-fn store(path: &Path, keyring: &Keyring, form: Form) -> CliResult<()> {
-    files::write_output(
-        path,
-        &files::keyring_output(keyring, form),
-        form == Form::Binary,
-    )
-}
-
 fn passwd(a: PasswdArgs) -> CliResult<()> {
-    let (keyring, form) = files::read_keyring(&a.keyring)?;
+    let file = KeyringFile::read(&a.keyring)?;
+    let keyring = &file.keyring;
     let doing = || format!("changing the password in {}", show(&a.keyring));
     // Which slot changes: the one named, else the one that opens, else the only one.
     let password_slots: Vec<usize> = keyring
@@ -368,7 +471,7 @@ fn passwd(a: PasswdArgs) -> CliResult<()> {
         .and_then(|i| keyring.slots().get(i))
         .and_then(|s| s.kdf().copied());
     let kdf = a.kdf.params_or(current)?;
-    let unlocked = a.unlock.unlock(&keyring, &a.keyring)?;
+    let unlocked = a.unlock.unlock(keyring, &a.keyring)?;
     let slot = a
         .unlock
         .slot
@@ -383,20 +486,31 @@ fn passwd(a: PasswdArgs) -> CliResult<()> {
         unlocked.change_password(slot, &new_password, kdf)
     })
     .doing(doing)?;
-    store(&a.keyring, unlocked.keyring(), form)?;
-    note(&format!(
-        "changed the password of slot {slot} in {} (generation {})",
-        show(&a.keyring),
-        unlocked.keyring().generation()
-    ));
+    let changed = unlocked.keyring();
+    file.write_back(changed)?;
+    report(
+        a.json,
+        "keyring passwd",
+        &a.keyring,
+        changed,
+        slot,
+        || {
+            format!(
+                "changed the password of slot {slot} in {} (generation {})",
+                show(&a.keyring),
+                changed.generation()
+            )
+        },
+        None,
+    );
     Ok(())
 }
 
 fn add_password(a: AddPasswordArgs) -> CliResult<()> {
-    let (keyring, form) = files::read_keyring(&a.keyring)?;
+    let file = KeyringFile::read(&a.keyring)?;
     let doing = || format!("adding a password slot to {}", show(&a.keyring));
     let kdf = a.kdf.params()?;
-    let mut unlocked = a.unlock.unlock(&keyring, &a.keyring)?.unlocked;
+    let mut unlocked = a.unlock.unlock(&file.keyring, &a.keyring)?.unlocked;
     unlocked.policy().check(&kdf).doing(doing)?;
     let new_password =
         opts::new_password(a.new_password_file.as_deref(), "Password for the new slot")?;
@@ -404,39 +518,65 @@ fn add_password(a: AddPasswordArgs) -> CliResult<()> {
         unlocked.add_password_slot(&new_password, kdf, &a.label)
     })
     .doing(doing)?;
-    store(&a.keyring, unlocked.keyring(), form)?;
-    note(&format!(
-        "added password slot {} {:?} to {} (generation {})",
-        unlocked.keyring().slots().len() - 1,
-        a.label,
-        show(&a.keyring),
-        unlocked.keyring().generation()
-    ));
+    let changed = unlocked.keyring();
+    file.write_back(changed)?;
+    let index = changed.slots().len() - 1;
+    report(
+        a.json,
+        "keyring add-password",
+        &a.keyring,
+        changed,
+        index,
+        || {
+            format!(
+                "added password slot {index} {} to {} (generation {})",
+                term::quote(&a.label),
+                show(&a.keyring),
+                changed.generation()
+            )
+        },
+        None,
+    );
     Ok(())
 }
 
 fn add_recovery(a: AddRecoveryArgs) -> CliResult<()> {
-    let (keyring, form) = files::read_keyring(&a.keyring)?;
+    let file = KeyringFile::read(&a.keyring)?;
     let doing = || format!("adding a recovery slot to {}", show(&a.keyring));
-    let mut unlocked = a.unlock.unlock(&keyring, &a.keyring)?.unlocked;
+    let mut unlocked = a.unlock.unlock(&file.keyring, &a.keyring)?.unlocked;
     let code = unlocked.add_recovery_slot(&a.label).doing(doing)?;
+    let changed = unlocked.keyring();
     // The keyring is on disk before the code is shown: a code for a slot that was never
     // stored would be worse than no code.
-    store(&a.keyring, unlocked.keyring(), form)?;
-    note(&format!(
-        "added recovery slot {} {:?} to {}. The recovery code follows; it is shown once and \
-         stored nowhere, so write it down now:",
-        unlocked.keyring().slots().len() - 1,
-        a.label,
-        show(&a.keyring)
-    ));
+    file.write_back(changed)?;
+    let index = changed.slots().len() - 1;
     let shown = code.expose();
+    if a.json {
+        report(
+            true,
+            "keyring add-recovery",
+            &a.keyring,
+            changed,
+            index,
+            String::new,
+            Some(("recovery_code", json!(shown.as_str()))),
+        );
+        return Ok(());
+    }
+    note(&format!(
+        "added recovery slot {index} {} to {} (generation {}). The recovery code follows; it \
+         is shown once and stored nowhere, so write it down now:",
+        term::quote(&a.label),
+        show(&a.keyring),
+        changed.generation()
+    ));
     println!("{}", shown.as_str());
     Ok(())
 }
 
 fn remove_slot(a: RemoveSlotArgs) -> CliResult<()> {
-    let (keyring, form) = files::read_keyring(&a.keyring)?;
+    let file = KeyringFile::read(&a.keyring)?;
+    let keyring = &file.keyring;
     let doing = || format!("removing slot {} from {}", a.index, show(&a.keyring));
     // Cheap checks first, so a typo costs no KDF run.
     if a.index >= keyring.slots().len() {
@@ -451,15 +591,31 @@ fn remove_slot(a: RemoveSlotArgs) -> CliResult<()> {
         ))
         .doing(doing);
     }
-    let mut unlocked = a.unlock.unlock(&keyring, &a.keyring)?.unlocked;
+    let removed = slot_json(keyring, a.index);
+    let mut unlocked = a.unlock.unlock(keyring, &a.keyring)?.unlocked;
     unlocked.remove_slot(a.index).doing(doing)?;
-    store(&a.keyring, unlocked.keyring(), form)?;
+    let changed = unlocked.keyring();
+    file.write_back(changed)?;
+    if a.json {
+        let mut out = json!({
+            "command": "keyring remove-slot",
+            "keyring": show(&a.keyring),
+            "id": hex::encode(changed.id()),
+            "generation": changed.generation(),
+            "fingerprint": fingerprint(changed),
+            "slots": changed.slots().len(),
+            "slot": removed,
+        });
+        out["slot"]["removed"] = json!(true);
+        println!("{}", term::json_pretty(&out));
+        return Ok(());
+    }
     note(&format!(
         "removed slot {} from {} ({} left, generation {})",
         a.index,
         show(&a.keyring),
-        unlocked.keyring().slots().len(),
-        unlocked.keyring().generation()
+        changed.slots().len(),
+        changed.generation()
     ));
     Ok(())
 }

@@ -2,11 +2,13 @@
 //! Strongroom object, run the test vectors, and check other implementations against them.
 //!
 //! Exit status: 0 success; 1 Strongroom refused (the error class and reason code are
-//! printed); 2 usage error; 3 I/O error; 4 nonconforming (`vectors verify`, `conformance`).
+//! printed); 2 usage error; 3 I/O error; 4 nonconforming (`vectors verify`, `conformance`);
+//! 5 the keyring changed while the command ran, nothing written.
 #![forbid(unsafe_code)]
 
 mod adapter;
 mod diag;
+mod docs_cmd;
 // The vector consumer shared with the generator and tests/vectors.rs: one executor of
 // vectors/README.md's operations, so `vectors verify`, the adapter and the crate's own
 // vector test cannot disagree about what an operation means.
@@ -18,19 +20,23 @@ mod fail;
 mod files;
 mod inspect;
 mod keyring_cmd;
+mod keyring_file;
 mod opts;
 mod progress;
 mod record_cmd;
 mod report;
 mod runner;
 mod secrets;
+mod state;
+mod term;
 mod vectors;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Subcommand};
 
 use crate::fail::CliError;
 
@@ -41,6 +47,7 @@ Exit status:
   2  usage error: bad arguments, no password source, refusing to overwrite
   3  I/O error: a file or stream could not be read or written, a process could not start
   4  nonconforming: `vectors verify` or `conformance` found an unexpected result
+  5  the keyring file was changed by someone else while the command ran; nothing written
 
 Examples:
   strongroom keyring create alice.srk --label laptop
@@ -50,15 +57,33 @@ Examples:
   strongroom vectors verify
   strongroom conformance --impl 'node my-port/adapter.js'
 
-Scripts give passwords with --password-file FILE or $STRONGROOM_PASSWORD; on a terminal
-the command asks without echo.";
+Scripts give passwords with --password-file FILE or $STRONGROOM_PASSWORD (the first line of
+either is the password); on a terminal the command asks without echo.
+
+Files: outputs are written atomically with mode 0600 and never replace a file without
+--force. State is kept in $STRONGROOM_STATE_DIR, else $XDG_STATE_HOME/strongroom or
+~/.local/state/strongroom (macOS: ~/Library/Application Support/strongroom, Windows:
+%LOCALAPPDATA%\\strongroom).";
+
+/// Whether --quiet was given: notes are not printed (errors and prompts are).
+static QUIET: AtomicBool = AtomicBool::new(false);
 
 /// Password-based client-side envelope encryption: keyrings, sealed records, test vectors.
-#[derive(Parser)]
+#[derive(clap::Parser)]
 #[command(name = "strongroom", version, after_help = AFTER_HELP)]
-struct Cli {
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Options of every subcommand.
+#[derive(Args)]
+struct GlobalArgs {
+    /// Print nothing on standard error but errors and prompts (no notes, no progress line).
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -84,10 +109,48 @@ enum Command {
     /// Speak CONFORMANCE.md's protocol on stdin/stdout as the built-in implementation.
     #[command(after_help = adapter::HELP)]
     Adapter,
+    /// Print a shell completion script for bash, zsh or fish.
+    #[command(after_help = docs_cmd::COMPLETIONS_HELP)]
+    Completions(docs_cmd::CompletionsArgs),
+    /// Write the manual pages (roff), generated from the same definitions as --help.
+    #[command(after_help = docs_cmd::MAN_HELP)]
+    Man(docs_cmd::ManArgs),
+}
+
+/// The full command definition, for --help, completions and manual pages.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// Parses the command line. clap's own errors get the prefix of ours, so that every error
+/// starts with `strongroom: error:`; help and version go to standard output as usual.
+fn parse() -> Result<Cli, ExitCode> {
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    parsed.map_err(|e| {
+        use clap::error::ErrorKind;
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            let _ = e.print();
+            return ExitCode::from(fail::EXIT_OK);
+        }
+        let text = e.render().to_string();
+        let text = text.strip_prefix("error: ").unwrap_or(&text);
+        let _ = write!(std::io::stderr().lock(), "strongroom: error: {text}");
+        ExitCode::from(fail::EXIT_USAGE)
+    })
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    QUIET.store(cli.global.quiet, Ordering::Relaxed);
+    // Temporaries of runs that were killed before they renamed them (state.rs).
+    for path in state::clean_recorded_temporaries() {
+        files::note_removed(&path);
+    }
     let result = match cli.command {
         Command::Keyring(c) => keyring_cmd::run(c),
         Command::Seal(a) => record_cmd::seal(a),
@@ -96,6 +159,8 @@ fn main() -> ExitCode {
         Command::Vectors(c) => vectors::run(c),
         Command::Conformance(a) => runner::run(a),
         Command::Adapter => adapter::run(),
+        Command::Completions(a) => docs_cmd::completions(a),
+        Command::Man(a) => docs_cmd::man(a),
     };
     match result {
         Ok(()) => ExitCode::from(fail::EXIT_OK),
@@ -112,9 +177,16 @@ fn report_error(e: &CliError) {
     let _ = writeln!(err, "strongroom: error: {e}");
 }
 
-/// Prints a notice on standard error (never data, never a secret).
+/// Prints a notice on standard error (never data, never a secret), unless --quiet.
 pub fn note(msg: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "strongroom: {msg}");
+    if !quiet() {
+        let _ = writeln!(std::io::stderr().lock(), "strongroom: {msg}");
+    }
+}
+
+/// Whether --quiet was given.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
 }
 
 /// Parses `--context-hex`.

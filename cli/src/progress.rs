@@ -18,9 +18,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Starts the spinner thread if standard error is a terminal.
+    /// Starts the spinner thread if standard error is a terminal and --quiet was not given.
     pub fn start(message: impl Into<String>) -> Self {
-        if !std::io::stderr().is_terminal() {
+        if !std::io::stderr().is_terminal() || crate::quiet() {
             return Progress {
                 stop: None,
                 thread: None,

@@ -293,7 +293,7 @@ impl Process {
                     ));
                     for l in shown {
                         msg.push_str("\n  | ");
-                        msg.push_str(&clip(l, 200));
+                        msg.push_str(&clip(&crate::term::line(l), 200));
                     }
                 }
                 Err(CliError::Nonconforming(msg))

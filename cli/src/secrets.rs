@@ -31,6 +31,18 @@ pub struct Source<'a> {
     pub file_option: &'static str,
 }
 
+/// How many times a new secret may be mistyped on a terminal before the command gives up.
+const CONFIRM_ATTEMPTS: usize = 3;
+
+/// The one rule for a secret read from a file or an environment variable: its first line,
+/// that is everything before the first line feed, without a carriage return before it.
+/// The rest is ignored, so a password manager's output (password first, notes after) or a
+/// file written by `echo` works as is.
+pub fn first_line(s: &str) -> &str {
+    let line = s.split('\n').next().unwrap_or("");
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
 impl Source<'_> {
     /// Reads the secret as a string.
     fn read(&self) -> CliResult<Zeroizing<String>> {
@@ -41,28 +53,35 @@ impl Source<'_> {
             );
             let s = std::str::from_utf8(&bytes)
                 .map_err(|_| CliError::usage(format!("{}: not valid UTF-8 text", show(path))))?;
-            // The file holds one line; its line ending is not part of the secret.
-            let line = s
-                .strip_suffix("\r\n")
-                .or_else(|| s.strip_suffix('\n'))
-                .unwrap_or(s);
-            return Ok(Zeroizing::new(line.to_string()));
+            return Ok(Zeroizing::new(first_line(s).to_string()));
         }
         if let Some(value) = std::env::var_os(self.env) {
-            let value = value
-                .into_string()
-                .map_err(|_| CliError::usage(format!("${} is not valid UTF-8", self.env)))?;
-            return Ok(Zeroizing::new(value));
+            let value = Zeroizing::new(
+                value
+                    .into_string()
+                    .map_err(|_| CliError::usage(format!("${} is not valid UTF-8", self.env)))?,
+            );
+            return Ok(Zeroizing::new(first_line(&value).to_string()));
         }
         if std::io::stderr().is_terminal() {
-            let first = prompt(&format!("{}: ", self.prompt))?;
-            if self.confirm {
+            if !self.confirm {
+                return prompt(&format!("{}: ", self.prompt));
+            }
+            // A mistyped confirmation costs one more try, not the whole command (the
+            // current password may already have been typed and checked).
+            for attempt in 1..=CONFIRM_ATTEMPTS {
+                let first = prompt(&format!("{}: ", self.prompt))?;
                 let again = prompt(&format!("{} (again): ", self.prompt))?;
-                if *first != *again {
-                    return Err(CliError::usage("the two entries do not match"));
+                if *first == *again {
+                    return Ok(first);
+                }
+                if attempt < CONFIRM_ATTEMPTS {
+                    say("the two entries do not match; try again");
                 }
             }
-            return Ok(first);
+            return Err(CliError::usage(format!(
+                "the two entries did not match {CONFIRM_ATTEMPTS} times; nothing changed"
+            )));
         }
         Err(CliError::usage(format!(
             "no terminal to ask for {} on: use {} FILE or set ${}",
@@ -83,6 +102,12 @@ impl Source<'_> {
         let s = self.read()?;
         RecoveryCode::parse(s.trim()).doing(|| "reading the recovery code".to_string())
     }
+}
+
+/// Part of the conversation on the terminal (shown even with --quiet, like the prompts).
+pub fn say(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "strongroom: {msg}");
 }
 
 /// Asks on the terminal without echo (rpassword talks to /dev/tty, not to stdin, so piped

@@ -160,7 +160,8 @@ fn create_info_seal_open() {
     assert_eq!(
         wrong.stderr,
         "strongroom: error: opening r.srr: record authentication failed \
-         [record_authentication_failed]\n"
+         [record_authentication_failed] (wrong --context (it must be exactly the bytes given \
+         to seal), or the record was changed or damaged)\n"
     );
     let bad_pw = run_in(
         &d.0,
