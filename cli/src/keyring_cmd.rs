@@ -138,7 +138,8 @@ pub struct CreateArgs {
     /// Print the result as JSON on standard output instead of a note.
     #[arg(long)]
     pub json: bool,
-    /// Read the password from the first line of FILE.
+    /// Read the password from FILE: its first line, without the line ending (the same rule
+    /// as $STRONGROOM_PASSWORD).
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
     #[command(flatten)]
@@ -162,7 +163,8 @@ pub struct InfoArgs {
 pub struct PasswdArgs {
     /// The keyring file; it is replaced atomically.
     pub keyring: PathBuf,
-    /// Read the new password from the first line of FILE.
+    /// Read the new password from FILE: its first line, without the line ending (the same
+    /// rule as $STRONGROOM_NEW_PASSWORD).
     #[arg(long, value_name = "FILE")]
     pub new_password_file: Option<PathBuf>,
     /// Print the result as JSON on standard output instead of a note.
@@ -182,7 +184,8 @@ pub struct AddPasswordArgs {
     /// Label of the new slot.
     #[arg(long, default_value = "password")]
     pub label: String,
-    /// Read the new slot's password from the first line of FILE.
+    /// Read the new slot's password from FILE: its first line, without the line ending (the
+    /// same rule as $STRONGROOM_NEW_PASSWORD).
     #[arg(long, value_name = "FILE")]
     pub new_password_file: Option<PathBuf>,
     /// Print the result as JSON on standard output instead of a note.

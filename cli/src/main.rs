@@ -60,8 +60,9 @@ Examples:
 Scripts give passwords with --password-file FILE or $STRONGROOM_PASSWORD (the first line of
 either is the password); on a terminal the command asks without echo.
 
-Files: outputs are written atomically with mode 0600 and never replace a file without
---force. State is kept in $STRONGROOM_STATE_DIR, else $XDG_STATE_HOME/strongroom or
+Files: outputs (-o FILE, new keyrings) are written atomically with mode 0600 and replace an
+existing file only with --force, never the keyring in use; a changed keyring is written back
+the same way, through a symbolic link to the file it points to. State is kept in $STRONGROOM_STATE_DIR, else $XDG_STATE_HOME/strongroom or
 ~/.local/state/strongroom (macOS: ~/Library/Application Support/strongroom, Windows:
 %LOCALAPPDATA%\\strongroom).";
 

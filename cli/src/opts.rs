@@ -129,15 +129,15 @@ pub fn relaxed_policy() -> UnlockPolicy {
 /// How to unlock an existing keyring.
 #[derive(Args, Debug)]
 pub struct UnlockArgs {
-    /// Read the password from the first line of FILE (else $STRONGROOM_PASSWORD, else a
-    /// prompt on the terminal).
+    /// Read the password from FILE: its first line, without the line ending; the rest is
+    /// ignored. Else $STRONGROOM_PASSWORD, by the same rule; else a prompt on the terminal.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
     /// Unlock with a recovery code instead of a password (asked on the terminal, or from
     /// $STRONGROOM_RECOVERY_CODE).
     #[arg(long)]
     pub recovery: bool,
-    /// Read the recovery code from FILE (implies --recovery).
+    /// Read the recovery code from the first line of FILE (implies --recovery).
     #[arg(long, value_name = "FILE", conflicts_with = "password_file")]
     pub recovery_code_file: Option<PathBuf>,
     /// Try only this password slot (0-based) instead of every password slot.
