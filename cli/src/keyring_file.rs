@@ -59,8 +59,13 @@ impl KeyringFile {
         }
         let doing = || format!("updating {}", show(&self.path));
         let target = files::resolve_links(&self.path).map_err(|e| CliError::io(doing(), e))?;
-        let _lock =
-            lock(&target).map_err(|e| CliError::io(format!("locking {}", show(&self.path)), e))?;
+        let _lock = match lock(&target) {
+            Ok(l) => l,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(self.conflict("it was removed"));
+            }
+            Err(e) => return Err(CliError::io(format!("locking {}", show(&self.path)), e)),
+        };
         let mut now = Vec::new();
         let read = File::open(&target).and_then(|f| {
             f.take(files::MAX_KEYRING_INPUT as u64 + 1)

@@ -259,4 +259,29 @@ fn a_keyring_changed_during_the_prompt_is_not_overwritten() {
         b"x",
     )
     .expect(0);
+    // Removed meanwhile: not recreated.
+    let (t, code) = session(
+        &d.0,
+        &[
+            "keyring",
+            "passwd",
+            "k.srk",
+            "--password-file",
+            &p,
+            "--slot",
+            "0",
+            RELAXED,
+        ],
+        &[
+            Step::Expect("New password: "),
+            Step::Run("mv k.srk moved.srk"),
+            Step::Send("replacement\n"),
+            Step::Expect("New password (again): "),
+            Step::Send("replacement\n"),
+            Step::Expect("nothing written"),
+        ],
+    );
+    assert_eq!(code, 5, "{t}");
+    assert!(t.contains("(it was removed)"), "{t}");
+    assert!(!d.path("k.srk").exists());
 }
