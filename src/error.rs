@@ -109,6 +109,18 @@ impl From<Malformed> for Error {
     }
 }
 
+impl From<Limit> for Error {
+    fn from(l: Limit) -> Self {
+        Error::LimitExceeded(l)
+    }
+}
+
+impl From<InvalidInput> for Error {
+    fn from(i: InvalidInput) -> Self {
+        Error::InvalidInput(i)
+    }
+}
+
 /// Which registry an unsupported identifier was looked up in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -47,10 +47,10 @@ use arbitrary::{Arbitrary, Unstructured};
 use sha2::{Digest, Sha256};
 
 use crate::format::cbor::{self, MAX_DEPTH, Value, Writer};
-use crate::format::keyring::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_LABEL_BYTES, MAX_SLOTS};
 use crate::format::record::HEADER_LEN;
 use crate::format::text::{KEYRING_PREFIX, RECORD_PREFIX};
-use crate::secret::Key32;
+use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_LABEL_BYTES, MAX_SLOTS};
+use crate::primitives::secret::Key32;
 use crate::{
     Bounds, Error, InvalidInput, KdfParams, Keyring, Limit, MAX_CONTEXT_LEN, Malformed, Password,
     RandomSource, RecoveryCode, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring, kdf_calls,
@@ -369,7 +369,7 @@ pub fn decode_text(data: &[u8]) -> Outcome {
     let s = String::from_utf8_lossy(data);
     let keyring = Keyring::from_text(&s);
     let record = SealedRecord::from_text(&s);
-    let max_record = crate::format::record::MAX_RECORD_LEN;
+    let max_record = crate::limits::MAX_RECORD_LEN;
     check_text(
         &s,
         KEYRING_PREFIX,

@@ -73,39 +73,50 @@
     )
 )]
 
-mod crypto;
+// The layers, bottom up: error and limits; the wire format (format/) beside the primitives
+// (primitives/); password, policy, key schedule and recovery codes on top of those; keyrings
+// and records; and this file, the face, which re-exports what a user needs.
 mod error;
+pub mod limits;
+
 mod format;
+mod primitives;
+
+mod password;
+mod policy;
+mod recovery;
+mod schedule;
+
+mod keyring;
+mod record;
+
 /// Fuzz oracles shared by `fuzz/` and `tests/fuzz_replay.rs` (FUZZING.md); not public API.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod kdf;
-mod keyring;
-mod record;
-mod recovery;
-mod rng;
-mod secret;
 
 pub use error::{Error, InvalidInput, Limit, Malformed, Registry, Result};
+pub use format::kdf::KdfParams;
 pub use format::keyring::{KeySlot, SlotKind};
 pub use format::record::SealedRecord;
-pub use kdf::{Bounds, KdfParams, UnlockPolicy, limits};
 pub use keyring::{Keyring, UnlockedKeyring};
-pub use record::{MAX_CONTEXT_LEN, Plaintext};
+pub use limits::{MAX_CONTEXT_LEN, MAX_PASSWORD_BYTES, MAX_PLAINTEXT_LEN};
+pub use password::Password;
+pub use policy::{Bounds, UnlockPolicy};
+pub use primitives::rng::{OsRandom, RandomSource, ThreadRandom};
+pub use record::Plaintext;
 pub use recovery::RecoveryCode;
-pub use rng::{OsRandom, RandomSource, ThreadRandom};
-pub use secret::{MAX_PASSWORD_BYTES, Password};
 
-#[doc(hidden)]
-pub use kdf::kdf_calls;
 #[doc(hidden)]
 pub use keyring::SlotSecrets;
 #[doc(hidden)]
 pub use record::RecordSecrets;
 
-/// Largest plaintext one record carries: 16 MiB.
-pub const MAX_PLAINTEXT_LEN: usize = format::record::MAX_PLAINTEXT;
+/// Number of KDF runs on the current thread so far (tests and fuzzing only).
+#[doc(hidden)]
+pub fn kdf_calls() -> u64 {
+    primitives::kdf::calls()
+}
 
 /// README.md's example compiles and runs as a doctest.
 #[cfg(doctest)]

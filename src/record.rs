@@ -1,13 +1,15 @@
-//! Sealing and opening records (SPEC.md SR-KEY-7, SR-KEY-8, SR-KEY-14, SR-OP-8, SR-OP-9).
+//! Sealing and opening records (SPEC.md 11.10 and 11.11), with the record keys of section
+//! 9.4 (SR-KEY-7, SR-KEY-8, SR-KEY-14).
 
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, Prk, TAG_LEN};
 use crate::error::{Error, Limit, Result};
-use crate::format::record::{self as wire, HEADER_LEN, MAX_PLAINTEXT, RecordParts, SealedRecord};
+use crate::format::record::{self as wire, HEADER_LEN, RecordParts, SealedRecord, TAG_LEN};
 use crate::keyring::UnlockedKeyring;
-use crate::rng::{self, RandomSource, ThreadRandom};
-use crate::secret::Key32;
+use crate::limits::{MAX_CONTEXT_LEN, MAX_PLAINTEXT_LEN};
+use crate::primitives::crypto;
+use crate::primitives::rng::{self, RandomSource, ThreadRandom};
+use crate::schedule::{record_aad, record_keys};
 
 /// The plaintext of an opened record, wiped when dropped.
 ///
@@ -53,9 +55,6 @@ impl core::fmt::Debug for Plaintext {
     }
 }
 
-/// Longest application context, in bytes (SR-OP-8).
-pub const MAX_CONTEXT_LEN: usize = 4096;
-
 /// Intermediate values of one record, for test vectors and debugging a port.
 #[doc(hidden)]
 pub struct RecordSecrets {
@@ -68,40 +67,22 @@ pub struct RecordSecrets {
     pub aad: Vec<u8>,
 }
 
-/// record key and commitment from the record root key, never the DEK (SR-KEY-7, SR-KEY-14).
-fn record_keys(record_root: &Key32, salt: &[u8; 32], keyring_id: &[u8; 16]) -> (Key32, Key32) {
-    let prk = Prk::extract(salt, record_root.as_bytes());
-    (
-        prk.expand(&[crypto::LABEL_RECORD_KEY, keyring_id]),
-        prk.expand(&[crypto::LABEL_RECORD_COMMIT, keyring_id]),
-    )
-}
-
-/// header || u64be(len(context)) || context (SR-KEY-8).
-fn record_aad(header: &[u8], context: &[u8]) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(header.len().saturating_add(8).saturating_add(context.len()));
-    aad.extend_from_slice(header);
-    aad.extend_from_slice(&(context.len() as u64).to_be_bytes());
-    aad.extend_from_slice(context);
-    aad
-}
-
 fn check_seal_input(plaintext: &[u8], context: &[u8]) -> Result<()> {
-    if plaintext.len() > MAX_PLAINTEXT {
-        return Err(Error::LimitExceeded(Limit::PlaintextTooLarge));
+    if plaintext.len() > MAX_PLAINTEXT_LEN {
+        return Err(Limit::PlaintextTooLarge.into());
     }
     check_context(context)
 }
 
 fn check_context(context: &[u8]) -> Result<()> {
     if context.len() > MAX_CONTEXT_LEN {
-        return Err(Error::LimitExceeded(Limit::ContextTooLong));
+        return Err(Limit::ContextTooLong.into());
     }
     Ok(())
 }
 
 /// Length of a record's encoding for a plaintext of `n` bytes.
-// safe: callers pass n <= MAX_PLAINTEXT (16 MiB, check_seal_input), so the sum stays below
+// safe: callers pass n <= MAX_PLAINTEXT_LEN (16 MiB, check_seal_input), so the sum stays below
 // 17 MiB.
 #[allow(clippy::arithmetic_side_effects)]
 fn record_len(n: usize) -> usize {
@@ -124,56 +105,6 @@ fn wipe(buf: &mut Vec<u8>) {
     buf.resize(buf.capacity(), 0);
     zeroize::Zeroize::zeroize(buf.as_mut_slice());
     buf.clear();
-}
-
-// AES-256-GCM from an input buffer into an output buffer of the same length, in one pass
-// over the data, where `crypto::seal_in_place`/`open_in_place` would need the plaintext
-// or ciphertext copied into place first (a copy costs about 15% of AES-GCM at 1 MiB,
-// BENCHMARKS.md). They belong beside those two in crypto.rs; they live here because this
-// change may only touch the record files.
-
-/// Encrypts `input` into `output` (equal lengths); returns the tag.
-fn gcm_seal_to(
-    key: &Key32,
-    nonce: &[u8; 12],
-    aad: &[u8],
-    input: &[u8],
-    output: &mut [u8],
-) -> [u8; 16] {
-    use aes_gcm::aead::AeadInOut;
-    use aes_gcm::aead::inout::InOutBuf;
-    use aes_gcm::{Aes256Gcm, KeyInit};
-    let cipher = Aes256Gcm::new(key.as_bytes().into());
-    // Both failures are impossible here: the lengths are equal by construction, and GCM
-    // fails only beyond 2^36 bytes while records stop at 16 MiB.
-    match InOutBuf::new(input, output) {
-        Ok(buf) => match cipher.encrypt_inout_detached(nonce.into(), aad, buf) {
-            Ok(tag) => tag.into(),
-            Err(_) => [0u8; 16],
-        },
-        Err(_) => [0u8; 16],
-    }
-}
-
-/// Decrypts `input` into `output` (equal lengths) if the tag verifies. aes-gcm checks the
-/// tag before it decrypts, so on failure nothing was written (and the caller wipes
-/// `output` regardless).
-fn gcm_open_to(
-    key: &Key32,
-    nonce: &[u8; 12],
-    aad: &[u8],
-    input: &[u8],
-    output: &mut [u8],
-    tag: &[u8; 16],
-) -> core::result::Result<(), ()> {
-    use aes_gcm::aead::AeadInOut;
-    use aes_gcm::aead::inout::InOutBuf;
-    use aes_gcm::{Aes256Gcm, KeyInit};
-    let cipher = Aes256Gcm::new(key.as_bytes().into());
-    let buf = InOutBuf::new(input, output).map_err(|_| ())?;
-    cipher
-        .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
-        .map_err(|_| ())
 }
 
 /// Salt (32) then nonce (12) from one draw of the thread-local generator.
@@ -259,7 +190,7 @@ impl UnlockedKeyring {
     /// Writes the record encoding into `out`, replacing its contents: header, ciphertext
     /// head, the plaintext encrypted straight into place, tag. Inputs are checked by the
     /// caller. `out` is only zero-filled where it must grow; every byte is then written.
-    // safe: the plaintext is at most MAX_PLAINTEXT (checked by every caller), so no sum
+    // safe: the plaintext is at most MAX_PLAINTEXT_LEN (checked by every caller), so no sum
     // overflows, and `out` is first made exactly record_len() = HEADER_LEN + 1 + used +
     // plaintext + TAG_LEN bytes long, which every index and slice below stays within.
     #[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
@@ -273,7 +204,7 @@ impl UnlockedKeyring {
     ) -> RecordParts {
         let keyring_id = *self.keyring().id();
         let (record_key, commitment) = record_keys(self.record_root(), salt, &keyring_id);
-        let header = wire::header_array(&keyring_id, salt, nonce, commitment.as_bytes());
+        let header = wire::header_array(&keyring_id, salt, nonce, commitment.expose());
         let aad = record_aad(&header, context);
         let (head, used) = wire::bytes_head(plaintext.len() + TAG_LEN);
         let total = record_len(plaintext.len());
@@ -283,12 +214,12 @@ impl UnlockedKeyring {
         out[HEADER_LEN] = 0x07;
         out[HEADER_LEN + 1..start].copy_from_slice(&head[..used]);
         let (body, tag) = out[start..].split_at_mut(plaintext.len());
-        tag.copy_from_slice(&gcm_seal_to(&record_key, nonce, &aad, plaintext, body));
+        tag.copy_from_slice(&crypto::seal_to(&record_key, nonce, &aad, plaintext, body));
         RecordParts {
             keyring_id,
             salt: *salt,
             nonce: *nonce,
-            commitment: *commitment.as_bytes(),
+            commitment: *commitment.expose(),
             ciphertext: start..out.len(),
         }
     }
@@ -367,7 +298,7 @@ impl UnlockedKeyring {
         }
         check_context(context)?;
         let (record_key, expected) = record_keys(self.record_root(), salt, keyring_id);
-        if !crypto::ct_eq(expected.as_bytes(), commitment) {
+        if !crypto::ct_eq(expected.expose(), commitment) {
             return Err(Error::RecordAuthenticationFailed);
         }
         let aad = record_aad(header, context);
@@ -382,7 +313,7 @@ impl UnlockedKeyring {
             wipe(out);
         }
         set_len(out, body.len());
-        if gcm_open_to(&record_key, nonce, &aad, body, out, &tag).is_err() {
+        if crypto::open_to(&record_key, nonce, &aad, body, out, &tag).is_err() {
             wipe(out);
             return Err(Error::RecordAuthenticationFailed);
         }
@@ -395,10 +326,10 @@ impl UnlockedKeyring {
         let root = self.record_root();
         let (record_key, commitment) = record_keys(root, record.salt(), record.keyring_id());
         RecordSecrets {
-            record_root: *root.as_bytes(),
-            prk: *crypto::extract_bytes(record.salt(), root.as_bytes()).as_bytes(),
-            record_key: *record_key.as_bytes(),
-            commitment: *commitment.as_bytes(),
+            record_root: *root.expose(),
+            prk: *crypto::extract_bytes(record.salt(), root.expose()).expose(),
+            record_key: *record_key.expose(),
+            commitment: *commitment.expose(),
             aad: record_aad(record.header(), context),
         }
     }
@@ -467,7 +398,7 @@ mod tests {
             }
         }
         assert_eq!(
-            k.seal_into(&vec![0; MAX_PLAINTEXT + 1], ctx, &mut sealed),
+            k.seal_into(&vec![0; MAX_PLAINTEXT_LEN + 1], ctx, &mut sealed),
             Err(Error::LimitExceeded(Limit::PlaintextTooLarge))
         );
         assert!(sealed.is_empty());

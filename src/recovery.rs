@@ -6,12 +6,12 @@ use core::fmt;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::error::{Error, InvalidInput, Result};
-use crate::secret::Key32;
+use crate::error::{InvalidInput, Result};
+use crate::primitives::crypto;
+use crate::primitives::secret::Key32;
+use crate::schedule::LABEL_RECOVERY_CODE;
 
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-/// Domain-separation prefix of the check hash.
-pub(crate) const CHECK_LABEL: &[u8] = b"strongroom/v1/recovery-code";
 const SYMBOLS: usize = 56;
 const GROUP: usize = 4;
 
@@ -33,7 +33,7 @@ impl RecoveryCode {
     #[doc(hidden)]
     pub fn payload_bytes(&self) -> [u8; 35] {
         let mut out = [0u8; 35];
-        out[..32].copy_from_slice(self.0.as_bytes());
+        out[..32].copy_from_slice(self.0.expose());
         out[32..].copy_from_slice(&check(&self.0));
         out
     }
@@ -42,7 +42,7 @@ impl RecoveryCode {
     /// `O`, `I`, `L` read as `0`, `1`, `1` (SR-REC-1).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] with `recovery_code_format` for a character outside the
+    /// [`crate::Error::InvalidInput`] with `recovery_code_format` for a character outside the
     /// alphabet or a wrong length, `recovery_code_check` when the check does not match.
     pub fn parse(code: &str) -> Result<Self> {
         let mut symbols = Zeroizing::new(Vec::with_capacity(SYMBOLS));
@@ -53,13 +53,13 @@ impl RecoveryCode {
                 b'I' | b'L' => 1,
                 u => match ALPHABET.iter().position(|&a| a == u) {
                     Some(v) => v as u8,
-                    None => return Err(Error::InvalidInput(InvalidInput::RecoveryCodeFormat)),
+                    None => return Err(InvalidInput::RecoveryCodeFormat.into()),
                 },
             };
             symbols.push(v);
         }
         if symbols.len() != SYMBOLS {
-            return Err(Error::InvalidInput(InvalidInput::RecoveryCodeFormat));
+            return Err(InvalidInput::RecoveryCodeFormat.into());
         }
         // 56 symbols x 5 bits = 280 bits = 35 bytes, most significant bit first: every 8
         // symbols (40 bits) make 5 bytes.
@@ -75,8 +75,8 @@ impl RecoveryCode {
         be.zeroize();
         let [secret_bytes @ .., c0, c1, c2] = &*bytes;
         let secret = Key32::from_bytes(*secret_bytes);
-        if !crate::crypto::ct_eq(&check(&secret), &[*c0, *c1, *c2]) {
-            return Err(Error::InvalidInput(InvalidInput::RecoveryCodeCheck));
+        if !crypto::ct_eq(&check(&secret), &[*c0, *c1, *c2]) {
+            return Err(InvalidInput::RecoveryCodeCheck.into());
         }
         Ok(RecoveryCode(secret))
     }
@@ -107,8 +107,8 @@ impl RecoveryCode {
 /// check = SHA-256("strongroom/v1/recovery-code" || secret)[0..3].
 fn check(secret: &Key32) -> [u8; 3] {
     let digest = Sha256::new()
-        .chain_update(CHECK_LABEL)
-        .chain_update(secret.as_bytes())
+        .chain_update(LABEL_RECOVERY_CODE)
+        .chain_update(secret.expose())
         .finalize();
     let digest: [u8; 32] = digest.into();
     [digest[0], digest[1], digest[2]]
@@ -130,6 +130,7 @@ impl fmt::Debug for RecoveryCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     fn code(seed: u8) -> RecoveryCode {
         let mut s = [0u8; 32];
@@ -147,14 +148,14 @@ mod tests {
         assert_eq!(shown.len(), 56 + 13);
         assert_eq!(shown.split('-').count(), 14);
         let back = RecoveryCode::parse(&shown).unwrap();
-        assert_eq!(back.secret().as_bytes(), c.secret().as_bytes());
+        assert_eq!(back.secret().expose(), c.secret().expose());
         let typed = shown
             .to_lowercase()
             .replace('-', " ")
             .replace('0', "o")
             .replace('1', "l");
         let back = RecoveryCode::parse(&typed).unwrap();
-        assert_eq!(back.secret().as_bytes(), c.secret().as_bytes());
+        assert_eq!(back.secret().expose(), c.secret().expose());
     }
 
     // SR-REC-1: every single-symbol substitution is caught by format or check.

@@ -236,13 +236,7 @@ impl Writer {
         self
     }
 
-    /// The head of a byte string whose `n` bytes the caller appends itself.
-    pub(crate) fn bytes_head(&mut self, n: usize) -> &mut Self {
-        self.head(MAJOR_BYTES, n as u64)
-    }
-
-    /// Appends bytes that follow a head written by [`Writer::bytes_head`], or that are
-    /// already a deterministic encoding (a slot inside a keyring).
+    /// Appends bytes that are already a deterministic encoding (a slot inside a keyring).
     pub(crate) fn raw(&mut self, encoded: &[u8]) -> &mut Self {
         self.buf.extend_from_slice(encoded);
         self
@@ -260,10 +254,6 @@ impl Writer {
 
     pub(crate) fn map(&mut self, n: usize) -> &mut Self {
         self.head(MAJOR_MAP, n as u64)
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.buf.len()
     }
 
     pub(crate) fn as_slice(&self) -> &[u8] {

@@ -1,18 +1,43 @@
-//! The keyring object and its key slots on the wire (SPEC.md, "Keyring").
+//! The keyring object and its key slots on the wire (SPEC.md 6.2 and 6.3).
+//!
+//! ```cddl
+//! keyring = {
+//!   1 => 1,                            ; object type: keyring
+//!   2 => 1,                            ; format version
+//!   3 => bstr .size 16,                ; keyring id (random)
+//!   4 => uint .le 9007199254740991,    ; generation (at most 2^53 - 1, JS-safe)
+//!   5 => [1*8 slot],                   ; key slots, order significant
+//!   6 => bstr .size 32,                ; keyring MAC
+//! }
+//!
+//! slot = password-slot / recovery-slot
+//!
+//! password-slot = {
+//!   1 => 1,                            ; slot kind: password
+//!   2 => label,                        ; non-secret label
+//!   3 => kdf,                          ; KDF id and parameters
+//!   4 => bstr .size 32,                ; KDF salt
+//!   5 => bstr .size 12,                ; AES-GCM nonce
+//!   6 => bstr .size 48,                ; wrapped DEK: ciphertext (32) || tag (16)
+//!   7 => bstr .size 32,                ; key commitment
+//! }
+//!
+//! recovery-slot = {
+//!   1 => 2,                            ; slot kind: recovery
+//!   2 => label,
+//!   5 => bstr .size 12,                ; AES-GCM nonce
+//!   6 => bstr .size 48,                ; wrapped DEK: ciphertext (32) || tag (16)
+//!   7 => bstr .size 32,                ; key commitment
+//! }
+//!
+//! label = tstr .size (0..64)           ; at most 64 bytes of UTF-8 (bytes, not characters)
+//! ```
 
 use super::cbor::{Item, Writer};
+use super::kdf::{self, KdfParams};
 use super::{Fields, OBJECT_KEYRING, VERSION, array, decode_object, fixed, text, uint};
 use crate::error::{Error, Limit, Malformed, Registry, Result};
-use crate::kdf::KdfParams;
-
-/// Largest keyring encoding accepted (SR-CBOR-10).
-pub(crate) const MAX_KEYRING_LEN: usize = 4096;
-/// Most key slots in one keyring.
-pub(crate) const MAX_SLOTS: usize = 8;
-/// Longest slot label, in bytes of UTF-8.
-pub(crate) const MAX_LABEL_BYTES: usize = 64;
-/// Largest generation: 2^53 - 1, exact in a JavaScript number.
-pub(crate) const MAX_GENERATION: u64 = (1 << 53) - 1;
+use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_LABEL_BYTES, MAX_SLOTS};
 
 /// Slot kind registry id: password slot.
 pub(crate) const SLOT_PASSWORD: u64 = 1;
@@ -116,24 +141,19 @@ impl KeySlot {
 /// The slot encoding up to and including the nonce: the part that goes into the AAD.
 pub(crate) fn slot_header(kind: &SlotKind, label: &str, nonce: &[u8; 12]) -> Result<Writer> {
     if label.len() > MAX_LABEL_BYTES {
-        return Err(Error::LimitExceeded(Limit::LabelTooLong));
+        return Err(Limit::LabelTooLong.into());
     }
     let mut w = Writer::with_capacity(256);
     match kind {
-        SlotKind::Password { kdf, salt } => {
-            kdf.check_limits()?;
-            let values = kdf.wire_values();
+        SlotKind::Password { kdf: params, salt } => {
+            params.check_limits()?;
             w.map(PASSWORD_SLOT_KEYS.len())
                 .uint(1)
                 .uint(SLOT_PASSWORD)
                 .uint(2)
                 .text(label)
-                .uint(3)
-                .array(values.len().saturating_add(1))
-                .uint(kdf.id());
-            for v in values {
-                w.uint(v);
-            }
+                .uint(3);
+            kdf::write(&mut w, params);
             w.uint(4).bytes(salt);
         }
         SlotKind::Recovery => {
@@ -262,9 +282,9 @@ fn decode_slot(item: &Item<'_>) -> Result<KeySlot> {
         return Err(Malformed::ValueOutOfRange.into());
     }
     let kind = if kind_id == SLOT_PASSWORD {
-        let kdf = decode_kdf(f.take(3)?)?;
+        let params = kdf::decode(f.take(3)?)?;
         let salt = fixed::<32>(f.take(4)?)?;
-        SlotKind::Password { kdf, salt }
+        SlotKind::Password { kdf: params, salt }
     } else {
         SlotKind::Recovery
     };
@@ -280,32 +300,6 @@ fn decode_slot(item: &Item<'_>) -> Result<KeySlot> {
         commitment,
         encoded: item.raw.to_vec(),
     })
-}
-
-/// `[kdf id, params...]`: the id first (registry), then the array length, then the element
-/// types, then the hard limits (SR-KDF-3).
-fn decode_kdf(item: &Item<'_>) -> Result<KdfParams> {
-    let elements = array(item)?;
-    let (first, rest) = elements.split_first().ok_or(Malformed::WrongLength)?;
-    let id = uint(first)?;
-    let expected = match id {
-        crate::kdf::KDF_PBKDF2_SHA256 => 1,
-        crate::kdf::KDF_ARGON2ID => 3,
-        id => {
-            return Err(Error::UnsupportedAlgorithm {
-                registry: Registry::Kdf,
-                id,
-            });
-        }
-    };
-    if rest.len() != expected {
-        return Err(Malformed::WrongLength.into());
-    }
-    let values = rest
-        .iter()
-        .map(uint)
-        .collect::<core::result::Result<Vec<_>, _>>()?;
-    KdfParams::from_wire(id, &values)
 }
 
 /// The bytes of a keyring encoding that its MAC covers.

@@ -1,9 +1,12 @@
-//! Wire formats: the strict CBOR profile, the object schemas and the text form.
+//! The wire format, bottom layer of the crate: the strict CBOR profile (SPEC.md 5), the
+//! objects and their schemas (6), and the text form (13).
 //!
-//! Nothing in here touches a key; `keyring.rs` and `record.rs` at the crate root add the
-//! cryptography on top of these codecs.
+//! Nothing in here touches a key; `keyring/` and `record.rs` at the crate root add the
+//! cryptography on top of these codecs. This file holds what every object shares: the
+//! common header (6.1) and the schema walk (6.6).
 
 pub(crate) mod cbor;
+pub(crate) mod kdf;
 pub(crate) mod keyring;
 pub(crate) mod record;
 pub(crate) mod text;
@@ -110,5 +113,17 @@ pub(crate) fn array<'v, 'a>(item: &'v Item<'a>) -> Result<&'v [Item<'a>], Malfor
     match &item.value {
         Value::Array(items) => Ok(items),
         _ => Err(Malformed::UnexpectedType),
+    }
+}
+
+/// Lowercase hex in `Debug` output of public identifiers (never of secrets).
+pub(crate) struct Hex<'a>(pub(crate) &'a [u8]);
+
+impl core::fmt::Debug for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
     }
 }

@@ -1,16 +1,29 @@
-//! The sealed record object on the wire (SPEC.md, "Sealed record").
+//! The sealed record object on the wire (SPEC.md 6.5).
+//!
+//! ```cddl
+//! record = {
+//!   1 => 2,                            ; object type: sealed record
+//!   2 => 1,                            ; format version
+//!   3 => bstr .size 16,                ; keyring id
+//!   4 => bstr .size 32,                ; HKDF salt (random)
+//!   5 => bstr .size 12,                ; AES-GCM nonce (random)
+//!   6 => bstr .size 32,                ; key commitment
+//!   7 => bstr .size (16..16777232),    ; ciphertext || tag
+//! }
+//! ```
+//!
+//! Keys 1 to 6 have fixed sizes, so every record starts with the same 107-byte header
+//! layout: one encoder writes it ([`header_array`]) and the common case of decoding is a
+//! comparison against that template.
 
 use core::ops::Range;
 
-use super::cbor::Writer;
-use super::{Fields, OBJECT_RECORD, VERSION, bytes, decode_object, fixed};
-use crate::crypto::TAG_LEN;
+use super::{Fields, Hex, OBJECT_RECORD, bytes, decode_object, fixed};
 use crate::error::{Malformed, Result};
+use crate::limits::{MAX_PLAINTEXT_LEN, MAX_RECORD_LEN};
 
-/// Largest plaintext a v1 record carries: 16 MiB.
-pub(crate) const MAX_PLAINTEXT: usize = 16 * 1024 * 1024;
-/// Largest record encoding accepted (SR-CBOR-10): plaintext, tag and 256 bytes of header room.
-pub(crate) const MAX_RECORD_LEN: usize = MAX_PLAINTEXT + TAG_LEN + 256;
+/// Length of the AES-GCM tag at the end of key 7.
+pub(crate) const TAG_LEN: usize = 16;
 /// Every record header is exactly this long: the encoding up to the ciphertext entry.
 pub(crate) const HEADER_LEN: usize = 107;
 
@@ -21,58 +34,17 @@ const RECORD_KEYS: &[u64] = &[1, 2, 3, 4, 5, 6, 7];
 /// Holds the record's exact encoding; the accessors borrow from it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SealedRecord {
-    pub(crate) encoded: Vec<u8>,
-    pub(crate) keyring_id: [u8; 16],
-    pub(crate) salt: [u8; 32],
-    pub(crate) nonce: [u8; 12],
-    pub(crate) commitment: [u8; 32],
-    pub(crate) ciphertext: Range<usize>,
+    encoded: Vec<u8>,
+    parts: RecordParts,
 }
 
 impl core::fmt::Debug for SealedRecord {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SealedRecord")
-            .field("keyring_id", &Hex(&self.keyring_id))
+            .field("keyring_id", &Hex(&self.parts.keyring_id))
             .field("len", &self.encoded.len())
             .finish_non_exhaustive()
     }
-}
-
-pub(crate) struct Hex<'a>(pub(crate) &'a [u8]);
-
-impl core::fmt::Debug for Hex<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
-    }
-}
-
-/// The record header, 107 bytes, which is the first part of the record AAD (SR-KEY-8).
-pub(crate) fn header(
-    keyring_id: &[u8; 16],
-    salt: &[u8; 32],
-    nonce: &[u8; 12],
-    commitment: &[u8; 32],
-    ciphertext_len: usize,
-) -> Writer {
-    let mut w = Writer::with_capacity(ciphertext_len.saturating_add(HEADER_LEN + 6));
-    w.map(RECORD_KEYS.len())
-        .uint(1)
-        .uint(OBJECT_RECORD)
-        .uint(2)
-        .uint(VERSION)
-        .uint(3)
-        .bytes(keyring_id)
-        .uint(4)
-        .bytes(salt)
-        .uint(5)
-        .bytes(nonce)
-        .uint(6)
-        .bytes(commitment);
-    debug_assert_eq!(w.len(), HEADER_LEN);
-    w
 }
 
 /// The fields of a record encoding and where its ciphertext lies, without owning it.
@@ -124,8 +96,8 @@ pub(crate) fn bytes_head(n: usize) -> ([u8; 5], usize) {
     (h, used)
 }
 
-/// The 107-byte header as an array (the same bytes as [`header`] writes, without a
-/// `Writer`; `header_array_matches_writer` checks it).
+/// The record header: the encoding of keys 1 to 6, which is the first part of the record
+/// AAD (SR-KEY-8).
 pub(crate) fn header_array(
     keyring_id: &[u8; 16],
     salt: &[u8; 32],
@@ -134,7 +106,7 @@ pub(crate) fn header_array(
 ) -> [u8; HEADER_LEN] {
     let mut h = [0u8; HEADER_LEN];
     for (at, bytes) in &FIXED[..4] {
-        // The offsets are constants inside the header (header_array_matches_writer).
+        // The offsets are constants inside the header (header_array_decodes).
         if let Some(dst) = h.get_mut(*at..).and_then(|t| t.get_mut(..bytes.len())) {
             dst.copy_from_slice(bytes);
         }
@@ -183,7 +155,7 @@ impl RecordParts {
         };
         // Shortest head only (SR-CBOR), the schema's length bounds, nothing after it.
         if bytes_head(ct_len).1 != used
-            || !(TAG_LEN..=MAX_PLAINTEXT + TAG_LEN).contains(&ct_len)
+            || !(TAG_LEN..=MAX_PLAINTEXT_LEN + TAG_LEN).contains(&ct_len)
             || Some(rest.len()) != used.checked_add(ct_len)
         {
             return None;
@@ -211,7 +183,7 @@ impl RecordParts {
             if ct.len() < TAG_LEN {
                 return Err(Malformed::WrongLength.into());
             }
-            if ct.len() > MAX_PLAINTEXT + TAG_LEN {
+            if ct.len() > MAX_PLAINTEXT_LEN + TAG_LEN {
                 return Err(Malformed::ValueOutOfRange.into());
             }
             f.finish()?;
@@ -243,14 +215,7 @@ impl SealedRecord {
     /// them, or [`RecordParts::parse`] read them from it).
     pub(crate) fn from_parts(encoded: Vec<u8>, parts: RecordParts) -> Self {
         debug_assert_eq!(RecordParts::parse(&encoded).ok(), Some(parts.clone()));
-        SealedRecord {
-            encoded,
-            keyring_id: parts.keyring_id,
-            salt: parts.salt,
-            nonce: parts.nonce,
-            commitment: parts.commitment,
-            ciphertext: parts.ciphertext,
-        }
+        SealedRecord { encoded, parts }
     }
 
     /// Decodes a record from its binary encoding.
@@ -301,28 +266,28 @@ impl SealedRecord {
 
     /// The id of the keyring whose DEK sealed this record.
     pub fn keyring_id(&self) -> &[u8; 16] {
-        &self.keyring_id
+        &self.parts.keyring_id
     }
 
     /// The per-record HKDF salt.
     pub fn salt(&self) -> &[u8; 32] {
-        &self.salt
+        &self.parts.salt
     }
 
     /// The AES-GCM nonce.
     pub fn nonce(&self) -> &[u8; 12] {
-        &self.nonce
+        &self.parts.nonce
     }
 
     /// The record key commitment.
     pub fn commitment(&self) -> &[u8; 32] {
-        &self.commitment
+        &self.parts.commitment
     }
 
     /// The ciphertext followed by the 16-byte tag.
     pub fn ciphertext(&self) -> &[u8] {
         self.encoded
-            .get(self.ciphertext.clone())
+            .get(self.parts.ciphertext.clone())
             .unwrap_or_default()
     }
 
@@ -335,28 +300,33 @@ impl SealedRecord {
     /// [`SealedRecord::as_bytes`] for every accepted input.
     #[doc(hidden)]
     pub fn reencode(&self) -> Vec<u8> {
+        let p = &self.parts;
         let ct = self.ciphertext();
-        let mut w = header(
-            &self.keyring_id,
-            &self.salt,
-            &self.nonce,
-            &self.commitment,
-            ct.len(),
-        );
-        w.uint(7).bytes_head(ct.len()).raw(ct);
-        w.into_vec()
+        let (head, used) = bytes_head(ct.len());
+        let mut out = Vec::with_capacity(ct.len().saturating_add(HEADER_LEN + 6));
+        out.extend_from_slice(&header_array(
+            &p.keyring_id,
+            &p.salt,
+            &p.nonce,
+            &p.commitment,
+        ));
+        out.push(0x07);
+        out.extend_from_slice(head.get(..used).unwrap_or_default());
+        out.extend_from_slice(ct);
+        out
     }
 
     /// Length of the plaintext inside.
     pub fn plaintext_len(&self) -> usize {
         // Every record's ciphertext holds at least the tag (checked when decoding).
-        self.ciphertext.len().saturating_sub(TAG_LEN)
+        self.parts.ciphertext.len().saturating_sub(TAG_LEN)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::cbor::Writer;
 
     fn fields(seed: u8) -> ([u8; 16], [u8; 32], [u8; 12], [u8; 32]) {
         let f = |n: u8| seed.wrapping_mul(31).wrapping_add(n);
@@ -368,22 +338,42 @@ mod tests {
         )
     }
 
+    /// A record written with the general CBOR writer, field by field: an encoder
+    /// independent of [`header_array`].
     fn record(ct_len: usize, seed: u8) -> Vec<u8> {
         let (id, salt, nonce, commitment) = fields(seed);
-        let mut w = header(&id, &salt, &nonce, &commitment, ct_len);
-        w.uint(7).bytes(&vec![seed; ct_len]);
+        let mut w = Writer::default();
+        w.map(7)
+            .uint(1)
+            .uint(OBJECT_RECORD)
+            .uint(2)
+            .uint(crate::format::VERSION)
+            .uint(3)
+            .bytes(&id)
+            .uint(4)
+            .bytes(&salt)
+            .uint(5)
+            .bytes(&nonce)
+            .uint(6)
+            .bytes(&commitment)
+            .uint(7)
+            .bytes(&vec![seed; ct_len]);
         w.into_vec()
     }
 
+    // The one header encoder writes what the general writer writes, and re-encoding a
+    // decoded record goes through it.
     #[test]
-    fn header_array_matches_writer() {
+    fn header_array_decodes() {
         for seed in 0..8 {
             let (id, salt, nonce, commitment) = fields(seed);
-            let w = header(&id, &salt, &nonce, &commitment, 16);
+            let good = record(16, seed);
             assert_eq!(
                 &header_array(&id, &salt, &nonce, &commitment)[..],
-                w.as_slice()
+                &good[..HEADER_LEN]
             );
+            let r = SealedRecord::from_bytes(&good).unwrap();
+            assert_eq!(r.reencode(), good);
         }
     }
 
@@ -399,12 +389,13 @@ mod tests {
             256,
             0xffff,
             0x1_0000,
-            MAX_PLAINTEXT + TAG_LEN,
+            MAX_PLAINTEXT_LEN + TAG_LEN,
         ] {
-            let mut w = Writer::with_capacity(8);
-            w.bytes_head(n);
+            let mut w = Writer::default();
+            w.bytes(&vec![0; n]);
             let (h, used) = bytes_head(n);
-            assert_eq!(&h[..used], w.as_slice(), "n = {n}");
+            assert_eq!(&h[..used], &w.as_slice()[..used], "n = {n}");
+            assert_eq!(w.as_slice().len(), used + n, "n = {n}");
         }
     }
 

@@ -1,31 +1,17 @@
-//! The primitives as SPEC.md uses them: HKDF-SHA256, HMAC-SHA256, AES-256-GCM with a
-//! detached 16-byte tag, and constant-time comparison. Every derivation label lives here.
+//! The primitives as SPEC.md uses them (section 2.3): HKDF-SHA256, HMAC-SHA256,
+//! AES-256-GCM with a detached 16-byte tag, and constant-time comparison. Every AES-GCM call
+//! of the crate is in this file; the labels that the key schedule feeds HKDF are in
+//! `schedule.rs`.
 
 use aes_gcm::aead::AeadInOut;
+use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::{Aes256Gcm, KeyInit};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::secret::Key32;
-
-/// HKDF info of the password-slot wrap key (SR-KEY-2).
-pub(crate) const LABEL_PASSWORD_WRAP: &[u8] = b"strongroom/v1/password-slot/wrap-key";
-/// HKDF info of the password-slot key commitment (SR-KEY-2).
-pub(crate) const LABEL_PASSWORD_COMMIT: &[u8] = b"strongroom/v1/password-slot/commitment";
-/// HKDF info of the recovery-slot wrap key (SR-KEY-2).
-pub(crate) const LABEL_RECOVERY_WRAP: &[u8] = b"strongroom/v1/recovery-slot/wrap-key";
-/// HKDF info of the recovery-slot key commitment (SR-KEY-2).
-pub(crate) const LABEL_RECOVERY_COMMIT: &[u8] = b"strongroom/v1/recovery-slot/commitment";
-/// HKDF info of the keyring MAC key (SR-KEY-6).
-pub(crate) const LABEL_KEYRING_MAC: &[u8] = b"strongroom/v1/keyring/mac-key";
-/// HKDF info of the record root key, the MAC key's sibling under prk_ring (SR-KEY-14).
-pub(crate) const LABEL_RECORD_ROOT: &[u8] = b"strongroom/v1/record/root-key";
-/// HKDF info prefix of the record key; the keyring id follows (SR-KEY-7).
-pub(crate) const LABEL_RECORD_KEY: &[u8] = b"strongroom/v1/record/key";
-/// HKDF info prefix of the record commitment; the keyring id follows (SR-KEY-7).
-pub(crate) const LABEL_RECORD_COMMIT: &[u8] = b"strongroom/v1/record/commitment";
+use super::secret::Key32;
 
 /// AES-GCM tag length.
 pub(crate) const TAG_LEN: usize = 16;
@@ -43,7 +29,7 @@ impl Prk {
     pub(crate) fn expand(&self, info: &[&[u8]]) -> Key32 {
         let mut out = Key32::zero();
         // 32 bytes is far below HKDF-SHA256's 8160-byte maximum, so this cannot fail.
-        let expanded = self.0.expand_multi_info(info, out.as_mut());
+        let expanded = self.0.expand_multi_info(info, out.expose_mut());
         debug_assert!(expanded.is_ok());
         out
     }
@@ -53,17 +39,45 @@ impl Prk {
 pub(crate) fn extract_bytes(salt: &[u8], ikm: &[u8]) -> Key32 {
     let (prk, _) = Hkdf::<Sha256>::extract(Some(salt), ikm);
     let mut out = Key32::zero();
-    out.as_mut().copy_from_slice(&prk);
+    out.expose_mut().copy_from_slice(&prk);
     out
 }
 
-/// AES-256-GCM encryption in place; returns the tag.
-pub(crate) fn seal_in_place(key: &Key32, nonce: &[u8; 12], aad: &[u8], buf: &mut [u8]) -> [u8; 16] {
-    let cipher = Aes256Gcm::new(key.as_bytes().into());
-    // Failure is only possible beyond 2^36 bytes of plaintext; records stop at 16 MiB.
-    match cipher.encrypt_inout_detached(nonce.into(), aad, buf.into()) {
+/// The tag of an encryption. GCM refuses only inputs beyond 2^36 bytes, and in-out buffers of
+/// different lengths; records stop at 16 MiB and every caller passes equal lengths, so the
+/// all-zero tag (which would fail to open, never leak) is unreachable.
+fn tag_of<E>(result: Result<aes_gcm::Tag, E>) -> [u8; TAG_LEN] {
+    match result {
         Ok(tag) => tag.into(),
-        Err(_) => [0u8; 16],
+        Err(_) => [0u8; TAG_LEN],
+    }
+}
+
+/// AES-256-GCM encryption in place; returns the tag.
+pub(crate) fn seal_in_place(
+    key: &Key32,
+    nonce: &[u8; 12],
+    aad: &[u8],
+    buf: &mut [u8],
+) -> [u8; TAG_LEN] {
+    let cipher = Aes256Gcm::new(key.expose().into());
+    tag_of(cipher.encrypt_inout_detached(nonce.into(), aad, buf.into()))
+}
+
+/// AES-256-GCM from `input` into `output` (equal lengths) in one pass, where encrypting in
+/// place would need the plaintext copied into the output first (a copy costs about 15% of
+/// AES-GCM at 1 MiB, BENCHMARKS.md). Returns the tag.
+pub(crate) fn seal_to(
+    key: &Key32,
+    nonce: &[u8; 12],
+    aad: &[u8],
+    input: &[u8],
+    output: &mut [u8],
+) -> [u8; TAG_LEN] {
+    let cipher = Aes256Gcm::new(key.expose().into());
+    match InOutBuf::new(input, output) {
+        Ok(buf) => tag_of(cipher.encrypt_inout_detached(nonce.into(), aad, buf)),
+        Err(e) => tag_of(Err(e)),
     }
 }
 
@@ -74,9 +88,9 @@ pub(crate) fn open_in_place(
     nonce: &[u8; 12],
     aad: &[u8],
     buf: &mut [u8],
-    tag: &[u8; 16],
+    tag: &[u8; TAG_LEN],
 ) -> Result<(), ()> {
-    let cipher = Aes256Gcm::new(key.as_bytes().into());
+    let cipher = Aes256Gcm::new(key.expose().into());
     match cipher.decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into()) {
         Ok(()) => Ok(()),
         Err(_) => {
@@ -86,12 +100,30 @@ pub(crate) fn open_in_place(
     }
 }
 
+/// AES-256-GCM decryption from `input` into `output` (equal lengths) if the tag verifies.
+/// aes-gcm checks the tag before it decrypts, so on failure nothing was written (and the
+/// caller wipes `output` regardless).
+pub(crate) fn open_to(
+    key: &Key32,
+    nonce: &[u8; 12],
+    aad: &[u8],
+    input: &[u8],
+    output: &mut [u8],
+    tag: &[u8; TAG_LEN],
+) -> Result<(), ()> {
+    let cipher = Aes256Gcm::new(key.expose().into());
+    let buf = InOutBuf::new(input, output).map_err(|_| ())?;
+    cipher
+        .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
+        .map_err(|_| ())
+}
+
 /// HMAC-SHA256(key, data).
 // safe: HMAC takes keys of any length (RFC 2104 hashes longer ones), so new_from_slice
 // has no error to return for a 32-byte key.
 #[allow(clippy::unreachable)]
 pub(crate) fn hmac(key: &Key32, data: &[u8]) -> [u8; 32] {
-    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key.as_bytes())
+    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(key.expose())
         .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
     mac.update(data);
     mac.finalize().into_bytes().into()
@@ -142,7 +174,7 @@ mod tests {
         for c in cases {
             let ikm = hex::decode(c.ikm).unwrap();
             let salt = hex::decode(c.salt).unwrap();
-            assert_eq!(hex::encode(extract_bytes(&salt, &ikm).as_bytes()), c.prk);
+            assert_eq!(hex::encode(extract_bytes(&salt, &ikm).expose()), c.prk);
             let prk = Prk::extract(&salt, &ikm);
             let mut okm = vec![0u8; c.okm.len() / 2];
             prk.0
@@ -201,12 +233,22 @@ mod tests {
             let got_tag = seal_in_place(&key, &nonce, &aad, &mut buf);
             assert_eq!(hex::encode(&buf), ct);
             assert_eq!(hex::encode(got_tag), tag);
+            // The one-pass pair gives the same bytes.
+            let plain = hex::decode(pt).unwrap();
+            let mut out = vec![0u8; plain.len()];
+            assert_eq!(seal_to(&key, &nonce, &aad, &plain, &mut out), got_tag);
+            assert_eq!(out, buf);
+            let mut back = vec![0u8; plain.len()];
+            open_to(&key, &nonce, &aad, &out, &mut back, &got_tag).unwrap();
+            assert_eq!(back, plain);
             open_in_place(&key, &nonce, &aad, &mut buf, &got_tag).unwrap();
             assert_eq!(hex::encode(&buf), pt);
             // tamper: flip one tag bit
             let mut bad_tag = got_tag;
             bad_tag[0] ^= 1;
             let mut buf2 = hex::decode(ct).unwrap();
+            let mut out = vec![0u8; buf2.len()];
+            assert!(open_to(&key, &nonce, &aad, &buf2, &mut out, &bad_tag).is_err());
             assert!(open_in_place(&key, &nonce, &aad, &mut buf2, &bad_tag).is_err());
             assert!(
                 buf2.iter().all(|&b| b == 0),

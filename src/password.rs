@@ -1,41 +1,11 @@
-//! Zeroizing newtypes for key material and passwords. None of them prints its bytes.
+//! Master passwords (SPEC.md section 7): NFC-normalized, bounded, wiped on drop.
 
 use core::fmt;
 use unicode_normalization::UnicodeNormalization;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::Zeroizing;
 
-use crate::error::{Error, InvalidInput, Limit, Result};
-
-/// Longest password accepted, in bytes of UTF-8 after NFC normalization (SR-PWD-2).
-pub const MAX_PASSWORD_BYTES: usize = 1024;
-
-/// A 256-bit secret key (KEK, DEK, PRK or derived key), wiped on drop.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub(crate) struct Key32([u8; 32]);
-
-impl Key32 {
-    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
-        Key32(bytes)
-    }
-
-    pub(crate) fn zero() -> Self {
-        Key32([0u8; 32])
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-
-    pub(crate) fn as_mut(&mut self) -> &mut [u8; 32] {
-        &mut self.0
-    }
-}
-
-impl fmt::Debug for Key32 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Key32(..)")
-    }
-}
+use crate::error::{InvalidInput, Limit, Result};
+use crate::limits::MAX_PASSWORD_BYTES;
 
 /// A master password, held as its NFC normalization (SR-PWD-1) and wiped on drop.
 ///
@@ -48,21 +18,26 @@ impl Password {
     /// Normalizes `password` to NFC and checks its length.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] (`empty_password`) for an empty password and
-    /// [`Error::LimitExceeded`] (`password_too_long`) above 1024 bytes of UTF-8 (SR-PWD-2).
+    /// [`crate::Error::InvalidInput`] (`empty_password`) for an empty password and
+    /// [`crate::Error::LimitExceeded`] (`password_too_long`) above 1024 bytes of UTF-8
+    /// (SR-PWD-2).
     pub fn new(password: &str) -> Result<Self> {
         let normalized: Zeroizing<String> = Zeroizing::new(password.nfc().collect());
         if normalized.is_empty() {
-            return Err(Error::InvalidInput(InvalidInput::EmptyPassword));
+            return Err(InvalidInput::EmptyPassword.into());
         }
         if normalized.len() > MAX_PASSWORD_BYTES {
-            return Err(Error::LimitExceeded(Limit::PasswordTooLong));
+            return Err(Limit::PasswordTooLong.into());
         }
         Ok(Password(normalized))
     }
 
     /// The normalized UTF-8 bytes that enter the KDF.
     pub fn normalized_bytes(&self) -> &[u8] {
+        self.expose()
+    }
+
+    pub(crate) fn expose(&self) -> &[u8] {
         self.0.as_bytes()
     }
 }
@@ -76,16 +51,17 @@ impl fmt::Debug for Password {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     // SR-PWD-1: NFC and NFD spellings derive from the same bytes.
     #[test]
     fn sr_pwd_1_nfc() {
         let nfc = Password::new("caf\u{e9}").unwrap();
         let nfd = Password::new("cafe\u{301}").unwrap();
-        assert_eq!(nfc.normalized_bytes(), nfd.normalized_bytes());
-        assert_eq!(nfc.normalized_bytes(), b"caf\xc3\xa9");
+        assert_eq!(nfc.expose(), nfd.expose());
+        assert_eq!(nfc.expose(), b"caf\xc3\xa9");
         // No other mapping: case and surrounding spaces are kept.
-        assert_eq!(Password::new(" A ").unwrap().normalized_bytes(), b" A ");
+        assert_eq!(Password::new(" A ").unwrap().expose(), b" A ");
     }
 
     // SR-PWD-2

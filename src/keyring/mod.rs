@@ -1,0 +1,297 @@
+//! Keyrings (SPEC.md section 11): the [`Keyring`] as stored, and the [`UnlockedKeyring`]
+//! that holds its DEK. Decoding and the keyring MAC are here; unlocking (11.3 to 11.5) is
+//! in `unlock.rs`, creating and changing (11.2, 11.6 to 11.9) in `change.rs`.
+
+mod change;
+mod unlock;
+
+use core::fmt;
+
+use crate::error::{Limit, Result};
+use crate::format::Hex;
+use crate::format::keyring::{self as wire, KeySlot};
+use crate::format::text;
+use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_SLOTS};
+use crate::policy::UnlockPolicy;
+use crate::primitives::crypto;
+use crate::primitives::secret::Key32;
+use crate::schedule;
+
+/// A keyring as stored on the server: the DEK wrapped in one to eight key slots, under a
+/// MAC keyed from the DEK. Decoding one proves only that it is well formed; nothing in it is
+/// trusted until [`Keyring::unlock`] has verified the MAC.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Keyring {
+    id: [u8; 16],
+    generation: u64,
+    slots: Vec<KeySlot>,
+    mac: [u8; 32],
+    encoded: Vec<u8>,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring")
+            .field("id", &Hex(&self.id))
+            .field("generation", &self.generation)
+            .field("slots", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A keyring whose DEK is in memory: it seals and opens records and changes slots.
+///
+/// The DEK and the record root key are wiped when this is dropped. `Send + Sync`, so one
+/// unlocked keyring can serve several threads.
+pub struct UnlockedKeyring {
+    keyring: Keyring,
+    dek: Key32,
+    /// Derived once here rather than per record: records never see the DEK (SR-KEY-14).
+    record_root: Key32,
+    policy: UnlockPolicy,
+}
+
+impl fmt::Debug for UnlockedKeyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnlockedKeyring")
+            .field("keyring", &self.keyring)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Intermediate values of one slot, for test vectors and debugging a port.
+#[doc(hidden)]
+pub struct SlotSecrets {
+    pub kek: [u8; 32],
+    pub prk: [u8; 32],
+    pub wrap_key: [u8; 32],
+    pub commitment: [u8; 32],
+    pub aad: Vec<u8>,
+}
+
+impl Keyring {
+    /// Assembles and MACs a keyring (SR-KEY-6).
+    fn build(id: [u8; 16], generation: u64, slots: Vec<KeySlot>, dek: &Key32) -> Result<Self> {
+        if slots.len() > MAX_SLOTS {
+            return Err(Limit::TooManySlots.into());
+        }
+        if generation > MAX_GENERATION {
+            return Err(Limit::GenerationExhausted.into());
+        }
+        let body = wire::keyring_body(&id, generation, &slots);
+        let mac = crypto::hmac(&schedule::mac_key(&id, dek), body.as_slice());
+        let encoded = wire::finish_keyring(body, &mac);
+        debug_assert!(encoded.len() <= MAX_KEYRING_LEN);
+        Ok(Keyring {
+            id,
+            generation,
+            slots,
+            mac,
+            encoded,
+        })
+    }
+
+    /// Decodes a keyring from its binary encoding, strictly (SR-CBOR, SR-OBJ, SR-KDF-3).
+    ///
+    /// # Errors
+    /// [`crate::Error::Malformed`] with a reason code, [`crate::Error::UnsupportedVersion`],
+    /// [`crate::Error::UnsupportedAlgorithm`] or [`crate::Error::KdfParamsOutOfBounds`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let parts = wire::decode_keyring(bytes)?;
+        Ok(Keyring {
+            id: parts.id,
+            generation: parts.generation,
+            slots: parts.slots,
+            mac: parts.mac,
+            encoded: bytes.to_vec(),
+        })
+    }
+
+    /// Decodes a keyring from its text form (`srk1.` and base64url).
+    ///
+    /// # Errors
+    /// As [`Keyring::from_bytes`], plus `text_prefix` and `text_encoding`.
+    pub fn from_text(s: &str) -> Result<Self> {
+        Self::from_bytes(&text::decode(text::KEYRING_PREFIX, s, MAX_KEYRING_LEN)?)
+    }
+
+    /// The exact binary encoding.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.encoded
+    }
+
+    /// The text form: `srk1.` followed by unpadded base64url.
+    pub fn to_text(&self) -> String {
+        text::encode(text::KEYRING_PREFIX, &self.encoded)
+    }
+
+    /// The random 16-byte keyring id. Stable for the keyring's life: pin it.
+    pub fn id(&self) -> &[u8; 16] {
+        &self.id
+    }
+
+    /// The generation counter, bumped by every change. A client that remembers the highest
+    /// generation it has seen can refuse a rolled-back keyring (SR-OP-10).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The key slots, in order.
+    pub fn slots(&self) -> &[KeySlot] {
+        &self.slots
+    }
+
+    /// The keyring MAC.
+    pub fn mac(&self) -> &[u8; 32] {
+        &self.mac
+    }
+
+    /// Checks the keyring MAC over the exact received bytes before reporting success
+    /// (SR-KEY-6, SR-KEY-11).
+    fn verified(&self, dek: Key32, policy: UnlockPolicy) -> Result<UnlockedKeyring> {
+        let mac = crypto::hmac(
+            &schedule::mac_key(&self.id, &dek),
+            wire::mac_input(&self.encoded),
+        );
+        if !crypto::ct_eq(&mac, &self.mac) {
+            return Err(crate::Error::KeyringTampered);
+        }
+        Ok(UnlockedKeyring::new(self.clone(), dek, policy))
+    }
+
+    /// Re-encodes the keyring from its decoded fields alone, slot by slot, without looking
+    /// at the bytes it was decoded from. Equal to [`Keyring::as_bytes`] for every accepted
+    /// input (SR-CBOR-9); tests and fuzz oracles check exactly that.
+    #[doc(hidden)]
+    pub fn reencode(&self) -> Result<Vec<u8>> {
+        let mut slots = Vec::with_capacity(self.slots.len());
+        for s in &self.slots {
+            let header = wire::slot_header(&s.kind, &s.label, &s.nonce)?;
+            slots.push(wire::finish_slot(
+                header,
+                s.kind,
+                &s.label,
+                s.nonce,
+                s.wrapped,
+                s.commitment,
+            ));
+        }
+        let body = wire::keyring_body(&self.id, self.generation, &slots);
+        Ok(wire::finish_keyring(body, &self.mac))
+    }
+
+    /// Intermediate values of slot `index` for a given KEK (vectors and debugging only).
+    #[doc(hidden)]
+    pub fn slot_secrets(&self, index: usize, kek: &[u8; 32]) -> Option<SlotSecrets> {
+        let slot = self.slots.get(index)?;
+        let kek = Key32::from_bytes(*kek);
+        let (wrap_key, commitment) = schedule::slot_keys(&self.id, &kek, &slot.kind);
+        Some(SlotSecrets {
+            kek: *kek.expose(),
+            prk: *crypto::extract_bytes(&self.id, kek.expose()).expose(),
+            wrap_key: *wrap_key.expose(),
+            commitment: *commitment.expose(),
+            aad: schedule::slot_aad(&self.id, slot.aad_part()),
+        })
+    }
+}
+
+impl UnlockedKeyring {
+    /// The only constructor, so that every unlocked keyring carries the record root key of
+    /// its DEK. The keyring id never changes afterwards, so neither does the root key.
+    fn new(keyring: Keyring, dek: Key32, policy: UnlockPolicy) -> Self {
+        let record_root = schedule::record_root(&keyring.id, &dek);
+        UnlockedKeyring {
+            keyring,
+            dek,
+            record_root,
+            policy,
+        }
+    }
+
+    /// The current keyring, to store after any change.
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    /// The policy that new slot parameters must satisfy.
+    pub fn policy(&self) -> &UnlockPolicy {
+        &self.policy
+    }
+
+    pub(crate) fn record_root(&self) -> &Key32 {
+        &self.record_root
+    }
+
+    /// prk_ring = HKDF-Extract(keyring_id, DEK) (vectors and debugging only).
+    #[doc(hidden)]
+    pub fn keyring_prk_bytes(&self) -> [u8; 32] {
+        *schedule::keyring_prk(&self.keyring.id, &self.dek).expose()
+    }
+
+    /// The keyring MAC key (vectors and debugging only).
+    #[doc(hidden)]
+    pub fn mac_key_bytes(&self) -> [u8; 32] {
+        *schedule::mac_key(&self.keyring.id, &self.dek).expose()
+    }
+
+    /// The record root key (SR-KEY-14; vectors, benches and debugging only).
+    #[doc(hidden)]
+    pub fn record_root_bytes(&self) -> [u8; 32] {
+        *self.record_root.expose()
+    }
+
+    /// The DEK itself (vectors and debugging only).
+    #[doc(hidden)]
+    pub fn dek_bytes(&self) -> [u8; 32] {
+        *self.dek.expose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::primitives::rng::RandomSource;
+    use crate::{KdfParams, Password};
+
+    /// Counts up from its start byte: from 0, the keyring id 00..0f and DEK 10..2f of
+    /// SPEC.md Appendix A.
+    struct Scripted(u8);
+
+    impl RandomSource for Scripted {
+        fn fill(&mut self, dest: &mut [u8]) -> Result<()> {
+            for b in dest {
+                *b = self.0;
+                self.0 = self.0.wrapping_add(1);
+            }
+            Ok(())
+        }
+    }
+
+    // SR-KEY-14: an unlocked keyring carries the record root key of SPEC.md Appendix A.3
+    // (keyring id 00..0f, DEK 10..2f) from create, unlock and every change.
+    #[test]
+    fn sr_key_14_record_root() {
+        let expected =
+            hex::decode("2734fb206ea3a6d0502a6b6b1093f4a971cd35b81ec5e381f8126371b8517670")
+                .unwrap();
+        let policy = UnlockPolicy::new(
+            crate::Bounds::new(1, 10),
+            crate::Bounds::new(8, 64),
+            crate::Bounds::new(1, 2),
+            crate::Bounds::new(1, 2),
+        )
+        .unwrap();
+        let pw = Password::new("pw").unwrap();
+        let kdf = KdfParams::Pbkdf2Sha256 { iterations: 1 };
+        let mut created =
+            Keyring::create_with_rng(&pw, kdf, "t", &policy, &mut Scripted(0)).unwrap();
+        let dek: [u8; 32] = core::array::from_fn(|i| 0x10 + i as u8);
+        assert_eq!(created.dek_bytes(), dek);
+        assert_eq!(created.record_root_bytes().to_vec(), expected);
+        created.add_recovery_slot("r").unwrap();
+        assert_eq!(created.record_root_bytes().to_vec(), expected);
+        let unlocked = created.keyring().unlock(&pw, &policy).unwrap();
+        assert_eq!(unlocked.record_root_bytes().to_vec(), expected);
+    }
+}

@@ -1,0 +1,30 @@
+//! Every size, count and cost limit of SPEC.md (section 15, and the KDF hard limits of
+//! SR-KDF-3). Readers and writers enforce them whatever the unlock policy says, so no input
+//! can make a client allocate or compute without bound.
+
+/// Largest PBKDF2 iteration count.
+pub const PBKDF2_MAX_ITERATIONS: u32 = 10_000_000;
+/// Largest Argon2id memory cost in KiB (1 GiB).
+pub const ARGON2_MAX_MEMORY_KIB: u32 = 1_048_576;
+/// Largest Argon2id time cost.
+pub const ARGON2_MAX_TIME_COST: u32 = 16;
+/// Largest Argon2id parallelism.
+pub const ARGON2_MAX_PARALLELISM: u32 = 16;
+
+/// Largest keyring encoding, in bytes (SR-CBOR-10).
+pub const MAX_KEYRING_LEN: usize = 4096;
+/// Largest plaintext one record carries: 16 MiB.
+pub const MAX_PLAINTEXT_LEN: usize = 16 * 1024 * 1024;
+/// Largest record encoding, in bytes (SR-CBOR-10): the plaintext, its 16-byte tag and 256
+/// bytes of room for the header.
+pub const MAX_RECORD_LEN: usize = MAX_PLAINTEXT_LEN + 16 + 256;
+/// Longest application context, in bytes (SR-OP-8).
+pub const MAX_CONTEXT_LEN: usize = 4096;
+/// Most key slots in one keyring.
+pub const MAX_SLOTS: usize = 8;
+/// Longest slot label, in bytes of UTF-8.
+pub const MAX_LABEL_BYTES: usize = 64;
+/// Longest password, in bytes of UTF-8 after NFC normalization (SR-PWD-2).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// Largest generation counter: 2^53 - 1, exact in a JavaScript number.
+pub const MAX_GENERATION: u64 = (1 << 53) - 1;

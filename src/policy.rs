@@ -1,0 +1,185 @@
+//! The unlock policy (SPEC.md section 10): the bounds a client accepts on KDF parameters it
+//! reads from the server, checked before any KDF runs.
+
+use crate::error::{Error, InvalidInput, Result};
+use crate::format::kdf::KdfParams;
+use crate::limits;
+
+/// An inclusive range `[floor, ceiling]` for one KDF parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bounds {
+    /// Smallest accepted value.
+    pub floor: u32,
+    /// Largest accepted value.
+    pub ceiling: u32,
+}
+
+impl Bounds {
+    /// `[floor, ceiling]`.
+    pub const fn new(floor: u32, ceiling: u32) -> Self {
+        Bounds { floor, ceiling }
+    }
+
+    fn contains(&self, v: u32) -> bool {
+        self.floor <= v && v <= self.ceiling
+    }
+
+    fn within(&self, min: u32, max: u32) -> bool {
+        min <= self.floor && self.floor <= self.ceiling && self.ceiling <= max
+    }
+}
+
+/// What a client accepts before it runs a KDF on parameters it read from the server
+/// (SR-POL). The floor stops a downgrade to a cheap KDF; the ceiling stops a container from
+/// making the client hang or run out of memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnlockPolicy {
+    pbkdf2_iterations: Bounds,
+    argon2_memory_kib: Bounds,
+    argon2_time_cost: Bounds,
+    argon2_parallelism: Bounds,
+}
+
+impl Default for UnlockPolicy {
+    /// PBKDF2 600,000 to 2,000,000 iterations; Argon2id 19,456 to 262,144 KiB, t 2 to 8,
+    /// p 1 to 8.
+    fn default() -> Self {
+        UnlockPolicy {
+            pbkdf2_iterations: Bounds::new(600_000, 2_000_000),
+            argon2_memory_kib: Bounds::new(19_456, 262_144),
+            argon2_time_cost: Bounds::new(2, 8),
+            argon2_parallelism: Bounds::new(1, 8),
+        }
+    }
+}
+
+impl UnlockPolicy {
+    /// A policy with explicit bounds for every parameter.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (`policy_invalid`) when a floor exceeds its ceiling or a bound
+    /// lies outside the hard limits.
+    pub fn new(
+        pbkdf2_iterations: Bounds,
+        argon2_memory_kib: Bounds,
+        argon2_time_cost: Bounds,
+        argon2_parallelism: Bounds,
+    ) -> Result<Self> {
+        let valid = pbkdf2_iterations.within(1, limits::PBKDF2_MAX_ITERATIONS)
+            && argon2_memory_kib.within(8, limits::ARGON2_MAX_MEMORY_KIB)
+            && argon2_time_cost.within(1, limits::ARGON2_MAX_TIME_COST)
+            && argon2_parallelism.within(1, limits::ARGON2_MAX_PARALLELISM);
+        if !valid {
+            return Err(InvalidInput::PolicyInvalid.into());
+        }
+        Ok(UnlockPolicy {
+            pbkdf2_iterations,
+            argon2_memory_kib,
+            argon2_time_cost,
+            argon2_parallelism,
+        })
+    }
+
+    /// Accepted PBKDF2 iteration counts.
+    pub fn pbkdf2_iterations(&self) -> Bounds {
+        self.pbkdf2_iterations
+    }
+
+    /// Accepted Argon2id memory costs in KiB.
+    pub fn argon2_memory_kib(&self) -> Bounds {
+        self.argon2_memory_kib
+    }
+
+    /// Accepted Argon2id time costs.
+    pub fn argon2_time_cost(&self) -> Bounds {
+        self.argon2_time_cost
+    }
+
+    /// Accepted Argon2id parallelism.
+    pub fn argon2_parallelism(&self) -> Bounds {
+        self.argon2_parallelism
+    }
+
+    /// Checks parameters against the hard limits and then this policy; runs no KDF.
+    ///
+    /// # Errors
+    /// [`Error::KdfParamsOutOfBounds`] outside the hard limits, [`Error::OutOfPolicy`]
+    /// outside this policy.
+    pub fn check(&self, params: &KdfParams) -> Result<()> {
+        params.check_limits()?;
+        let ok = match *params {
+            KdfParams::Pbkdf2Sha256 { iterations } => self.pbkdf2_iterations.contains(iterations),
+            KdfParams::Argon2id {
+                memory_kib,
+                time_cost,
+                parallelism,
+            } => {
+                self.argon2_memory_kib.contains(memory_kib)
+                    && self.argon2_time_cost.contains(time_cost)
+                    && self.argon2_parallelism.contains(parallelism)
+            }
+        };
+        if ok { Ok(()) } else { Err(Error::OutOfPolicy) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // SR-POL-1 (the check itself; slot-level ordering is tested in keyring tests).
+    #[test]
+    fn sr_pol_1_default_policy_bounds() {
+        let pol = UnlockPolicy::default();
+        assert!(pol.check(&KdfParams::DEFAULT_PBKDF2).is_ok());
+        assert!(pol.check(&KdfParams::DEFAULT_ARGON2ID).is_ok());
+        assert_eq!(
+            pol.check(&KdfParams::Pbkdf2Sha256 {
+                iterations: 599_999
+            }),
+            Err(Error::OutOfPolicy)
+        );
+        assert_eq!(
+            pol.check(&KdfParams::Pbkdf2Sha256 {
+                iterations: 2_000_001
+            }),
+            Err(Error::OutOfPolicy)
+        );
+        assert_eq!(
+            pol.check(&KdfParams::Argon2id {
+                memory_kib: 19_455,
+                time_cost: 2,
+                parallelism: 1
+            }),
+            Err(Error::OutOfPolicy)
+        );
+        assert_eq!(
+            pol.check(&KdfParams::Argon2id {
+                memory_kib: 19_456,
+                time_cost: 1,
+                parallelism: 1
+            }),
+            Err(Error::OutOfPolicy)
+        );
+        assert_eq!(
+            pol.check(&KdfParams::Pbkdf2Sha256 { iterations: 0 }),
+            Err(Error::KdfParamsOutOfBounds)
+        );
+    }
+
+    #[test]
+    fn policy_validation() {
+        let b = Bounds::new;
+        assert!(UnlockPolicy::new(b(1, 10), b(8, 64), b(1, 1), b(1, 1)).is_ok());
+        for bad in [
+            UnlockPolicy::new(b(10, 1), b(8, 64), b(1, 1), b(1, 1)),
+            UnlockPolicy::new(b(0, 10), b(8, 64), b(1, 1), b(1, 1)),
+            UnlockPolicy::new(b(1, 10_000_001), b(8, 64), b(1, 1), b(1, 1)),
+            UnlockPolicy::new(b(1, 10), b(8, 1_048_577), b(1, 1), b(1, 1)),
+            UnlockPolicy::new(b(1, 10), b(8, 64), b(1, 17), b(1, 1)),
+            UnlockPolicy::new(b(1, 10), b(8, 64), b(1, 1), b(0, 1)),
+        ] {
+            assert_eq!(bad, Err(Error::InvalidInput(InvalidInput::PolicyInvalid)));
+        }
+    }
+}
