@@ -1,6 +1,7 @@
-//! SIGKILL at random points of `open -o` and `seal -o` with multi-MiB data: no temporary
-//! file is left behind, no plaintext is found anywhere but in a complete output, and an
-//! output is either absent (or the old file) or complete. On the portable path (named
+//! SIGKILL at random points of `open -o` and `seal -o` with multi-MiB data: an output is
+//! either absent (or the old file) or complete; a new output leaves no temporary file and no
+//! plaintext anywhere else; a replacement can leave its complete output under a temporary
+//! name only if killed between link and rename, which the next run removes. On the portable path (named
 //! temporaries, forced with $STRONGROOM_NO_TMPFILE) a killed run may leave its temporary,
 //! and the next run removes it and says so.
 //!
@@ -373,9 +374,18 @@ fn sigkill_leaves_no_temporary_and_no_plaintext() {
             left += temps.len();
             left_plain += holders.len();
             if s.env.len() == 1 {
-                assert!(temps.is_empty(), "{}: left {temps:?}", s.name);
-                assert!(holders.is_empty(), "{}: plaintext in {holders:?}", s.name);
-            } else if !temps.is_empty() {
+                // With unnamed files, a new output never has another name, and a
+                // replacement has one only between its link and its rename, complete.
+                if s.before.is_none() {
+                    assert!(temps.is_empty(), "{}: left {temps:?}", s.name);
+                    assert!(holders.is_empty(), "{}: plaintext in {holders:?}", s.name);
+                }
+                for t in &temps {
+                    let b = std::fs::read(d.path(t)).unwrap();
+                    assert!(b == want, "{}: {t} is not the complete output", s.name);
+                }
+            }
+            if !temps.is_empty() {
                 // The next run, of any command, removes them and says so.
                 let r = run_in(&d.0, &["keyring", "info", "k.srk"], &env, b"").expect(0);
                 assert!(r.stderr.contains("removed"), "{}", r.stderr);
