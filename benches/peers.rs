@@ -26,6 +26,7 @@ use cocoon::{Cocoon, CocoonCipher, MiniCocoon};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 use common::{CONTEXT, ThreadCpu, plaintext, unlocked};
+use strongroom::Context;
 
 const N: usize = 256;
 const PASSWORD: &str = "correct horse battery staple";
@@ -45,8 +46,11 @@ fn peers(c: &mut Criterion<ThreadCpu>) {
     let s_identity = age::scrypt::Identity::new(SecretString::from(PASSWORD.to_owned()));
 
     // Correctness and size once, outside timing.
-    let sr = k.seal(&pt, CONTEXT).expect("seal");
-    assert_eq!(&k.open(&sr, CONTEXT).expect("open")[..], &pt[..]);
+    let sr = k.seal(&pt, Context::new(CONTEXT)).expect("seal");
+    assert_eq!(
+        &k.open(&sr, Context::new(CONTEXT)).expect("open")[..],
+        &pt[..]
+    );
     let ma = mini_aes.wrap(&pt).expect("wrap");
     assert_eq!(mini_aes.unwrap(&ma).expect("unwrap"), pt);
     let mc = mini_chacha.wrap(&pt).expect("wrap");
@@ -84,8 +88,8 @@ fn peers(c: &mut Criterion<ThreadCpu>) {
     g.measurement_time(Duration::from_secs(2));
     g.bench_function("strongroom", |b| {
         b.iter(|| {
-            let r = k.seal(black_box(&pt), CONTEXT).expect("seal");
-            k.open(&r, CONTEXT).expect("open")
+            let r = k.seal(black_box(&pt), Context::new(CONTEXT)).expect("seal");
+            k.open(&r, Context::new(CONTEXT)).expect("open")
         })
     });
     g.bench_function("minicocoon_aes", |b| {

@@ -28,7 +28,8 @@ use criterion::{
 };
 use hkdf::Hkdf;
 use sha2::Sha256;
-use strongroom::{RandomSource, SealedRecord, ThreadRandom, UnlockedKeyring};
+use strongroom::hazmat::{self, RandomSource, ThreadRandom};
+use strongroom::{Context, SealedRecord, UnlockedKeyring};
 
 use common::floor::Floor;
 use common::{CONTEXT, SIZES, ThreadCpu, plaintext, unlocked};
@@ -52,8 +53,7 @@ fn check_floor_matches(k: &UnlockedKeyring, floor: &mut Floor) {
     let (salt, nonce) = ([7u8; 32], [9u8; 12]);
     for n in [0, 5, 8, 9, 300, 70_000] {
         let pt = plaintext(n);
-        let lib = k
-            .seal_with_rng(&pt, CONTEXT, &mut Fixed(salt, nonce, 0))
+        let lib = hazmat::seal_with_rng(k, &pt, Context::new(CONTEXT), &mut Fixed(salt, nonce, 0))
             .expect("seal");
         let mut out = Vec::new();
         floor.seal_with(&salt, &nonce, &pt, CONTEXT, &mut out);
@@ -169,7 +169,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let k = unlocked();
-    let mut floor = Floor::new(k.record_root_bytes(), *k.keyring().id());
+    let mut floor = Floor::new(hazmat::record_root(&k), *k.keyring().id());
     check_floor_matches(&k, &mut floor);
     let key = [0x42u8; 32];
     Fixture {
@@ -275,11 +275,14 @@ fn seal(c: &mut Criterion<ThreadCpu>) {
         let mut g = c.benchmark_group(format!("seal/{name}"));
         sized(&mut g, n);
         g.bench_function("strongroom", |b| {
-            b.iter(|| f.k.seal(black_box(&pt), CONTEXT).expect("seal"))
+            b.iter(|| {
+                f.k.seal(black_box(&pt), Context::new(CONTEXT))
+                    .expect("seal")
+            })
         });
         g.bench_function("strongroom_into", |b| {
             b.iter(|| {
-                f.k.seal_into(black_box(&pt), CONTEXT, &mut out)
+                f.k.seal_into(black_box(&pt), Context::new(CONTEXT), &mut out)
                     .expect("seal")
             })
         });
@@ -302,7 +305,7 @@ fn open(c: &mut Criterion<ThreadCpu>) {
     let mut f = fixture();
     for (n, name) in SIZES {
         let pt = plaintext(n);
-        let rec = f.k.seal(&pt, CONTEXT).expect("seal");
+        let rec = f.k.seal(&pt, Context::new(CONTEXT)).expect("seal");
         let rec_bytes = rec.as_bytes().to_vec();
         let (naive_ct, naive_nonce) = naive_seal(&f.naive, &pt);
         let mut bare_ct = vec![0u8; n];
@@ -313,17 +316,20 @@ fn open(c: &mut Criterion<ThreadCpu>) {
         let mut g = c.benchmark_group(format!("open/{name}"));
         sized(&mut g, n);
         g.bench_function("strongroom", |b| {
-            b.iter(|| f.k.open(black_box(&rec), CONTEXT).expect("open"))
+            b.iter(|| {
+                f.k.open(black_box(&rec), Context::new(CONTEXT))
+                    .expect("open")
+            })
         });
         g.bench_function("strongroom_from_bytes", |b| {
             b.iter(|| {
                 let r = SealedRecord::from_bytes(black_box(&rec_bytes)).expect("decode");
-                f.k.open(&r, CONTEXT).expect("open")
+                f.k.open(&r, Context::new(CONTEXT)).expect("open")
             })
         });
         g.bench_function("strongroom_into", |b| {
             b.iter(|| {
-                f.k.open_into(black_box(&rec_bytes), CONTEXT, &mut out)
+                f.k.open_into(black_box(&rec_bytes), Context::new(CONTEXT), &mut out)
                     .expect("open")
             })
         });
@@ -354,15 +360,18 @@ fn seal_open(c: &mut Criterion<ThreadCpu>) {
         sized(&mut g, n);
         g.bench_function("strongroom", |b| {
             b.iter(|| {
-                let r = f.k.seal(black_box(&pt), CONTEXT).expect("seal");
-                f.k.open(&r, CONTEXT).expect("open")
+                let r =
+                    f.k.seal(black_box(&pt), Context::new(CONTEXT))
+                        .expect("seal");
+                f.k.open(&r, Context::new(CONTEXT)).expect("open")
             })
         });
         g.bench_function("strongroom_into", |b| {
             b.iter(|| {
-                f.k.seal_into(black_box(&pt), CONTEXT, &mut out)
+                f.k.seal_into(black_box(&pt), Context::new(CONTEXT), &mut out)
                     .expect("seal");
-                f.k.open_into(&out, CONTEXT, &mut back).expect("open")
+                f.k.open_into(&out, Context::new(CONTEXT), &mut back)
+                    .expect("open")
             })
         });
         g.bench_function("floor", |b| {
@@ -412,7 +421,7 @@ fn parallel(c: &mut Criterion) {
                         for _ in 0..t {
                             s.spawn(|| {
                                 for _ in 0..RECORDS / t {
-                                    black_box(k.seal(&pt, CONTEXT).expect("seal"));
+                                    black_box(k.seal(&pt, Context::new(CONTEXT)).expect("seal"));
                                 }
                             });
                         }

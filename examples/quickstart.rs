@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use strongroom::{KdfParams, Keyring, Password, SealedRecord, UnlockPolicy};
+use strongroom::{Context, KdfParams, Keyring, Password, SealedRecord, UnlockPolicy};
 
 fn main() -> Result<(), strongroom::Error> {
     let policy = UnlockPolicy::default();
@@ -30,7 +30,7 @@ fn main() -> Result<(), strongroom::Error> {
     let mut stored = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         let context = format!("user:alice|collection:log|record:{i}");
-        let record = unlocked.seal(entry.as_bytes(), context.as_bytes())?;
+        let record = unlocked.seal(entry.as_bytes(), Context::new(context.as_bytes()))?;
         println!(
             "record {i}: {} bytes for {} of plaintext",
             record.as_bytes().len(),
@@ -62,14 +62,14 @@ fn main() -> Result<(), strongroom::Error> {
     for (i, text) in stored.iter().enumerate() {
         let context = format!("user:alice|collection:log|record:{i}");
         let record = SealedRecord::from_text(text)?;
-        let plaintext = unlocked.open(&record, context.as_bytes())?;
+        let plaintext = unlocked.open(&record, Context::new(context.as_bytes()))?;
         println!("record {i}: {}", String::from_utf8_lossy(&plaintext));
     }
 
     // A record moved to another position fails to open.
     let moved = SealedRecord::from_text(&stored[0])?;
     let err = unlocked
-        .open(&moved, b"user:alice|collection:log|record:2")
+        .open(&moved, Context::new(b"user:alice|collection:log|record:2"))
         .unwrap_err();
     println!("record 0 presented as record 2: {err}");
     Ok(())

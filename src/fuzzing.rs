@@ -49,11 +49,11 @@ use sha2::{Digest, Sha256};
 use crate::format::cbor::{self, MAX_DEPTH, Value, Writer};
 use crate::format::record::HEADER_LEN;
 use crate::format::text::{KEYRING_PREFIX, RECORD_PREFIX};
+use crate::hazmat::{self, RandomSource, kdf_calls};
 use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_LABEL_BYTES, MAX_SLOTS};
-use crate::primitives::secret::Key32;
 use crate::{
-    Bounds, Error, InvalidInput, KdfParams, Keyring, Limit, MAX_CONTEXT_LEN, Malformed, Password,
-    RandomSource, RecoveryCode, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring, kdf_calls,
+    Context, Error, InvalidInput, KdfParams, Keyring, Limit, MAX_CONTEXT_LEN, Malformed, Password,
+    RecoveryCode, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring,
 };
 
 /// The fuzz targets, in the order CI and the campaign run them.
@@ -140,12 +140,13 @@ impl RandomSource for Scripted<'_> {
 /// A policy far below the real floors so fixtures cost microseconds (SR-POL-4 says real
 /// applications never do this).
 pub fn relaxed_policy() -> UnlockPolicy {
-    policy(
-        Bounds::new(1, 2_000_000),
-        Bounds::new(8, 262_144),
-        Bounds::new(1, 8),
-        Bounds::new(1, 8),
-    )
+    UnlockPolicy::builder()
+        .pbkdf2_iterations(1..=2_000_000)
+        .argon2_memory_kib(8..=262_144)
+        .argon2_time_cost(1..=8)
+        .argon2_parallelism(1..=8)
+        .build()
+        .expect("fixed fuzz policy bounds are within the hard limits")
 }
 
 /// Largest PBKDF2 iteration count the `unlock_keyring` policy accepts.
@@ -157,16 +158,13 @@ pub const TINY_ARGON2_TIME_LANES_CEILING: u32 = 2;
 
 /// The `unlock_keyring` policy: every floor at its minimum, every ceiling tiny.
 pub fn tiny_policy() -> UnlockPolicy {
-    policy(
-        Bounds::new(1, TINY_PBKDF2_CEILING),
-        Bounds::new(8, TINY_ARGON2_MEMORY_CEILING),
-        Bounds::new(1, TINY_ARGON2_TIME_LANES_CEILING),
-        Bounds::new(1, TINY_ARGON2_TIME_LANES_CEILING),
-    )
-}
-
-fn policy(p: Bounds, m: Bounds, t: Bounds, l: Bounds) -> UnlockPolicy {
-    UnlockPolicy::new(p, m, t, l).expect("fixed fuzz policy bounds are within the hard limits")
+    UnlockPolicy::builder()
+        .pbkdf2_iterations(1..=TINY_PBKDF2_CEILING)
+        .argon2_memory_kib(8..=TINY_ARGON2_MEMORY_CEILING)
+        .argon2_time_cost(1..=TINY_ARGON2_TIME_LANES_CEILING)
+        .argon2_parallelism(1..=TINY_ARGON2_TIME_LANES_CEILING)
+        .build()
+        .expect("fixed fuzz policy bounds are within the hard limits")
 }
 
 /// The password of the `open_record` fixture keyring.
@@ -186,7 +184,7 @@ fn password(s: &str) -> Password {
 
 /// The recovery code `unlock_keyring` tries; seeds add a slot for it.
 pub fn unlock_recovery_code() -> RecoveryCode {
-    RecoveryCode::from_secret(Key32::from_bytes(UNLOCK_RECOVERY_SECRET))
+    hazmat::recovery_code_from_secret(UNLOCK_RECOVERY_SECRET)
 }
 
 /// The fixed unlocked keyring `open_record` opens inputs with: one PBKDF2 slot with one
@@ -194,7 +192,7 @@ pub fn unlock_recovery_code() -> RecoveryCode {
 pub fn fixture_keyring() -> &'static UnlockedKeyring {
     static FIXTURE: OnceLock<UnlockedKeyring> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        Keyring::create_with_rng(
+        hazmat::create_with_rng(
             &password(FIXTURE_PASSWORD),
             KdfParams::Pbkdf2Sha256 { iterations: 1 },
             "fixture",
@@ -260,8 +258,7 @@ fn check_keyring(k: &Keyring, data: &[u8]) {
         data.len()
     );
     assert_eq!(k.as_bytes(), data, "keyring does not keep its exact bytes");
-    let again = k
-        .reencode()
+    let again = hazmat::reencode_keyring(k)
         .unwrap_or_else(|e| panic!("accepted keyring does not re-encode: {e:?}"));
     assert!(
         again == data,
@@ -328,7 +325,7 @@ pub fn decode_record(data: &[u8]) -> Outcome {
 
 fn check_record(r: &SealedRecord, data: &[u8]) {
     assert_eq!(r.as_bytes(), data, "record does not keep its exact bytes");
-    let again = r.reencode();
+    let again = hazmat::reencode_record(r);
     assert!(
         again == data,
         "accepted record is not the canonical encoding of its fields (SR-CBOR-9)\n input: {}\n again: {}",
@@ -829,13 +826,13 @@ pub fn open_record(data: &[u8]) -> Outcome {
     let mut opened = false;
     let mut outcome = None;
     for context in CONTEXTS {
-        match unlocked.open(&record, context) {
+        match unlocked.open(&record, Context::new(context)) {
             Ok(plaintext) => {
                 assert!(ours, "opened a record of another keyring");
                 let mut script = Scripted(vec![record.salt(), record.nonce()]);
-                let sealed = unlocked
-                    .seal_with_rng(&plaintext, context, &mut script)
-                    .unwrap_or_else(|e| panic!("sealing an opened plaintext again: {e:?}"));
+                let sealed =
+                    hazmat::seal_with_rng(unlocked, &plaintext, Context::new(context), &mut script)
+                        .unwrap_or_else(|e| panic!("sealing an opened plaintext again: {e:?}"));
                 assert!(
                     sealed.as_bytes() == data,
                     "opened bytes that sealing does not produce: {}",
@@ -994,11 +991,15 @@ pub fn unlock_keyring(data: &[u8]) -> Outcome {
 /// seals and opens.
 fn check_unlocked(keyring: &Keyring, unlocked: &UnlockedKeyring) {
     assert_eq!(unlocked.keyring(), keyring, "unlocking changed the keyring");
-    let record = unlocked
-        .seal_with_rng(b"fuzz", b"ctx", &mut SeededRandom::new(1))
-        .unwrap_or_else(|e| panic!("sealing with an unlocked keyring: {e:?}"));
+    let record = hazmat::seal_with_rng(
+        unlocked,
+        b"fuzz",
+        Context::new(b"ctx"),
+        &mut SeededRandom::new(1),
+    )
+    .unwrap_or_else(|e| panic!("sealing with an unlocked keyring: {e:?}"));
     let opened = unlocked
-        .open(&record, b"ctx")
+        .open(&record, Context::new(b"ctx"))
         .unwrap_or_else(|e| panic!("opening what was just sealed: {e:?}"));
     assert_eq!(&opened[..], b"fuzz");
 }
@@ -1157,7 +1158,7 @@ pub fn run_scenario(s: &Scenario) -> Outcome {
     let Some(pw) = checked_password(&s.password) else {
         return Outcome::Rejected("invalid_input");
     };
-    let created = Keyring::create_with_rng(&pw, s.kdf.params(), &s.label, &policy, &mut rng);
+    let created = hazmat::create_with_rng(&pw, s.kdf.params(), &s.label, &policy, &mut rng);
     let unlocked = match created {
         Ok(u) => {
             assert!(
@@ -1173,7 +1174,7 @@ pub fn run_scenario(s: &Scenario) -> Outcome {
         }
     };
     let mut world = World {
-        dek: unlocked.dek_bytes(),
+        dek: hazmat::dek(&unlocked),
         unlocked,
         secrets: vec![Secret::Password(pw)],
         labels: vec![s.label.clone()],
@@ -1239,7 +1240,7 @@ impl World {
                 let expected = self.room_error(label);
                 let kdf = kdf.params();
                 if self.change(expected, |u, rng| {
-                    u.add_password_slot_with_rng(&pw, kdf, label, rng)
+                    hazmat::add_password_slot_with_rng(u, &pw, kdf, label, rng)
                 }) {
                     self.secrets.push(Secret::Password(pw));
                     self.labels.push(label.clone());
@@ -1249,7 +1250,7 @@ impl World {
                 let expected = self.room_error(label);
                 let mut code = None;
                 if self.change(expected, |u, rng| {
-                    code = Some(u.add_recovery_slot_with_rng(label, rng)?);
+                    code = Some(hazmat::add_recovery_slot_with_rng(u, label, rng)?);
                     Ok(())
                 }) {
                     let code = code.expect("a recovery slot was added");
@@ -1278,7 +1279,7 @@ impl World {
                 };
                 let kdf = kdf.params();
                 if self.change(expected, |u, rng| {
-                    u.change_password_with_rng(index, &pw, kdf, rng)
+                    hazmat::change_password_with_rng(u, index, &pw, kdf, rng)
                 }) {
                     self.secrets[index] = Secret::Password(pw);
                 }
@@ -1302,9 +1303,12 @@ impl World {
     }
 
     fn seal(&mut self, plaintext: &[u8], context: &[u8]) {
-        let sealed = self
-            .unlocked
-            .seal_with_rng(plaintext, context, &mut self.rng);
+        let sealed = hazmat::seal_with_rng(
+            &self.unlocked,
+            plaintext,
+            Context::new(context),
+            &mut self.rng,
+        );
         if context.len() > MAX_CONTEXT_LEN {
             assert_eq!(
                 sealed.err(),
@@ -1327,7 +1331,7 @@ impl World {
         // The context is bound: one more byte and the record no longer opens.
         let mut other = context.to_vec();
         other.push(0);
-        let wrong = self.unlocked.open(&record, &other);
+        let wrong = self.unlocked.open(&record, Context::new(&other));
         let expected = if other.len() > MAX_CONTEXT_LEN {
             Error::LimitExceeded(Limit::ContextTooLong)
         } else {
@@ -1350,11 +1354,11 @@ impl World {
             let recovery = matches!(secret, Secret::Recovery(_));
             assert_eq!(*slot.kind() == SlotKind::Recovery, recovery, "slot kind");
         }
-        assert_eq!(self.unlocked.dek_bytes(), self.dek, "the DEK changed");
+        assert_eq!(hazmat::dek(&self.unlocked), self.dek, "the DEK changed");
         for (record, plaintext, context) in &self.records {
             let opened = self
                 .unlocked
-                .open(record, context)
+                .open(record, Context::new(context))
                 .unwrap_or_else(|e| panic!("a sealed record no longer opens: {e:?}"));
             assert_eq!(&opened[..], &plaintext[..], "open(seal(x)) != x");
         }
@@ -1372,7 +1376,7 @@ impl World {
             Secret::Recovery(code) => keyring.unlock_with_recovery(code, &policy),
         }
         .unwrap_or_else(|e| panic!("reloaded keyring does not unlock: {e:?}"));
-        assert_eq!(unlocked.dek_bytes(), self.dek, "reload found another DEK");
+        assert_eq!(hazmat::dek(&unlocked), self.dek, "reload found another DEK");
         self.unlocked = unlocked;
     }
 
@@ -1387,14 +1391,14 @@ impl World {
             }
             .unwrap_or_else(|e| panic!("slot {index} does not unlock: {e:?}"));
             assert_eq!(
-                unlocked.dek_bytes(),
+                hazmat::dek(&unlocked),
                 self.dek,
                 "slot {index} wraps another DEK"
             );
         }
         let wrong = password("not any password a scenario can hold\u{0}");
         let known = self.secrets.iter().any(|s| match s {
-            Secret::Password(p) => p.normalized_bytes() == wrong.normalized_bytes(),
+            Secret::Password(p) => hazmat::password_bytes(p) == hazmat::password_bytes(&wrong),
             Secret::Recovery(_) => false,
         });
         if !known {
@@ -1485,7 +1489,7 @@ fn seed_keyrings() -> SeedKeyrings {
         parallelism: 1,
     };
     let mut rng = SeededRandom::new(0x5eed_0001);
-    let mut tiny = Keyring::create_with_rng(
+    let mut tiny = hazmat::create_with_rng(
         &unlock_pw,
         KdfParams::Pbkdf2Sha256 { iterations: 10 },
         "laptop",
@@ -1493,12 +1497,12 @@ fn seed_keyrings() -> SeedKeyrings {
         &mut rng,
     )
     .expect("seed keyring");
-    tiny.add_password_slot_with_rng(&unlock_pw, small_argon, "phone", &mut rng)
+    hazmat::add_password_slot_with_rng(&mut tiny, &unlock_pw, small_argon, "phone", &mut rng)
         .expect("seed slot");
     add_known_recovery_slot(&mut tiny, "paper");
 
     let mut rng = SeededRandom::new(0x5eed_0002);
-    let mut full = Keyring::create_with_rng(
+    let mut full = hazmat::create_with_rng(
         &password("pässwörd ünïcödé"),
         KdfParams::Pbkdf2Sha256 { iterations: 3 },
         "",
@@ -1508,8 +1512,7 @@ fn seed_keyrings() -> SeedKeyrings {
     .expect("seed keyring");
     // Cycle a recovery slot in and out to push the generation past 23 (a two-byte head).
     for _ in 0..15 {
-        full.add_recovery_slot_with_rng("x", &mut rng)
-            .expect("seed slot");
+        hazmat::add_recovery_slot_with_rng(&mut full, "x", &mut rng).expect("seed slot");
         full.remove_slot(1).expect("seed slot");
     }
     let long_label = "L".repeat(MAX_LABEL_BYTES);
@@ -1525,16 +1528,21 @@ fn seed_keyrings() -> SeedKeyrings {
             } else {
                 "設備"
             };
-            full.add_password_slot_with_rng(&password("another"), kdf, label, &mut rng)
-                .expect("seed slot");
+            hazmat::add_password_slot_with_rng(
+                &mut full,
+                &password("another"),
+                kdf,
+                label,
+                &mut rng,
+            )
+            .expect("seed slot");
         } else {
-            full.add_recovery_slot_with_rng("recovery", &mut rng)
-                .expect("seed slot");
+            hazmat::add_recovery_slot_with_rng(&mut full, "recovery", &mut rng).expect("seed slot");
         }
     }
 
     let mut rng = SeededRandom::new(0x5eed_0003);
-    let above_ceiling = Keyring::create_with_rng(
+    let above_ceiling = hazmat::create_with_rng(
         &unlock_pw,
         KdfParams::Pbkdf2Sha256 { iterations: 1_000 },
         "slow",
@@ -1544,7 +1552,7 @@ fn seed_keyrings() -> SeedKeyrings {
     .expect("seed keyring");
 
     let mut rng = SeededRandom::new(0x5eed_0004);
-    let mut recovery_only = Keyring::create_with_rng(
+    let mut recovery_only = hazmat::create_with_rng(
         &unlock_pw,
         KdfParams::Pbkdf2Sha256 { iterations: 1 },
         "gone",
@@ -1577,9 +1585,7 @@ fn add_known_recovery_slot(unlocked: &mut UnlockedKeyring, label: &str) {
     }
     let mut script = UNLOCK_RECOVERY_SECRET.to_vec();
     script.extend_from_slice(&[0x24; 12]);
-    unlocked
-        .add_recovery_slot_with_rng(label, &mut Fixed(script))
-        .expect("seed slot");
+    hazmat::add_recovery_slot_with_rng(unlocked, label, &mut Fixed(script)).expect("seed slot");
 }
 
 /// Every seed, for every target, built through the public API from fixed random
@@ -1596,20 +1602,23 @@ pub fn seeds() -> Vec<Seed> {
         ("large", 3000, CONTEXTS[1]),
     ] {
         let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        let record = fixture
-            .seal_with_rng(&plaintext, context, &mut rng)
+        let record = hazmat::seal_with_rng(fixture, &plaintext, Context::new(context), &mut rng)
             .expect("seed record");
         records.push((name, record));
     }
-    let foreign = Keyring::create_with_rng(
-        &password("someone else"),
-        KdfParams::Pbkdf2Sha256 { iterations: 1 },
-        "other",
-        &relaxed_policy(),
-        &mut SeededRandom::new(0x5eed_0200),
+    let foreign = hazmat::seal_with_rng(
+        &hazmat::create_with_rng(
+            &password("someone else"),
+            KdfParams::Pbkdf2Sha256 { iterations: 1 },
+            "other",
+            &relaxed_policy(),
+            &mut SeededRandom::new(0x5eed_0200),
+        )
+        .expect("seed keyring"),
+        b"not yours",
+        Context::new(CONTEXTS[0]),
+        &mut rng,
     )
-    .expect("seed keyring")
-    .seal_with_rng(b"not yours", CONTEXTS[0], &mut rng)
     .expect("seed record");
 
     let mut out = Vec::new();

@@ -4,22 +4,19 @@
 //! A master password goes through a KDF (PBKDF2-HMAC-SHA256 or Argon2id) to a key-encryption
 //! key that unwraps a random data key (DEK) from a [`Keyring`]'s [`KeySlot`]; each record is
 //! sealed with AES-256-GCM under its own HKDF subkey of the DEK, with a key commitment and
-//! the record header plus an application context as associated data. The server that stores
-//! keyrings and [`SealedRecord`]s is assumed malicious; SPEC.md in the repository is the
-//! normative description, and this crate implements it.
+//! the record header plus an application [`Context`] as associated data. The server that
+//! stores keyrings and [`SealedRecord`]s is assumed malicious; SPEC.md in the repository is
+//! the normative description, and this crate implements it.
 //!
 //! ```
-//! use strongroom::{Keyring, KdfParams, Password, SealedRecord, UnlockPolicy};
+//! use strongroom::{Context, KdfParams, Keyring, Password, SealedRecord, UnlockPolicy};
 //!
 //! # fn main() -> Result<(), strongroom::Error> {
 //! // Small KDF parameters keep the example fast; real keyrings use the default policy
 //! // (PBKDF2 with 600,000 iterations at least).
-//! let policy = UnlockPolicy::new(
-//!     strongroom::Bounds::new(1_000, 2_000_000),
-//!     strongroom::Bounds::new(19_456, 262_144),
-//!     strongroom::Bounds::new(2, 8),
-//!     strongroom::Bounds::new(1, 8),
-//! )?;
+//! let policy = UnlockPolicy::builder()
+//!     .pbkdf2_iterations(1_000..=2_000_000)
+//!     .build()?;
 //! let kdf = KdfParams::Pbkdf2Sha256 { iterations: 1_000 };
 //!
 //! // Create: the keyring goes to the server, the unlocked keyring stays in memory.
@@ -28,7 +25,7 @@
 //! let stored_keyring = unlocked.keyring().to_text();
 //!
 //! // Seal a log entry bound to who owns it and where it lives.
-//! let context = b"user:alice|collection:log|record:1";
+//! let context = Context::new(b"user:alice|collection:log|record:1");
 //! let record = unlocked.seal(b"2026-11-28 alice logged in", context)?;
 //! let stored_record = record.to_text();
 //!
@@ -48,10 +45,50 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Async code
+//!
+//! [`Keyring::create`], [`Keyring::unlock`], [`UnlockedKeyring::change_password`] and
+//! [`UnlockedKeyring::add_password_slot`] run a password KDF, slow on purpose: tens to
+//! hundreds of milliseconds of one core per slot tried at the default policy, and Argon2id
+//! holds its memory for that long. Every call in this crate is synchronous CPU work that
+//! blocks its thread. In an async runtime, run the KDF calls where blocking is allowed, for
+//! example with tokio's `spawn_blocking`:
+//!
+//! ```ignore
+//! let unlocked = tokio::task::spawn_blocking(move || keyring.unlock(&password, &policy))
+//!     .await
+//!     .expect("unlock task panicked")?;
+//! let unlocked = std::sync::Arc::new(unlocked);
+//! ```
+//!
+//! An [`UnlockedKeyring`] is `Send + Sync`: share it in an `Arc` and seal and open from any
+//! task. Sealing or opening a record of a few kilobytes takes microseconds and can stay on
+//! the async thread; records of megabytes take milliseconds and belong on a blocking thread
+//! as well.
+//!
+//! # Debug builds
+//!
+//! Unoptimized code makes the KDFs many times slower: in a debug build of a project that
+//! depends on this crate, creating and unlocking a keyring at the default policy takes
+//! seconds instead of a tenth of one. Cargo reads profile settings only from the top-level
+//! project, so the remedy goes in the dependent's `Cargo.toml`: optimize dependencies and
+//! keep the project's own code quick to build and debug.
+//!
+//! ```toml
+//! [profile.dev.package."*"]
+//! opt-level = 3
+//! ```
+//!
+//! # Features
+//!
+//! - `hazmat` (off by default): the [`hazmat`] module, with the DEK and every intermediate
+//!   key, injectable randomness and test hooks, for test-vector generators, conformance
+//!   adapters, fuzzers and benches. An application never needs it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
-// No-panic policy (issue 7): library code holds no unwrap, expect, panic, unchecked index or
+// No-panic policy: library code holds no unwrap, expect, panic, unchecked index or
 // slice, or arithmetic that can overflow or divide by zero. The few sites that are provably
 // safe carry `#[allow(..)]` with a `// safe:` reason, which .ci/no-panic checks. Tests
 // (cfg(test)) are exempt. Every public function returning Result documents its errors.
@@ -94,6 +131,8 @@ mod record;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "hazmat")]
+pub mod hazmat;
 
 pub use error::{Error, InvalidInput, Limit, Malformed, Registry, Result};
 pub use format::kdf::KdfParams;
@@ -102,21 +141,9 @@ pub use format::record::SealedRecord;
 pub use keyring::{Keyring, UnlockedKeyring};
 pub use limits::{MAX_CONTEXT_LEN, MAX_PASSWORD_BYTES, MAX_PLAINTEXT_LEN};
 pub use password::Password;
-pub use policy::{Bounds, UnlockPolicy};
-pub use primitives::rng::{OsRandom, RandomSource, ThreadRandom};
-pub use record::Plaintext;
+pub use policy::{Bounds, UnlockPolicy, UnlockPolicyBuilder};
+pub use record::{Context, Plaintext, RecordRandomness};
 pub use recovery::RecoveryCode;
-
-#[doc(hidden)]
-pub use keyring::SlotSecrets;
-#[doc(hidden)]
-pub use record::RecordSecrets;
-
-/// Number of KDF runs on the current thread so far (tests and fuzzing only).
-#[doc(hidden)]
-pub fn kdf_calls() -> u64 {
-    primitives::kdf::calls()
-}
 
 /// README.md's example compiles and runs as a doctest.
 #[cfg(doctest)]

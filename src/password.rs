@@ -33,10 +33,6 @@ impl Password {
     }
 
     /// The normalized UTF-8 bytes that enter the KDF.
-    pub fn normalized_bytes(&self) -> &[u8] {
-        self.expose()
-    }
-
     pub(crate) fn expose(&self) -> &[u8] {
         self.0.as_bytes()
     }

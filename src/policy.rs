@@ -1,6 +1,8 @@
 //! The unlock policy (SPEC.md section 10): the bounds a client accepts on KDF parameters it
 //! reads from the server, checked before any KDF runs.
 
+use core::ops::RangeInclusive;
+
 use crate::error::{Error, InvalidInput, Result};
 use crate::format::kdf::KdfParams;
 use crate::limits;
@@ -29,6 +31,63 @@ impl Bounds {
     }
 }
 
+impl From<RangeInclusive<u32>> for Bounds {
+    /// `floor..=ceiling`; an empty range is kept as it is and fails the policy's checks.
+    fn from(range: RangeInclusive<u32>) -> Self {
+        Bounds::new(*range.start(), *range.end())
+    }
+}
+
+/// Named bounds for an [`UnlockPolicy`], from [`UnlockPolicy::builder`]. Each range is
+/// inclusive: `floor..=ceiling`.
+#[derive(Clone, Copy, Debug)]
+#[must_use]
+pub struct UnlockPolicyBuilder(UnlockPolicy);
+
+impl UnlockPolicyBuilder {
+    /// Accepted PBKDF2 iteration counts (default `600_000..=2_000_000`).
+    pub fn pbkdf2_iterations(mut self, accepted: RangeInclusive<u32>) -> Self {
+        self.0.pbkdf2_iterations = Bounds::from(accepted);
+        self
+    }
+
+    /// Accepted Argon2id memory costs in KiB (default `19_456..=262_144`).
+    pub fn argon2_memory_kib(mut self, accepted: RangeInclusive<u32>) -> Self {
+        self.0.argon2_memory_kib = Bounds::from(accepted);
+        self
+    }
+
+    /// Accepted Argon2id time costs (default `2..=8`).
+    pub fn argon2_time_cost(mut self, accepted: RangeInclusive<u32>) -> Self {
+        self.0.argon2_time_cost = Bounds::from(accepted);
+        self
+    }
+
+    /// Accepted Argon2id parallelism (default `1..=8`).
+    pub fn argon2_parallelism(mut self, accepted: RangeInclusive<u32>) -> Self {
+        self.0.argon2_parallelism = Bounds::from(accepted);
+        self
+    }
+
+    /// The policy, once every bound is checked (SR-POL-5).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] (`policy_invalid`) when a floor exceeds its ceiling or a
+    /// bound lies outside the hard limits of [`crate::limits`].
+    pub fn build(self) -> Result<UnlockPolicy> {
+        let p = self.0;
+        let valid = p.pbkdf2_iterations.within(1, limits::PBKDF2_MAX_ITERATIONS)
+            && p.argon2_memory_kib.within(8, limits::ARGON2_MAX_MEMORY_KIB)
+            && p.argon2_time_cost.within(1, limits::ARGON2_MAX_TIME_COST)
+            && p.argon2_parallelism
+                .within(1, limits::ARGON2_MAX_PARALLELISM);
+        if !valid {
+            return Err(InvalidInput::PolicyInvalid.into());
+        }
+        Ok(p)
+    }
+}
+
 /// What a client accepts before it runs a KDF on parameters it read from the server
 /// (SR-POL). The floor stops a downgrade to a cheap KDF; the ceiling stops a container from
 /// making the client hang or run out of memory.
@@ -54,30 +113,22 @@ impl Default for UnlockPolicy {
 }
 
 impl UnlockPolicy {
-    /// A policy with explicit bounds for every parameter.
+    /// A builder that starts from [`UnlockPolicy::default`]: set the bounds that differ,
+    /// by name, then [`UnlockPolicyBuilder::build`].
     ///
-    /// # Errors
-    /// [`Error::InvalidInput`] (`policy_invalid`) when a floor exceeds its ceiling or a bound
-    /// lies outside the hard limits.
-    pub fn new(
-        pbkdf2_iterations: Bounds,
-        argon2_memory_kib: Bounds,
-        argon2_time_cost: Bounds,
-        argon2_parallelism: Bounds,
-    ) -> Result<Self> {
-        let valid = pbkdf2_iterations.within(1, limits::PBKDF2_MAX_ITERATIONS)
-            && argon2_memory_kib.within(8, limits::ARGON2_MAX_MEMORY_KIB)
-            && argon2_time_cost.within(1, limits::ARGON2_MAX_TIME_COST)
-            && argon2_parallelism.within(1, limits::ARGON2_MAX_PARALLELISM);
-        if !valid {
-            return Err(InvalidInput::PolicyInvalid.into());
-        }
-        Ok(UnlockPolicy {
-            pbkdf2_iterations,
-            argon2_memory_kib,
-            argon2_time_cost,
-            argon2_parallelism,
-        })
+    /// ```
+    /// use strongroom::UnlockPolicy;
+    ///
+    /// // Accept slots written by an older client with 310,000 PBKDF2 iterations.
+    /// let policy = UnlockPolicy::builder()
+    ///     .pbkdf2_iterations(310_000..=2_000_000)
+    ///     .build()?;
+    /// assert_eq!(policy.pbkdf2_iterations().floor, 310_000);
+    /// assert_eq!(policy.argon2_memory_kib(), UnlockPolicy::default().argon2_memory_kib());
+    /// # Ok::<(), strongroom::Error>(())
+    /// ```
+    pub fn builder() -> UnlockPolicyBuilder {
+        UnlockPolicyBuilder(UnlockPolicy::default())
     }
 
     /// Accepted PBKDF2 iteration counts.
@@ -167,19 +218,35 @@ mod tests {
         );
     }
 
+    // SR-POL-5: every bound is checked against the hard limits, floor before ceiling.
     #[test]
     fn policy_validation() {
-        let b = Bounds::new;
-        assert!(UnlockPolicy::new(b(1, 10), b(8, 64), b(1, 1), b(1, 1)).is_ok());
+        let build = |p: UnlockPolicyBuilder| p.build();
+        let b = UnlockPolicy::builder;
+        assert!(
+            b().pbkdf2_iterations(1..=10)
+                .argon2_memory_kib(8..=64)
+                .argon2_time_cost(1..=1)
+                .argon2_parallelism(1..=1)
+                .build()
+                .is_ok()
+        );
+        assert_eq!(build(b()), Ok(UnlockPolicy::default()));
+        #[allow(clippy::reversed_empty_ranges)]
+        let reversed = b().pbkdf2_iterations(10..=1);
         for bad in [
-            UnlockPolicy::new(b(10, 1), b(8, 64), b(1, 1), b(1, 1)),
-            UnlockPolicy::new(b(0, 10), b(8, 64), b(1, 1), b(1, 1)),
-            UnlockPolicy::new(b(1, 10_000_001), b(8, 64), b(1, 1), b(1, 1)),
-            UnlockPolicy::new(b(1, 10), b(8, 1_048_577), b(1, 1), b(1, 1)),
-            UnlockPolicy::new(b(1, 10), b(8, 64), b(1, 17), b(1, 1)),
-            UnlockPolicy::new(b(1, 10), b(8, 64), b(1, 1), b(0, 1)),
+            reversed,
+            b().pbkdf2_iterations(0..=10),
+            b().pbkdf2_iterations(1..=10_000_001),
+            b().argon2_memory_kib(8..=1_048_577),
+            b().argon2_memory_kib(7..=64),
+            b().argon2_time_cost(1..=17),
+            b().argon2_parallelism(0..=1),
         ] {
-            assert_eq!(bad, Err(Error::InvalidInput(InvalidInput::PolicyInvalid)));
+            assert_eq!(
+                build(bad),
+                Err(Error::InvalidInput(InvalidInput::PolicyInvalid))
+            );
         }
     }
 }

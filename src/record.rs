@@ -8,8 +8,55 @@ use crate::format::record::{self as wire, HEADER_LEN, RecordParts, SealedRecord,
 use crate::keyring::UnlockedKeyring;
 use crate::limits::{MAX_CONTEXT_LEN, MAX_PLAINTEXT_LEN};
 use crate::primitives::crypto;
-use crate::primitives::rng::{self, RandomSource, ThreadRandom};
+use crate::primitives::rng::{self, OsRandom, ThreadRandom};
 use crate::schedule::{record_aad, record_keys};
+
+/// The application context a record is bound to (SR-OP-8): bytes that say whose record it
+/// is and where it belongs, such as `user:alice|collection:log|record:42`.
+///
+/// The context is not stored in the record: [`UnlockedKeyring::open`] needs the same bytes,
+/// and a record moved to another user, collection or position does not open there. It has
+/// a type of its own so that a context and a plaintext, both bytes, cannot be passed in
+/// each other's place. At most 4096 bytes; SPEC.md recommends an unambiguous encoding.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Context<'a>(&'a [u8]);
+
+impl<'a> Context<'a> {
+    /// The context `bytes`.
+    pub const fn new(bytes: &'a [u8]) -> Self {
+        Context(bytes)
+    }
+
+    /// The context's bytes.
+    pub const fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
+impl core::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Context(b\"{}\")", self.0.escape_ascii())
+    }
+}
+
+/// Where [`UnlockedKeyring::seal`] draws each record's salt and nonce (SR-KEY-9). Keyring
+/// ids, DEKs, slot salts and nonces and recovery secrets always come from the operating
+/// system.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordRandomness {
+    /// A ChaCha20 generator per thread, seeded with 32 bytes from the operating system on
+    /// first use and reseeded after every 64 KiB of output and whenever the process id
+    /// changes, so a forked child never replays its parent's stream: about ten times
+    /// cheaper than a system call for a record's 44 bytes. The salt and nonce are public,
+    /// so what matters is that no pair repeats, not that past output stays secret.
+    #[default]
+    ThreadLocal,
+    /// The operating system's generator for every record: one system call per seal. For a
+    /// process or virtual machine that is snapshotted and then resumed more than once,
+    /// which no generator in user space can detect.
+    OperatingSystem,
+}
 
 /// The plaintext of an opened record, wiped when dropped.
 ///
@@ -55,18 +102,6 @@ impl core::fmt::Debug for Plaintext {
     }
 }
 
-/// Intermediate values of one record, for test vectors and debugging a port.
-#[doc(hidden)]
-pub struct RecordSecrets {
-    /// The keyring's record root key (SR-KEY-14).
-    pub record_root: [u8; 32],
-    /// prk_rec = HKDF-Extract(record salt, record_root) (SR-KEY-7).
-    pub prk: [u8; 32],
-    pub record_key: [u8; 32],
-    pub commitment: [u8; 32],
-    pub aad: Vec<u8>,
-}
-
 fn check_seal_input(plaintext: &[u8], context: &[u8]) -> Result<()> {
     if plaintext.len() > MAX_PLAINTEXT_LEN {
         return Err(Limit::PlaintextTooLarge.into());
@@ -107,9 +142,12 @@ fn wipe(buf: &mut Vec<u8>) {
     buf.clear();
 }
 
-/// Salt (32) then nonce (12) from one draw of the thread-local generator.
-fn fresh_salt_nonce() -> Result<([u8; 32], [u8; 12])> {
-    let r = rng::array::<44>(&mut ThreadRandom)?;
+/// Salt (32) then nonce (12) from one draw.
+fn fresh_salt_nonce(source: RecordRandomness) -> Result<([u8; 32], [u8; 12])> {
+    let r = match source {
+        RecordRandomness::ThreadLocal => rng::array::<44>(&mut ThreadRandom)?,
+        RecordRandomness::OperatingSystem => rng::array::<44>(&mut OsRandom)?,
+    };
     let mut salt = [0u8; 32];
     let mut nonce = [0u8; 12];
     salt.copy_from_slice(&r[..32]);
@@ -118,36 +156,31 @@ fn fresh_salt_nonce() -> Result<([u8; 32], [u8; 12])> {
 }
 
 impl UnlockedKeyring {
-    /// Seals `plaintext`, bound to `context`, under a fresh salt and nonce.
+    /// Seals `plaintext`, bound to `context`, under a fresh salt and nonce (SR-OP-8).
     ///
-    /// `context` is not stored: the same bytes must be passed to [`UnlockedKeyring::open`].
-    /// SPEC.md recommends an unambiguous encoding of user id, collection and record id, so
-    /// the server cannot move a record to another user, collection or position.
-    ///
-    /// The salt and nonce come from [`crate::ThreadRandom`], a per-thread generator seeded
-    /// from the operating system (see its documentation for the one deployment that should
-    /// pass [`crate::OsRandom`] to [`UnlockedKeyring::seal_with_rng`] instead).
+    /// The salt and nonce come from [`UnlockedKeyring::record_randomness`], a per-thread
+    /// generator seeded from the operating system unless set otherwise.
     ///
     /// # Errors
     /// [`Error::LimitExceeded`] (`plaintext_too_large` above 16 MiB, `context_too_long`
     /// above 4096 bytes), [`Error::RandomnessUnavailable`].
-    pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<SealedRecord> {
+    pub fn seal(&self, plaintext: &[u8], context: Context<'_>) -> Result<SealedRecord> {
+        let context = context.as_bytes();
         check_seal_input(plaintext, context)?;
-        let (salt, nonce) = fresh_salt_nonce()?;
+        let (salt, nonce) = fresh_salt_nonce(self.record_randomness())?;
         Ok(self.seal_parts(plaintext, context, &salt, &nonce))
     }
 
-    /// [`UnlockedKeyring::seal`] with an explicit random source. Draws salt (32) then
-    /// nonce (12).
-    ///
-    /// # Errors
-    /// As [`UnlockedKeyring::seal`].
-    pub fn seal_with_rng(
+    /// [`UnlockedKeyring::seal`] with the caller's random source (`hazmat`). Draws salt
+    /// (32) then nonce (12).
+    #[cfg(any(test, feature = "hazmat"))]
+    pub(crate) fn seal_with_rng(
         &self,
         plaintext: &[u8],
-        context: &[u8],
-        rng: &mut dyn RandomSource,
+        context: Context<'_>,
+        rng: &mut dyn rng::RandomSource,
     ) -> Result<SealedRecord> {
+        let context = context.as_bytes();
         check_seal_input(plaintext, context)?;
         let salt = rng::array::<32>(rng)?;
         let nonce = rng::array::<12>(rng)?;
@@ -160,8 +193,15 @@ impl UnlockedKeyring {
     ///
     /// # Errors
     /// As [`UnlockedKeyring::seal`]; `out` is left empty.
-    pub fn seal_into(&self, plaintext: &[u8], context: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        let checked = check_seal_input(plaintext, context).and_then(|()| fresh_salt_nonce());
+    pub fn seal_into(
+        &self,
+        plaintext: &[u8],
+        context: Context<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let context = context.as_bytes();
+        let checked = check_seal_input(plaintext, context)
+            .and_then(|()| fresh_salt_nonce(self.record_randomness()));
         match checked {
             Ok((salt, nonce)) => {
                 self.write_record(plaintext, context, &salt, &nonce, out);
@@ -233,7 +273,7 @@ impl UnlockedKeyring {
     /// [`Error::WrongKeyring`] for another keyring's record,
     /// [`Error::LimitExceeded`] (`context_too_long`),
     /// [`Error::RecordAuthenticationFailed`] for a tampered record or the wrong context.
-    pub fn open(&self, record: &SealedRecord, context: &[u8]) -> Result<Plaintext> {
+    pub fn open(&self, record: &SealedRecord, context: Context<'_>) -> Result<Plaintext> {
         // Exactly the plaintext's size: the only allocation proportional to the record.
         let mut out = Plaintext(vec![0u8; record.plaintext_len()]);
         self.open_parts(
@@ -243,7 +283,7 @@ impl UnlockedKeyring {
             record.commitment(),
             record.header(),
             record.ciphertext(),
-            context,
+            context.as_bytes(),
             &mut out.0,
         )?;
         Ok(out)
@@ -260,7 +300,8 @@ impl UnlockedKeyring {
     /// # Errors
     /// As [`SealedRecord::from_bytes`], then as [`UnlockedKeyring::open`]; `out` is left
     /// empty.
-    pub fn open_into(&self, record: &[u8], context: &[u8], out: &mut Vec<u8>) -> Result<()> {
+    pub fn open_into(&self, record: &[u8], context: Context<'_>, out: &mut Vec<u8>) -> Result<()> {
+        let context = context.as_bytes();
         let opened = RecordParts::parse(record).and_then(|p| {
             let header = record.get(..HEADER_LEN).unwrap_or_default();
             let ciphertext = record.get(p.ciphertext.clone()).unwrap_or_default();
@@ -319,20 +360,6 @@ impl UnlockedKeyring {
         }
         Ok(())
     }
-
-    /// Intermediate values of a record under this keyring (vectors and debugging only).
-    #[doc(hidden)]
-    pub fn record_secrets(&self, record: &SealedRecord, context: &[u8]) -> RecordSecrets {
-        let root = self.record_root();
-        let (record_key, commitment) = record_keys(root, record.salt(), record.keyring_id());
-        RecordSecrets {
-            record_root: *root.expose(),
-            prk: *crypto::extract_bytes(record.salt(), root.expose()).expose(),
-            record_key: *record_key.expose(),
-            commitment: *commitment.expose(),
-            aad: record_aad(record.header(), context),
-        }
-    }
 }
 
 const _: () = assert!(HEADER_LEN == 107);
@@ -340,16 +367,14 @@ const _: () = assert!(HEADER_LEN == 107);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Bounds, KdfParams, Keyring, Password, UnlockPolicy};
+    use crate::primitives::rng::RandomSource;
+    use crate::{KdfParams, Keyring, Password, UnlockPolicy};
 
     fn unlocked() -> UnlockedKeyring {
-        let policy = UnlockPolicy::new(
-            Bounds::new(1, 10),
-            Bounds::new(8, 64),
-            Bounds::new(1, 2),
-            Bounds::new(1, 2),
-        )
-        .unwrap();
+        let policy = UnlockPolicy::builder()
+            .pbkdf2_iterations(1..=10)
+            .build()
+            .unwrap();
         let pw = Password::new("pw").unwrap();
         Keyring::create(&pw, KdfParams::Pbkdf2Sha256 { iterations: 1 }, "t", &policy).unwrap()
     }
@@ -360,7 +385,7 @@ mod tests {
     fn into_api_agrees_with_owned_api() {
         let k = unlocked();
         let other = unlocked();
-        let ctx = b"user:1|log|7";
+        let ctx = Context::new(b"user:1|log|7");
         let mut sealed = vec![0xee; 3];
         for n in [0, 1, 15, 16, 300, 70_000] {
             let pt: Vec<u8> = (0..n).map(|i| i as u8).collect();
@@ -381,12 +406,13 @@ mod tests {
             let mut truncated = sealed.clone();
             truncated.pop();
             let foreign = other.seal(&pt, ctx).unwrap().into_bytes();
-            let cases: [(&[u8], &[u8]); 6] = [
-                (&sealed, b"another context"),
+            let long = [0u8; MAX_CONTEXT_LEN + 1];
+            let cases: [(&[u8], Context<'_>); 6] = [
+                (&sealed, Context::new(b"another context")),
                 (&tampered, ctx),
                 (&truncated, ctx),
                 (&foreign, ctx),
-                (&sealed, &[0u8; MAX_CONTEXT_LEN + 1]),
+                (&sealed, Context::new(&long)),
                 (&sealed[..HEADER_LEN], ctx),
             ];
             for (bytes, c) in cases {
@@ -420,5 +446,24 @@ mod tests {
         let mut big = vec![0u8; 100_000];
         ThreadRandom.fill(&mut big).unwrap();
         assert!(big.iter().any(|&x| x != 0));
+    }
+
+    // Both record randomness settings seal records that open, with fresh salts.
+    #[test]
+    fn record_randomness_settings() {
+        let mut k = unlocked();
+        assert_eq!(k.record_randomness(), RecordRandomness::ThreadLocal);
+        let ctx = Context::new(b"c");
+        let a = k.seal(b"x", ctx).unwrap();
+        k.set_record_randomness(RecordRandomness::OperatingSystem);
+        let b = k.seal(b"x", ctx).unwrap();
+        let mut c = Vec::new();
+        k.seal_into(b"x", ctx, &mut c).unwrap();
+        let c = SealedRecord::from_vec(c).unwrap();
+        assert!(a.salt() != b.salt() && b.salt() != c.salt());
+        for r in [a, b, c] {
+            assert_eq!(&k.open(&r, ctx).unwrap()[..], b"x");
+        }
+        assert_eq!(format!("{ctx:?}"), r#"Context(b"c")"#);
     }
 }

@@ -29,9 +29,8 @@ impl RecoveryCode {
         &self.0
     }
 
-    /// The 35 bytes the code spells: secret || check (vectors and debugging only).
-    #[doc(hidden)]
-    pub fn payload_bytes(&self) -> [u8; 35] {
+    /// The 35 bytes the code spells: secret || check.
+    pub(crate) fn payload(&self) -> [u8; 35] {
         let mut out = [0u8; 35];
         out[..32].copy_from_slice(self.0.expose());
         out[32..].copy_from_slice(&check(&self.0));
@@ -83,7 +82,7 @@ impl RecoveryCode {
 
     /// The code to show the user: 14 groups of 4 symbols joined by `-`.
     pub fn expose(&self) -> Zeroizing<String> {
-        let bytes = Zeroizing::new(self.payload_bytes());
+        let bytes = Zeroizing::new(self.payload());
         let mut out = Zeroizing::new(String::with_capacity(SYMBOLS + SYMBOLS / GROUP));
         // Every 5 bytes (40 bits) make 8 symbols; a `-` goes between groups of 4.
         let mut word = 0u64;

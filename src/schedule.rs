@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::format::kdf::KdfParams;
 use crate::format::keyring::SlotKind;
 use crate::password::Password;
-use crate::primitives::crypto::{self, Prk};
+use crate::primitives::crypto::Prk;
 use crate::primitives::kdf;
 use crate::primitives::secret::Key32;
 
@@ -48,14 +48,6 @@ pub(crate) fn derive_kek(kdf: &KdfParams, password: &Password, salt: &[u8; 32]) 
     }
 }
 
-impl KdfParams {
-    /// The KEK for a password and salt (test vectors and debugging only).
-    #[doc(hidden)]
-    pub fn kek_bytes(&self, password: &Password, salt: &[u8; 32]) -> Result<[u8; 32]> {
-        Ok(*derive_kek(self, password, salt)?.expose())
-    }
-}
-
 /// wrap_key and commitment of a slot from its KEK (SR-KEY-2).
 pub(crate) fn slot_keys(keyring_id: &[u8; 16], kek: &Key32, kind: &SlotKind) -> (Key32, Key32) {
     let prk = Prk::extract(keyring_id, kek.expose());
@@ -76,8 +68,9 @@ pub(crate) fn slot_aad(keyring_id: &[u8; 16], slot_header: &[u8]) -> Vec<u8> {
 }
 
 /// prk_ring = HKDF-Extract(keyring_id, DEK), as bytes (SR-KEY-6).
+#[cfg(any(test, feature = "hazmat"))]
 pub(crate) fn keyring_prk(keyring_id: &[u8; 16], dek: &Key32) -> Key32 {
-    crypto::extract_bytes(keyring_id, dek.expose())
+    crate::primitives::crypto::extract_bytes(keyring_id, dek.expose())
 }
 
 /// The keyring MAC key (SR-KEY-6).

@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::{FAST_ARGON2, FAST_PBKDF2, TestRandom, new_keyring, pw, relaxed_policy};
+use common::{FAST_ARGON2, FAST_PBKDF2, TestRandom, new_keyring, policy, pw, relaxed_policy};
 use strongroom::{
-    Bounds, Error, InvalidInput, KdfParams, Keyring, Limit, RecoveryCode, SealedRecord, SlotKind,
-    UnlockPolicy, UnlockedKeyring,
+    Context, Error, InvalidInput, KdfParams, Keyring, Limit, RecoveryCode, SealedRecord, SlotKind,
+    UnlockPolicy, UnlockedKeyring, hazmat,
 };
 
 /// Re-decodes what a server would hand back.
@@ -25,7 +25,7 @@ fn sr_op_1_create_then_unlock_both_kdfs() {
         assert_eq!(k.slots()[0].kdf(), Some(&kdf));
         assert_eq!(k.slots()[0].label(), "laptop");
         let again = k.unlock(&pw("correct horse"), &relaxed_policy()).unwrap();
-        assert_eq!(again.dek_bytes(), unlocked.dek_bytes());
+        assert_eq!(hazmat::dek(&again), hazmat::dek(&unlocked));
     }
 }
 
@@ -44,7 +44,7 @@ fn sr_op_2_wrong_password() {
 #[test]
 fn sr_pwd_1_nfd_password_unlocks_nfc_keyring() {
     let policy = relaxed_policy();
-    let unlocked = Keyring::create_with_rng(
+    let unlocked = hazmat::create_with_rng(
         &pw("p\u{e4}ssw\u{f6}rd"),
         FAST_PBKDF2,
         "",
@@ -59,7 +59,7 @@ fn sr_pwd_1_nfd_password_unlocks_nfc_keyring() {
 // SR-POL-3: a keyring cannot be created with parameters its own policy would refuse.
 #[test]
 fn sr_pol_3_create_checks_policy() {
-    let err = Keyring::create_with_rng(
+    let err = hazmat::create_with_rng(
         &pw("x"),
         FAST_PBKDF2,
         "",
@@ -68,7 +68,7 @@ fn sr_pol_3_create_checks_policy() {
     )
     .unwrap_err();
     assert_eq!(err, Error::OutOfPolicy);
-    let err = Keyring::create_with_rng(
+    let err = hazmat::create_with_rng(
         &pw("x"),
         KdfParams::Pbkdf2Sha256 { iterations: 0 },
         "",
@@ -101,13 +101,13 @@ fn sr_pol_1_policy_checked_before_any_kdf() {
     // 10,000,000 iterations: within the hard limits, above the default ceiling.
     let hostile = with_kdf_bytes(k.keyring(), &[0x82, 0x01, 0x1a, 0x00, 0x98, 0x96, 0x80]);
     let hostile = Keyring::from_bytes(&hostile).unwrap();
-    let before = strongroom::kdf_calls();
+    let before = hazmat::kdf_calls();
     let err = hostile
         .unlock(&pw("correct horse"), &UnlockPolicy::default())
         .unwrap_err();
     assert_eq!(err, Error::OutOfPolicy);
     assert_eq!(
-        strongroom::kdf_calls(),
+        hazmat::kdf_calls(),
         before,
         "a KDF ran before the policy check"
     );
@@ -116,7 +116,7 @@ fn sr_pol_1_policy_checked_before_any_kdf() {
         .unlock(&pw("correct horse"), &UnlockPolicy::default())
         .unwrap_err();
     assert_eq!(err, Error::OutOfPolicy);
-    assert_eq!(strongroom::kdf_calls(), before);
+    assert_eq!(hazmat::kdf_calls(), before);
     // Beyond the hard limits the keyring does not even decode.
     for absurd in [
         vec![0x82, 0x01, 0x1a, 0x00, 0x98, 0x96, 0x81], // 10,000,001
@@ -127,38 +127,32 @@ fn sr_pol_1_policy_checked_before_any_kdf() {
         let err = Keyring::from_bytes(&with_kdf_bytes(k.keyring(), &absurd)).unwrap_err();
         assert_eq!(err, Error::KdfParamsOutOfBounds, "{absurd:02x?}");
     }
-    assert_eq!(strongroom::kdf_calls(), before);
+    assert_eq!(hazmat::kdf_calls(), before);
 }
 
 // SR-POL-2: unlock checks every password slot first (fail closed); unlock_slot checks one.
 #[test]
 fn sr_pol_2_all_slots_checked_first() {
     let mut unlocked = new_keyring(6, FAST_PBKDF2);
-    unlocked
-        .add_password_slot_with_rng(
-            &pw("second"),
-            KdfParams::Pbkdf2Sha256 { iterations: 20 },
-            "phone",
-            &mut TestRandom::new(60),
-        )
-        .unwrap();
-    let k = from_server(unlocked.keyring());
-    let floor_15 = UnlockPolicy::new(
-        Bounds::new(15, 100),
-        Bounds::new(8, 64),
-        Bounds::new(1, 1),
-        Bounds::new(1, 1),
+    hazmat::add_password_slot_with_rng(
+        &mut unlocked,
+        &pw("second"),
+        KdfParams::Pbkdf2Sha256 { iterations: 20 },
+        "phone",
+        &mut TestRandom::new(60),
     )
     .unwrap();
-    let before = strongroom::kdf_calls();
+    let k = from_server(unlocked.keyring());
+    let floor_15 = policy(15..=100, 8..=64, 1..=1, 1..=1).unwrap();
+    let before = hazmat::kdf_calls();
     assert_eq!(
         k.unlock(&pw("second"), &floor_15).unwrap_err(),
         Error::OutOfPolicy
     );
-    assert_eq!(strongroom::kdf_calls(), before);
+    assert_eq!(hazmat::kdf_calls(), before);
     assert!(k.unlock_slot(1, &pw("second"), &floor_15).is_ok());
     assert_eq!(
-        strongroom::kdf_calls(),
+        hazmat::kdf_calls(),
         before + 1,
         "exactly one KDF for one slot"
     );
@@ -173,9 +167,7 @@ fn sr_pol_2_all_slots_checked_first() {
 #[test]
 fn sr_op_3_unlock_slot_arguments() {
     let mut unlocked = new_keyring(7, FAST_PBKDF2);
-    unlocked
-        .add_recovery_slot_with_rng("paper", &mut TestRandom::new(70))
-        .unwrap();
+    hazmat::add_recovery_slot_with_rng(&mut unlocked, "paper", &mut TestRandom::new(70)).unwrap();
     let k = from_server(unlocked.keyring());
     let p = relaxed_policy();
     assert_eq!(
@@ -194,14 +186,18 @@ fn sr_op_3_unlock_slot_arguments() {
 #[test]
 fn sr_op_5_change_password() {
     let mut unlocked = new_keyring(8, FAST_PBKDF2);
-    let code = unlocked
-        .add_recovery_slot_with_rng("paper", &mut TestRandom::new(80))
+    let code = hazmat::add_recovery_slot_with_rng(&mut unlocked, "paper", &mut TestRandom::new(80))
         .unwrap();
-    let record = unlocked.seal(b"entry", b"ctx").unwrap();
+    let record = unlocked.seal(b"entry", Context::new(b"ctx")).unwrap();
     let before = from_server(unlocked.keyring());
-    unlocked
-        .change_password_with_rng(0, &pw("new pass"), FAST_ARGON2, &mut TestRandom::new(81))
-        .unwrap();
+    hazmat::change_password_with_rng(
+        &mut unlocked,
+        0,
+        &pw("new pass"),
+        FAST_ARGON2,
+        &mut TestRandom::new(81),
+    )
+    .unwrap();
     let after = from_server(unlocked.keyring());
     assert_eq!(after.generation(), before.generation() + 1);
     assert_eq!(after.id(), before.id());
@@ -214,7 +210,10 @@ fn sr_op_5_change_password() {
         Error::UnlockFailed
     );
     let reopened = after.unlock(&pw("new pass"), &p).unwrap();
-    assert_eq!(&reopened.open(&record, b"ctx").unwrap()[..], b"entry");
+    assert_eq!(
+        &reopened.open(&record, Context::new(b"ctx")).unwrap()[..],
+        b"entry"
+    );
     assert!(after.unlock_with_recovery(&code, &p).is_ok());
     // SR-OP-11: the old keyring copy still opens with the old password.
     assert!(before.unlock(&pw("correct horse"), &p).is_ok());
@@ -245,20 +244,22 @@ fn sr_op_5_change_password() {
 #[test]
 fn sr_op_4_recovery() {
     let mut unlocked = new_keyring(9, FAST_PBKDF2);
-    let code = unlocked
-        .add_recovery_slot_with_rng("paper", &mut TestRandom::new(90))
+    let code = hazmat::add_recovery_slot_with_rng(&mut unlocked, "paper", &mut TestRandom::new(90))
         .unwrap();
     let k = from_server(unlocked.keyring());
     assert_eq!(k.slots()[1].kind(), &SlotKind::Recovery);
     let p = relaxed_policy();
     let typed = RecoveryCode::parse(&code.expose().to_lowercase()).unwrap();
     assert_eq!(
-        k.unlock_with_recovery(&typed, &p).unwrap().dek_bytes(),
-        unlocked.dek_bytes()
+        hazmat::dek(&k.unlock_with_recovery(&typed, &p).unwrap()),
+        hazmat::dek(&unlocked)
     );
-    let other = new_keyring(10, FAST_PBKDF2)
-        .add_recovery_slot_with_rng("x", &mut TestRandom::new(91))
-        .unwrap();
+    let other = hazmat::add_recovery_slot_with_rng(
+        &mut new_keyring(10, FAST_PBKDF2),
+        "x",
+        &mut TestRandom::new(91),
+    )
+    .unwrap();
     assert_eq!(
         k.unlock_with_recovery(&other, &p).unwrap_err(),
         Error::UnlockFailed
@@ -266,9 +267,8 @@ fn sr_op_4_recovery() {
     // A password never opens a recovery slot, and vice versa.
     let only_recovery = {
         let mut u = new_keyring(11, FAST_PBKDF2);
-        let c = u
-            .add_recovery_slot_with_rng("paper", &mut TestRandom::new(92))
-            .unwrap();
+        let c =
+            hazmat::add_recovery_slot_with_rng(&mut u, "paper", &mut TestRandom::new(92)).unwrap();
         u.remove_slot(0).unwrap();
         (from_server(u.keyring()), c)
     };
@@ -292,14 +292,14 @@ fn sr_op_4_recovery() {
 fn sr_op_6_and_7_slot_limits() {
     let mut unlocked = new_keyring(12, FAST_PBKDF2);
     for i in 1..8 {
-        unlocked
-            .add_password_slot_with_rng(
-                &pw(&format!("pw{i}")),
-                FAST_PBKDF2,
-                &format!("slot {i}"),
-                &mut TestRandom::new(120 + i),
-            )
-            .unwrap();
+        hazmat::add_password_slot_with_rng(
+            &mut unlocked,
+            &pw(&format!("pw{i}")),
+            FAST_PBKDF2,
+            &format!("slot {i}"),
+            &mut TestRandom::new(120 + i),
+        )
+        .unwrap();
     }
     assert_eq!(unlocked.keyring().slots().len(), 8);
     assert_eq!(unlocked.keyring().generation(), 7);
@@ -351,8 +351,14 @@ fn sr_key_6_keyring_mac() {
     );
     // Swapping the order of two slots is caught the same way.
     let mut u = new_keyring(14, FAST_PBKDF2);
-    u.add_password_slot_with_rng(&pw("b"), FAST_PBKDF2, "b", &mut TestRandom::new(140))
-        .unwrap();
+    hazmat::add_password_slot_with_rng(
+        &mut u,
+        &pw("b"),
+        FAST_PBKDF2,
+        "b",
+        &mut TestRandom::new(140),
+    )
+    .unwrap();
     let k = u.keyring();
     let (s0, s1) = (k.slots()[0].as_bytes(), k.slots()[1].as_bytes());
     let bytes = k.as_bytes();
@@ -397,45 +403,51 @@ fn sr_op_8_and_9_records() {
     let ctx = b"user:alice|collection:log|record:1";
     for len in [0usize, 1, 15, 16, 17, 255, 4096, 70_000] {
         let pt: Vec<u8> = (0..len).map(|i| i as u8).collect();
-        let r = u.seal(&pt, ctx).unwrap();
+        let r = u.seal(&pt, Context::new(ctx)).unwrap();
         assert_eq!(r.as_bytes().len(), pt.len() + overhead(pt.len()));
         let r = SealedRecord::from_bytes(r.as_bytes()).unwrap();
-        assert_eq!(&u.open(&r, ctx).unwrap()[..], &pt[..]);
+        assert_eq!(&u.open(&r, Context::new(ctx)).unwrap()[..], &pt[..]);
         let r = SealedRecord::from_text(&r.to_text()).unwrap();
-        assert_eq!(&u.open(&r, ctx).unwrap()[..], &pt[..]);
+        assert_eq!(&u.open(&r, Context::new(ctx)).unwrap()[..], &pt[..]);
         assert_eq!(
-            u.open(&r, b"user:alice|collection:log|record:2")
+            u.open(&r, Context::new(b"user:alice|collection:log|record:2"))
                 .unwrap_err(),
             Error::RecordAuthenticationFailed
         );
         assert_eq!(
-            u.open(&r, b"").unwrap_err(),
+            u.open(&r, Context::new(b"")).unwrap_err(),
             Error::RecordAuthenticationFailed
         );
     }
-    let empty_ctx = u.seal(b"x", b"").unwrap();
-    assert_eq!(&u.open(&empty_ctx, b"").unwrap()[..], b"x");
+    let empty_ctx = u.seal(b"x", Context::new(b"")).unwrap();
+    assert_eq!(&u.open(&empty_ctx, Context::new(b"")).unwrap()[..], b"x");
     // Another user's keyring: a different id.
     let other = new_keyring(18, FAST_PBKDF2);
-    let r = other.seal(b"theirs", ctx).unwrap();
-    assert_eq!(u.open(&r, ctx).unwrap_err(), Error::WrongKeyring);
+    let r = other.seal(b"theirs", Context::new(ctx)).unwrap();
+    assert_eq!(
+        u.open(&r, Context::new(ctx)).unwrap_err(),
+        Error::WrongKeyring
+    );
     // Limits.
     assert_eq!(
-        u.seal(&vec![0u8; strongroom::MAX_PLAINTEXT_LEN + 1], b"")
-            .unwrap_err(),
+        u.seal(
+            &vec![0u8; strongroom::MAX_PLAINTEXT_LEN + 1],
+            Context::new(b"")
+        )
+        .unwrap_err(),
         Error::LimitExceeded(Limit::PlaintextTooLarge)
     );
     assert_eq!(
-        u.seal(b"", &[0u8; 4097]).unwrap_err(),
+        u.seal(b"", Context::new(&[0u8; 4097])).unwrap_err(),
         Error::LimitExceeded(Limit::ContextTooLong)
     );
-    assert!(u.seal(b"", &[0u8; 4096]).is_ok());
+    assert!(u.seal(b"", Context::new(&[0u8; 4096])).is_ok());
     let big = u
-        .seal(&vec![7u8; strongroom::MAX_PLAINTEXT_LEN], b"")
+        .seal(&vec![7u8; strongroom::MAX_PLAINTEXT_LEN], Context::new(b""))
         .unwrap();
     let big = SealedRecord::from_vec(big.into_bytes()).unwrap();
     assert_eq!(
-        u.open(&big, b"").unwrap().len(),
+        u.open(&big, Context::new(b"")).unwrap().len(),
         strongroom::MAX_PLAINTEXT_LEN
     );
 }
@@ -456,7 +468,7 @@ fn overhead(pt_len: usize) -> usize {
 #[test]
 fn sr_op_9_each_record_field_tampered() {
     let u = new_keyring(19, FAST_PBKDF2);
-    let r = u.seal(b"log line", b"ctx").unwrap();
+    let r = u.seal(b"log line", Context::new(b"ctx")).unwrap();
     let bytes = r.as_bytes();
     // (offset of a byte inside the field, what it is)
     let fields = [
@@ -471,7 +483,7 @@ fn sr_op_9_each_record_field_tampered() {
         t[at] ^= 0x01;
         let t = SealedRecord::from_bytes(&t).unwrap();
         assert_eq!(
-            u.open(&t, b"ctx").unwrap_err(),
+            u.open(&t, Context::new(b"ctx")).unwrap_err(),
             Error::RecordAuthenticationFailed,
             "{name}"
         );
@@ -480,14 +492,17 @@ fn sr_op_9_each_record_field_tampered() {
     let mut t = bytes.to_vec();
     t[7] ^= 0x01;
     let t = SealedRecord::from_bytes(&t).unwrap();
-    assert_eq!(u.open(&t, b"ctx").unwrap_err(), Error::WrongKeyring);
+    assert_eq!(
+        u.open(&t, Context::new(b"ctx")).unwrap_err(),
+        Error::WrongKeyring
+    );
 }
 
 // Secrets are types: Debug shows no key bytes.
 #[test]
 fn debug_output_has_no_secrets() {
     let u = new_keyring(20, FAST_PBKDF2);
-    let dek_hex: String = u.dek_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let dek_hex: String = hazmat::dek(&u).iter().map(|b| format!("{b:02x}")).collect();
     let shown = format!("{u:?} {:?}", pw("hunter2"));
     assert!(!shown.contains(&dek_hex[..16]));
     assert!(!shown.contains("hunter2"));

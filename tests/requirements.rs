@@ -6,9 +6,10 @@
 
 mod common;
 
-use common::{FAST_ARGON2, FAST_PBKDF2, TestRandom, new_keyring, pw, relaxed_policy};
+use common::{FAST_ARGON2, FAST_PBKDF2, TestRandom, new_keyring, policy, pw, relaxed_policy};
+use strongroom::hazmat::{self, RandomSource};
 use strongroom::{
-    Bounds, Error, InvalidInput, KdfParams, Keyring, Limit, Malformed, RandomSource, RecoveryCode,
+    Bounds, Context, Error, InvalidInput, KdfParams, Keyring, Limit, Malformed, RecoveryCode,
     Registry, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring,
 };
 
@@ -135,7 +136,7 @@ fn with_generation(unlocked: &UnlockedKeyring, generation: u64) -> Keyring {
     body.push(0x1b);
     body.extend_from_slice(&generation.to_be_bytes());
     body.extend_from_slice(&bytes[24 + old_len..bytes.len() - 35]);
-    let mac = hmac_sha256(&unlocked.mac_key_bytes(), &body);
+    let mac = hmac_sha256(&hazmat::mac_key(unlocked), &body);
     body.extend_from_slice(&[0x06, 0x58, 0x20]);
     body.extend_from_slice(&mac);
     Keyring::from_bytes(&body).unwrap()
@@ -290,16 +291,14 @@ fn sr_kdf_4_salts_are_fresh_draws() {
         _ => panic!("password slot expected"),
     };
     let mut rng = Recording::new(40);
-    let mut u =
-        Keyring::create_with_rng(&pw("same"), FAST_PBKDF2, "a", &relaxed_policy(), &mut rng)
-            .unwrap();
+    let mut u = hazmat::create_with_rng(&pw("same"), FAST_PBKDF2, "a", &relaxed_policy(), &mut rng)
+        .unwrap();
     // Draws: keyring id, DEK, salt, nonce.
     assert_eq!(rng.draws.len(), 4);
     assert_eq!(salt_of(u.keyring(), 0).to_vec(), rng.draws[2]);
 
     let mut rng = Recording::new(41);
-    u.add_password_slot_with_rng(&pw("same"), FAST_PBKDF2, "b", &mut rng)
-        .unwrap();
+    hazmat::add_password_slot_with_rng(&mut u, &pw("same"), FAST_PBKDF2, "b", &mut rng).unwrap();
     assert_eq!(salt_of(u.keyring(), 1).to_vec(), rng.draws[0]);
     // Same password, same parameters: still a different salt.
     assert_ne!(salt_of(u.keyring(), 0), salt_of(u.keyring(), 1));
@@ -309,8 +308,7 @@ fn sr_kdf_4_salts_are_fresh_draws() {
     let old = salt_of(&from_server, 0);
     let mut u = from_server.unlock(&pw("same"), &relaxed_policy()).unwrap();
     let mut rng = Recording::new(42);
-    u.change_password_with_rng(0, &pw("same"), FAST_PBKDF2, &mut rng)
-        .unwrap();
+    hazmat::change_password_with_rng(&mut u, 0, &pw("same"), FAST_PBKDF2, &mut rng).unwrap();
     assert_eq!(salt_of(u.keyring(), 0).to_vec(), rng.draws[0]);
     assert_ne!(salt_of(u.keyring(), 0), old);
     assert_eq!(rng.draws[0].len(), 32);
@@ -350,11 +348,11 @@ fn sr_kdf_6_parameters_come_from_the_client() {
         .unlock(&pw("correct horse"), &relaxed_policy())
         .unwrap();
     let chosen = KdfParams::Pbkdf2Sha256 { iterations: 17 };
-    u.change_password_with_rng(0, &pw("new"), chosen, &mut TestRandom::new(30))
+    hazmat::change_password_with_rng(&mut u, 0, &pw("new"), chosen, &mut TestRandom::new(30))
         .unwrap();
     assert_eq!(u.keyring().slots()[0].kdf(), Some(&chosen));
     let other = KdfParams::Pbkdf2Sha256 { iterations: 23 };
-    u.add_password_slot_with_rng(&pw("second"), other, "b", &mut TestRandom::new(31))
+    hazmat::add_password_slot_with_rng(&mut u, &pw("second"), other, "b", &mut TestRandom::new(31))
         .unwrap();
     assert_eq!(u.keyring().slots()[1].kdf(), Some(&other));
     let k = Keyring::from_bytes(u.keyring().as_bytes()).unwrap();
@@ -371,19 +369,19 @@ fn sr_key_10_record_ciphertext() {
     use aes_gcm::aead::{Aead, Payload};
     use aes_gcm::{Aes256Gcm, KeyInit};
     let u = new_keyring(4, FAST_PBKDF2);
-    let dek = u.dek_bytes();
+    let dek = hazmat::dek(&u);
     let id = *u.keyring().id();
     let mut record_root = [0u8; 32];
     hkdf::Hkdf::<sha2::Sha256>::new(Some(&id[..]), &dek)
         .expand(b"strongroom/v1/record/root-key", &mut record_root)
         .unwrap();
-    assert_eq!(u.record_root_bytes(), record_root);
+    assert_eq!(hazmat::record_root(&u), record_root);
     for (pt, ctx) in [
         (&b""[..], &b""[..]),
         (b"log line", b"user:1|log|7"),
         (&[0xa5; 1000][..], &[1u8; 4096][..]),
     ] {
-        let r = u.seal_with_rng(pt, ctx, &mut TestRandom::new(5)).unwrap();
+        let r = hazmat::seal_with_rng(&u, pt, Context::new(ctx), &mut TestRandom::new(5)).unwrap();
         let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(&r.salt()[..]), &record_root);
         let mut key = [0u8; 32];
         hk.expand_multi_info(&[&b"strongroom/v1/record/key"[..], &id[..]], &mut key)
@@ -407,18 +405,18 @@ fn sr_key_10_record_ciphertext() {
 fn sr_key_9_every_random_value_is_its_own_draw() {
     let mut rng = Recording::new(50);
     let mut u =
-        Keyring::create_with_rng(&pw("pw"), FAST_PBKDF2, "a", &relaxed_policy(), &mut rng).unwrap();
-    let code = u.add_recovery_slot_with_rng("paper", &mut rng).unwrap();
-    let r = u.seal_with_rng(b"x", b"", &mut rng).unwrap();
+        hazmat::create_with_rng(&pw("pw"), FAST_PBKDF2, "a", &relaxed_policy(), &mut rng).unwrap();
+    let code = hazmat::add_recovery_slot_with_rng(&mut u, "paper", &mut rng).unwrap();
+    let r = hazmat::seal_with_rng(&u, b"x", Context::new(b""), &mut rng).unwrap();
     let k = u.keyring();
     let d = &rng.draws;
     let sizes: Vec<usize> = d.iter().map(Vec::len).collect();
     // id, DEK, salt, nonce; recovery secret, nonce; record salt, nonce.
     assert_eq!(sizes, [16, 32, 32, 12, 32, 12, 32, 12]);
     assert_eq!(&d[0][..], k.id());
-    assert_eq!(&d[1][..], u.dek_bytes());
+    assert_eq!(&d[1][..], hazmat::dek(&u));
     assert_eq!(&d[3][..], k.slots()[0].nonce());
-    assert_eq!(&d[4][..], &code.payload_bytes()[..32]);
+    assert_eq!(&d[4][..], &hazmat::recovery_payload(&code)[..32]);
     assert_eq!(&d[5][..], k.slots()[1].nonce());
     assert_eq!(&d[6][..], r.salt());
     assert_eq!(&d[7][..], r.nonce());
@@ -430,11 +428,11 @@ fn sr_key_9_every_random_value_is_its_own_draw() {
     let a = Keyring::create(&pw("pw"), FAST_PBKDF2, "a", &policy).unwrap();
     let b = Keyring::create(&pw("pw"), FAST_PBKDF2, "a", &policy).unwrap();
     assert_ne!(a.keyring().id(), b.keyring().id());
-    assert_ne!(a.dek_bytes(), b.dek_bytes());
+    assert_ne!(hazmat::dek(&a), hazmat::dek(&b));
     let mut salts = std::collections::BTreeSet::new();
     let mut nonces = std::collections::BTreeSet::new();
     for _ in 0..500 {
-        let r = a.seal(b"same", b"same").unwrap();
+        let r = a.seal(b"same", Context::new(b"same")).unwrap();
         assert!(salts.insert(*r.salt()));
         assert!(nonces.insert(*r.nonce()));
     }
@@ -446,7 +444,7 @@ fn sr_key_9_every_random_value_is_its_own_draw() {
 fn sr_key_13_generator_failure() {
     let policy = relaxed_policy();
     for ok in 0..4 {
-        let err = Keyring::create_with_rng(
+        let err = hazmat::create_with_rng(
             &pw("pw"),
             FAST_PBKDF2,
             "a",
@@ -461,22 +459,33 @@ fn sr_key_13_generator_failure() {
     let before = u.keyring().as_bytes().to_vec();
     for ok in 0..2 {
         assert_eq!(
-            u.add_password_slot_with_rng(&pw("b"), FAST_PBKDF2, "b", &mut FailAfter::new(ok))
-                .unwrap_err(),
+            hazmat::add_password_slot_with_rng(
+                &mut u,
+                &pw("b"),
+                FAST_PBKDF2,
+                "b",
+                &mut FailAfter::new(ok)
+            )
+            .unwrap_err(),
             Error::RandomnessUnavailable
         );
         assert_eq!(
-            u.add_recovery_slot_with_rng("r", &mut FailAfter::new(ok))
-                .unwrap_err(),
+            hazmat::add_recovery_slot_with_rng(&mut u, "r", &mut FailAfter::new(ok)).unwrap_err(),
             Error::RandomnessUnavailable
         );
         assert_eq!(
-            u.change_password_with_rng(0, &pw("c"), FAST_PBKDF2, &mut FailAfter::new(ok))
-                .unwrap_err(),
+            hazmat::change_password_with_rng(
+                &mut u,
+                0,
+                &pw("c"),
+                FAST_PBKDF2,
+                &mut FailAfter::new(ok)
+            )
+            .unwrap_err(),
             Error::RandomnessUnavailable
         );
         assert_eq!(
-            u.seal_with_rng(b"x", b"", &mut FailAfter::new(ok))
+            hazmat::seal_with_rng(&u, b"x", Context::new(b""), &mut FailAfter::new(ok))
                 .unwrap_err(),
             Error::RandomnessUnavailable
         );
@@ -491,40 +500,42 @@ fn sr_key_13_generator_failure() {
 #[test]
 fn sr_key_11_authenticated_bytes_are_the_received_bytes() {
     let mut u = new_keyring(7, FAST_PBKDF2);
-    let code = u
-        .add_recovery_slot_with_rng("paper", &mut TestRandom::new(70))
-        .unwrap();
+    let code =
+        hazmat::add_recovery_slot_with_rng(&mut u, "paper", &mut TestRandom::new(70)).unwrap();
     let received = u.keyring().as_bytes().to_vec();
     let k = Keyring::from_bytes(&received).unwrap();
-    let kek = FAST_PBKDF2
-        .kek_bytes(
-            &pw("correct horse"),
-            match k.slots()[0].kind() {
-                SlotKind::Password { salt, .. } => salt,
-                _ => unreachable!(),
-            },
-        )
-        .unwrap();
+    let kek = hazmat::kek(
+        &FAST_PBKDF2,
+        &pw("correct horse"),
+        match k.slots()[0].kind() {
+            SlotKind::Password { salt, .. } => salt,
+            _ => unreachable!(),
+        },
+    )
+    .unwrap();
     let mut secret = [0u8; 32];
-    secret.copy_from_slice(&code.payload_bytes()[..32]);
+    secret.copy_from_slice(&hazmat::recovery_payload(&code)[..32]);
     for (i, kek) in [(0, kek), (1, secret)] {
         let slot = k.slots()[i].as_bytes();
         let at = find(&received, slot);
-        let aad = k.slot_secrets(i, &kek).unwrap().aad;
+        let aad = hazmat::slot_secrets(&k, i, &kek).unwrap().aad;
         let mut expected = vec![0x50];
         expected.extend_from_slice(&received[7..23]);
         expected.extend_from_slice(&received[at..at + slot.len() - 86]);
         assert_eq!(aad, expected, "slot {i}");
     }
     let unlocked = k.unlock(&pw("correct horse"), &relaxed_policy()).unwrap();
-    let mac = hmac_sha256(&unlocked.mac_key_bytes(), &received[..received.len() - 35]);
+    let mac = hmac_sha256(
+        &hazmat::mac_key(&unlocked),
+        &received[..received.len() - 35],
+    );
     assert_eq!(&mac, k.mac());
     assert_eq!(&received[received.len() - 32..], &mac);
 
-    let record = u.seal(b"entry", b"ctx").unwrap();
+    let record = u.seal(b"entry", Context::new(b"ctx")).unwrap();
     let received = record.as_bytes().to_vec();
     let r = SealedRecord::from_bytes(&received).unwrap();
-    let aad = unlocked.record_secrets(&r, b"ctx").aad;
+    let aad = hazmat::record_secrets(&unlocked, &r, Context::new(b"ctx")).aad;
     assert_eq!(&aad[..107], &received[..107]);
     assert_eq!(r.header(), &received[..107]);
 }
@@ -533,11 +544,12 @@ fn sr_key_11_authenticated_bytes_are_the_received_bytes() {
 // maximum for every parameter, else policy_invalid.
 #[test]
 fn sr_pol_5_policy_construction() {
-    let b = Bounds::new;
-    let ok = |p, m, t, l| UnlockPolicy::new(p, m, t, l).is_ok();
+    type B = (u32, u32);
+    let b = |floor: u32, ceiling: u32| -> B { (floor, ceiling) };
+    let make = |p: B, m: B, t: B, l: B| policy(p.0..=p.1, m.0..=m.1, t.0..=t.1, l.0..=l.1);
+    let ok = |p, m, t, l| make(p, m, t, l).is_ok();
     let invalid = |p, m, t, l| {
-        UnlockPolicy::new(p, m, t, l).unwrap_err()
-            == Error::InvalidInput(InvalidInput::PolicyInvalid)
+        make(p, m, t, l).unwrap_err() == Error::InvalidInput(InvalidInput::PolicyInvalid)
     };
     let (p, m, t, l) = (b(1, 10), b(8, 64), b(1, 16), b(1, 16));
     assert!(ok(p, m, t, l));
@@ -612,8 +624,14 @@ fn sr_pol_6_default_policy_is_the_spec_table() {
 fn sr_op_12_generation_exhausted() {
     const MAX: u64 = (1 << 53) - 1;
     let mut u = new_keyring(8, FAST_PBKDF2);
-    u.add_password_slot_with_rng(&pw("b"), FAST_PBKDF2, "b", &mut TestRandom::new(80))
-        .unwrap();
+    hazmat::add_password_slot_with_rng(
+        &mut u,
+        &pw("b"),
+        FAST_PBKDF2,
+        "b",
+        &mut TestRandom::new(80),
+    )
+    .unwrap();
     let policy = relaxed_policy();
 
     // One below the maximum: one more change is allowed, and lands on the maximum.
@@ -632,30 +650,35 @@ fn sr_op_12_generation_exhausted() {
     assert_eq!(at_max.generation(), MAX);
     let mut m = at_max.unlock(&pw("b"), &policy).unwrap();
     let exhausted = Error::LimitExceeded(Limit::GenerationExhausted);
-    let kdf_runs = strongroom::kdf_calls();
+    let kdf_runs = hazmat::kdf_calls();
     // A generator that fails on first use proves no randomness was drawn first.
     assert_eq!(
-        m.add_password_slot_with_rng(&pw("c"), FAST_PBKDF2, "c", &mut FailAfter::new(0))
+        hazmat::add_password_slot_with_rng(
+            &mut m,
+            &pw("c"),
+            FAST_PBKDF2,
+            "c",
+            &mut FailAfter::new(0)
+        )
+        .unwrap_err(),
+        exhausted
+    );
+    assert_eq!(
+        hazmat::change_password_with_rng(&mut m, 0, &pw("c"), FAST_PBKDF2, &mut FailAfter::new(0))
             .unwrap_err(),
         exhausted
     );
     assert_eq!(
-        m.change_password_with_rng(0, &pw("c"), FAST_PBKDF2, &mut FailAfter::new(0))
-            .unwrap_err(),
-        exhausted
-    );
-    assert_eq!(
-        m.add_recovery_slot_with_rng("r", &mut FailAfter::new(0))
-            .unwrap_err(),
+        hazmat::add_recovery_slot_with_rng(&mut m, "r", &mut FailAfter::new(0)).unwrap_err(),
         exhausted
     );
     assert_eq!(m.remove_slot(1).unwrap_err(), exhausted);
     assert_eq!(exhausted.reason(), Some("generation_exhausted"));
-    assert_eq!(strongroom::kdf_calls(), kdf_runs);
+    assert_eq!(hazmat::kdf_calls(), kdf_runs);
     assert_eq!(m.keyring().as_bytes(), at_max.as_bytes());
     // Records still work: sealing writes no keyring.
-    let r = m.seal(b"still fine", b"").unwrap();
-    assert_eq!(&m.open(&r, b"").unwrap()[..], b"still fine");
+    let r = m.seal(b"still fine", Context::new(b"")).unwrap();
+    assert_eq!(&m.open(&r, Context::new(b"")).unwrap()[..], b"still fine");
 }
 
 // SR-OP-15: labels longer than 64 bytes of UTF-8 are refused by create and by both ways of
@@ -672,7 +695,7 @@ fn sr_op_15_label_length() {
         ("\u{1f511}".repeat(16), true),
         (format!("{}a", "\u{1f511}".repeat(16)), false),
     ] {
-        let created = Keyring::create_with_rng(
+        let created = hazmat::create_with_rng(
             &pw("pw"),
             FAST_PBKDF2,
             &label,
@@ -680,14 +703,18 @@ fn sr_op_15_label_length() {
             &mut FailAfter::new(if fits { 4 } else { 0 }),
         );
         let mut u = new_keyring(9, FAST_PBKDF2);
-        let added = u.add_password_slot_with_rng(
+        let added = hazmat::add_password_slot_with_rng(
+            &mut u,
             &pw("pw"),
             FAST_PBKDF2,
             &label,
             &mut FailAfter::new(if fits { 2 } else { 0 }),
         );
-        let recovery =
-            u.add_recovery_slot_with_rng(&label, &mut FailAfter::new(if fits { 2 } else { 0 }));
+        let recovery = hazmat::add_recovery_slot_with_rng(
+            &mut u,
+            &label,
+            &mut FailAfter::new(if fits { 2 } else { 0 }),
+        );
         if fits {
             let k = Keyring::from_bytes(created.unwrap().keyring().as_bytes()).unwrap();
             assert_eq!(k.slots()[0].label(), label);
@@ -705,10 +732,9 @@ fn sr_op_15_label_length() {
 #[test]
 fn sr_rec_2_code_is_not_stored() {
     let mut u = new_keyring(10, FAST_PBKDF2);
-    let code = u
-        .add_recovery_slot_with_rng("paper", &mut TestRandom::new(100))
-        .unwrap();
-    let secret = &code.payload_bytes()[..32];
+    let code =
+        hazmat::add_recovery_slot_with_rng(&mut u, "paper", &mut TestRandom::new(100)).unwrap();
+    let secret = &hazmat::recovery_payload(&code)[..32];
     let shown = code.expose();
     let keyring = u.keyring().as_bytes();
     assert!(!keyring.windows(32).any(|w| w == secret));
@@ -728,9 +754,9 @@ fn sr_rec_3_code_format() {
     const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let mut u = new_keyring(11, FAST_PBKDF2);
     for seed in 0..20 {
-        let code = u
-            .add_recovery_slot_with_rng("r", &mut TestRandom::new(110 + seed))
-            .unwrap();
+        let code =
+            hazmat::add_recovery_slot_with_rng(&mut u, "r", &mut TestRandom::new(110 + seed))
+                .unwrap();
         let shown = code.expose();
         let groups: Vec<&str> = shown.split('-').collect();
         assert_eq!(groups.len(), 14, "{}", shown.as_str());
@@ -739,7 +765,10 @@ fn sr_rec_3_code_format() {
             assert!(g.chars().all(|c| ALPHABET.contains(c)), "{g}");
         }
         let back = RecoveryCode::parse(&shown).unwrap();
-        assert_eq!(back.payload_bytes(), code.payload_bytes());
+        assert_eq!(
+            hazmat::recovery_payload(&back),
+            hazmat::recovery_payload(&code)
+        );
         u.remove_slot(1).unwrap();
     }
 }
@@ -771,7 +800,7 @@ fn sr_txt_3_text_form() {
     let k = u.keyring();
     assert_eq!(k.to_text(), format!("srk1.{}", base64url(k.as_bytes())));
     for len in [0usize, 1, 2, 3, 100] {
-        let r = u.seal(&vec![9u8; len], b"").unwrap();
+        let r = u.seal(&vec![9u8; len], Context::new(b"")).unwrap();
         let text = r.to_text();
         assert_eq!(text, format!("srr1.{}", base64url(r.as_bytes())));
         assert!(!text.contains(['=', '\n', ' ', '+', '/']));
@@ -875,14 +904,14 @@ fn sr_err_2_failures_are_indistinguishable() {
                 .unwrap_err(),
         );
     }
-    let r = u.seal(b"secret", b"ctx").unwrap();
-    let mut record_outcomes = vec![u.open(&r, b"other").unwrap_err()];
+    let r = u.seal(b"secret", Context::new(b"ctx")).unwrap();
+    let mut record_outcomes = vec![u.open(&r, Context::new(b"other")).unwrap_err()];
     let rb = r.as_bytes();
     for offset in [80, rb.len() - 1, rb.len() - 20] {
         let mut t = rb.to_vec();
         t[offset] ^= 0x01;
         record_outcomes.push(
-            u.open(&SealedRecord::from_bytes(&t).unwrap(), b"ctx")
+            u.open(&SealedRecord::from_bytes(&t).unwrap(), Context::new(b"ctx"))
                 .unwrap_err(),
         );
     }
@@ -911,20 +940,26 @@ fn sr_err_3_failure_leaves_no_partial_result() {
     assert_eq!(u.keyring().as_bytes(), &before[..]);
 
     // Failed opens release no plaintext, not even into a caller's buffer.
-    let r = u.seal(b"plaintext", b"ctx").unwrap();
+    let r = u.seal(b"plaintext", Context::new(b"ctx")).unwrap();
     let mut t = r.as_bytes().to_vec();
     let last = t.len() - 1;
     t[last] ^= 1;
     let mut out = b"stale".to_vec();
     assert_eq!(
-        u.open_into(&t, b"ctx", &mut out).unwrap_err(),
+        u.open_into(&t, Context::new(b"ctx"), &mut out).unwrap_err(),
         Error::RecordAuthenticationFailed
     );
     assert!(out.is_empty());
-    assert!(u.open_into(r.as_bytes(), b"wrong", &mut out).is_err());
+    assert!(
+        u.open_into(r.as_bytes(), Context::new(b"wrong"), &mut out)
+            .is_err()
+    );
     assert!(out.is_empty());
     let mut sealed = b"stale".to_vec();
-    assert!(u.seal_into(b"x", &[0u8; 4097], &mut sealed).is_err());
+    assert!(
+        u.seal_into(b"x", Context::new(&[0u8; 4097]), &mut sealed)
+            .is_err()
+    );
     assert!(sealed.is_empty());
 }
 
@@ -938,7 +973,7 @@ fn sr_ver_1_type_and_version_first() {
             .as_bytes()
             .starts_with(&[0xa6, 0x01, 0x01, 0x02, 0x01])
     );
-    let r = u.seal(b"x", b"").unwrap();
+    let r = u.seal(b"x", Context::new(b"")).unwrap();
     assert!(r.as_bytes().starts_with(&[0xa7, 0x01, 0x02, 0x02, 0x01]));
     // Version 2 with a body this version cannot parse: still unsupported_version.
     let mut k = u.keyring().as_bytes().to_vec();
@@ -990,7 +1025,7 @@ fn sr_ver_4_registry_values() {
     );
     assert_eq!(u.keyring().as_bytes()[2], find_value("keyring") as u8);
     assert_eq!(
-        u.seal(b"", b"").unwrap().as_bytes()[2],
+        u.seal(b"", Context::new(b"")).unwrap().as_bytes()[2],
         find_value("sealed record") as u8
     );
 }
@@ -998,13 +1033,7 @@ fn sr_ver_4_registry_values() {
 /// A policy that admits Argon2id at the 1 GiB hard limit (SR-KDF-7 needs a KDF that is
 /// valid but cannot run).
 fn policy_up_to_1_gib() -> UnlockPolicy {
-    UnlockPolicy::new(
-        Bounds::new(1, 2_000_000),
-        Bounds::new(8, 1_048_576),
-        Bounds::new(1, 8),
-        Bounds::new(1, 8),
-    )
-    .unwrap()
+    policy(1..=2_000_000, 8..=1_048_576, 1..=8, 1..=8).unwrap()
 }
 
 const ONE_GIB_ARGON2: KdfParams = KdfParams::Argon2id {
@@ -1045,7 +1074,7 @@ fn kdf_7_child() {
     let policy = policy_up_to_1_gib();
     let unavailable = Error::KdfUnavailable;
     // Create: no keyring comes out.
-    let created = Keyring::create_with_rng(
+    let created = hazmat::create_with_rng(
         &pw("pw"),
         ONE_GIB_ARGON2,
         "a",
@@ -1056,7 +1085,7 @@ fn kdf_7_child() {
     assert_eq!(unavailable.class(), "kdf_unavailable");
 
     // Adding a slot: the keyring is unchanged.
-    let mut u = Keyring::create_with_rng(
+    let mut u = hazmat::create_with_rng(
         &pw("a"),
         FAST_ARGON2,
         "a",
@@ -1064,12 +1093,24 @@ fn kdf_7_child() {
         &mut TestRandom::new(71),
     )
     .unwrap();
-    u.add_password_slot_with_rng(&pw("b"), FAST_PBKDF2, "b", &mut TestRandom::new(72))
-        .unwrap();
+    hazmat::add_password_slot_with_rng(
+        &mut u,
+        &pw("b"),
+        FAST_PBKDF2,
+        "b",
+        &mut TestRandom::new(72),
+    )
+    .unwrap();
     let before = u.keyring().as_bytes().to_vec();
     assert_eq!(
-        u.add_password_slot_with_rng(&pw("c"), ONE_GIB_ARGON2, "c", &mut TestRandom::new(73))
-            .unwrap_err(),
+        hazmat::add_password_slot_with_rng(
+            &mut u,
+            &pw("c"),
+            ONE_GIB_ARGON2,
+            "c",
+            &mut TestRandom::new(73)
+        )
+        .unwrap_err(),
         unavailable
     );
     assert_eq!(u.keyring().as_bytes(), &before[..]);
@@ -1086,15 +1127,15 @@ fn kdf_7_child() {
     let mut body = before[..at].to_vec();
     body.extend_from_slice(&new);
     body.extend_from_slice(&before[at + old.len()..before.len() - 35]);
-    let mac = hmac_sha256(&u.mac_key_bytes(), &body);
+    let mac = hmac_sha256(&hazmat::mac_key(&u), &body);
     body.extend_from_slice(&[0x06, 0x58, 0x20]);
     body.extend_from_slice(&mac);
     let k = Keyring::from_bytes(&body).unwrap();
     assert_eq!(k.slots()[0].kdf(), Some(&ONE_GIB_ARGON2));
-    let runs = strongroom::kdf_calls();
+    let runs = hazmat::kdf_calls();
     assert_eq!(k.unlock(&pw("b"), &policy).unwrap_err(), unavailable);
     assert_eq!(
-        strongroom::kdf_calls(),
+        hazmat::kdf_calls(),
         runs + 1,
         "one KDF attempted, no other slot"
     );

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::{Scripted, seq};
-use strongroom::{KdfParams, Keyring, Password, SealedRecord, UnlockPolicy};
+use strongroom::{Context, KdfParams, Keyring, Password, SealedRecord, UnlockPolicy, hazmat};
 
 /// name -> content of every marked block (hex lowercased with whitespace removed; text
 /// trimmed).
@@ -55,7 +55,7 @@ fn computed() -> BTreeMap<String, String> {
 
     // Example 1.
     let pw1 = Password::new("correct horse battery staple").unwrap();
-    let mut unlocked = Keyring::create_with_rng(
+    let mut unlocked = hazmat::create_with_rng(
         &pw1,
         KdfParams::DEFAULT_PBKDF2,
         "laptop",
@@ -69,25 +69,29 @@ fn computed() -> BTreeMap<String, String> {
     )
     .unwrap();
     let k1 = unlocked.keyring().clone();
-    let kek1 = KdfParams::DEFAULT_PBKDF2
-        .kek_bytes(&pw1, &arr(seq(0x30, 32)))
-        .unwrap();
-    c.insert("keyring-1/password-nfc".into(), h(pw1.normalized_bytes()));
+    let kek1 = hazmat::kek(&KdfParams::DEFAULT_PBKDF2, &pw1, &arr(seq(0x30, 32))).unwrap();
+    c.insert(
+        "keyring-1/password-nfc".into(),
+        h(hazmat::password_bytes(&pw1)),
+    );
     slot_values(&mut c, "keyring-1", &k1, 0, &kek1);
-    c.insert("keyring-1/prk-ring".into(), h(unlocked.keyring_prk_bytes()));
-    c.insert("keyring-1/mac-key".into(), h(unlocked.mac_key_bytes()));
+    c.insert(
+        "keyring-1/prk-ring".into(),
+        h(hazmat::keyring_prk(&unlocked)),
+    );
+    c.insert("keyring-1/mac-key".into(), h(hazmat::mac_key(&unlocked)));
     c.insert("keyring-1/mac-input".into(), h(mac_input(&k1)));
     c.insert("keyring-1/mac".into(), h(k1.mac()));
     c.insert("keyring-1".into(), h(k1.as_bytes()));
     c.insert("text-keyring-1".into(), k1.to_text());
 
     // Example 2: a recovery slot, then an Argon2id password slot given in NFD.
-    let code = unlocked
-        .add_recovery_slot_with_rng(
-            "recovery",
-            &mut Scripted(vec![seq(0x60, 32), seq(0x80, 12)]),
-        )
-        .unwrap();
+    let code = hazmat::add_recovery_slot_with_rng(
+        &mut unlocked,
+        "recovery",
+        &mut Scripted(vec![seq(0x60, 32), seq(0x80, 12)]),
+    )
+    .unwrap();
     let step1 = unlocked.keyring().clone();
     slot_values(&mut c, "keyring-2/slot-1", &step1, 1, &arr(seq(0x60, 32)));
     c.insert("keyring-2/step-1/mac-input".into(), h(mac_input(&step1)));
@@ -99,39 +103,42 @@ fn computed() -> BTreeMap<String, String> {
         parallelism: 1,
     };
     let pw2 = Password::new("pa\u{308}sswo\u{308}rd").unwrap();
-    unlocked
-        .add_password_slot_with_rng(
-            &pw2,
-            argon,
-            "phone",
-            &mut Scripted(vec![seq(0x90, 32), seq(0xb0, 12)]),
-        )
-        .unwrap();
+    hazmat::add_password_slot_with_rng(
+        &mut unlocked,
+        &pw2,
+        argon,
+        "phone",
+        &mut Scripted(vec![seq(0x90, 32), seq(0xb0, 12)]),
+    )
+    .unwrap();
     let k2 = unlocked.keyring().clone();
-    let kek2 = argon.kek_bytes(&pw2, &arr(seq(0x90, 32))).unwrap();
+    let kek2 = hazmat::kek(&argon, &pw2, &arr(seq(0x90, 32))).unwrap();
     c.insert(
         "keyring-2/slot-2/password-nfc".into(),
-        h(pw2.normalized_bytes()),
+        h(hazmat::password_bytes(&pw2)),
     );
     slot_values(&mut c, "keyring-2/slot-2", &k2, 2, &kek2);
-    c.insert("keyring-2/prk-ring".into(), h(unlocked.keyring_prk_bytes()));
-    c.insert("keyring-2/mac-key".into(), h(unlocked.mac_key_bytes()));
+    c.insert(
+        "keyring-2/prk-ring".into(),
+        h(hazmat::keyring_prk(&unlocked)),
+    );
+    c.insert("keyring-2/mac-key".into(), h(hazmat::mac_key(&unlocked)));
     c.insert("keyring-2/mac-input".into(), h(mac_input(&k2)));
     c.insert("keyring-2/mac".into(), h(k2.mac()));
     c.insert("keyring-2".into(), h(k2.as_bytes()));
 
     // Example 3: a record.
     let context = b"user:alice|collection:log|record:1";
-    let record = unlocked
-        .seal_with_rng(
-            b"2026-11-28T01:38:22Z alice login ok",
-            context,
-            &mut Scripted(vec![seq(0xc0, 32), seq(0xe0, 12)]),
-        )
-        .unwrap();
-    let rs = unlocked.record_secrets(&record, context);
+    let record = hazmat::seal_with_rng(
+        &unlocked,
+        b"2026-11-28T01:38:22Z alice login ok",
+        Context::new(context),
+        &mut Scripted(vec![seq(0xc0, 32), seq(0xe0, 12)]),
+    )
+    .unwrap();
+    let rs = hazmat::record_secrets(&unlocked, &record, Context::new(context));
     c.insert("record-1/record-root".into(), h(rs.record_root));
-    assert_eq!(rs.record_root, unlocked.record_root_bytes());
+    assert_eq!(rs.record_root, hazmat::record_root(&unlocked));
     c.insert("record-1/prk-rec".into(), h(rs.prk));
     c.insert("record-1/record-key".into(), h(rs.record_key));
     c.insert("record-1/commitment".into(), h(rs.commitment));
@@ -142,7 +149,7 @@ fn computed() -> BTreeMap<String, String> {
     c.insert("text-record-1".into(), record.to_text());
 
     // Example 4: the recovery code of example 2.
-    let payload = code.payload_bytes();
+    let payload = hazmat::recovery_payload(&code);
     c.insert("recovery-code-1/check".into(), h(&payload[32..]));
     c.insert("recovery-code-1/payload".into(), h(payload));
     c.insert("recovery-code-1".into(), code.expose().to_string());
@@ -156,7 +163,7 @@ fn computed() -> BTreeMap<String, String> {
     let reopened = k2.unlock_with_recovery(&code, &policy).unwrap();
     let record = SealedRecord::from_bytes(record.as_bytes()).unwrap();
     assert_eq!(
-        &reopened.open(&record, context).unwrap()[..],
+        &reopened.open(&record, Context::new(context)).unwrap()[..],
         b"2026-11-28T01:38:22Z alice login ok"
     );
     c
@@ -174,7 +181,7 @@ fn slot_values(
     index: usize,
     kek: &[u8; 32],
 ) {
-    let s = k.slot_secrets(index, kek).unwrap();
+    let s = hazmat::slot_secrets(k, index, kek).unwrap();
     let slot = &k.slots()[index];
     c.insert(format!("{prefix}/kek"), h(s.kek));
     c.insert(format!("{prefix}/prk-slot"), h(s.prk));

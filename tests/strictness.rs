@@ -5,10 +5,12 @@ mod common;
 
 use common::{FAST_PBKDF2, TestRandom, relaxed_policy};
 use proptest::prelude::*;
-use strongroom::{Error, Keyring, Malformed, Password, Registry, SealedRecord, UnlockedKeyring};
+use strongroom::{
+    Context, Error, Keyring, Malformed, Password, Registry, SealedRecord, UnlockedKeyring, hazmat,
+};
 
 fn unlocked(seed: u64) -> UnlockedKeyring {
-    let mut u = Keyring::create_with_rng(
+    let mut u = hazmat::create_with_rng(
         &Password::new("pw").unwrap(),
         FAST_PBKDF2,
         "laptop",
@@ -16,8 +18,7 @@ fn unlocked(seed: u64) -> UnlockedKeyring {
         &mut TestRandom::new(seed),
     )
     .unwrap();
-    u.add_recovery_slot_with_rng("paper", &mut TestRandom::new(seed + 1000))
-        .unwrap();
+    hazmat::add_recovery_slot_with_rng(&mut u, "paper", &mut TestRandom::new(seed + 1000)).unwrap();
     u
 }
 
@@ -36,7 +37,7 @@ fn m(reason: Malformed) -> Error {
 /// A record's bytes with `edit` applied to the header map, for schema negatives.
 fn record_bytes() -> Vec<u8> {
     let u = unlocked(1);
-    u.seal_with_rng(b"hello", b"", &mut TestRandom::new(2))
+    hazmat::seal_with_rng(&u, b"hello", Context::new(b""), &mut TestRandom::new(2))
         .unwrap()
         .into_bytes()
 }
@@ -249,7 +250,7 @@ fn sr_txt_roundtrip_per_object() {
         Keyring::from_text(&kt).unwrap().as_bytes(),
         u.keyring().as_bytes()
     );
-    let r = u.seal(b"x", b"").unwrap();
+    let r = u.seal(b"x", Context::new(b"")).unwrap();
     let rt = r.to_text();
     assert!(rt.starts_with("srr1."));
     assert_eq!(
@@ -310,9 +311,12 @@ fn every_keyring_bit_flip_and_truncation_rejected() {
 #[test]
 fn every_record_bit_flip_and_truncation_rejected() {
     let u = unlocked(12);
-    let r = u.seal(b"2026-11-28 alice login", b"ctx").unwrap();
+    let r = u
+        .seal(b"2026-11-28 alice login", Context::new(b"ctx"))
+        .unwrap();
     let (d, c) = assert_every_mutation_rejected(r.as_bytes(), |b| {
-        u.open(&SealedRecord::from_bytes(b)?, b"ctx").map(|_| ())
+        u.open(&SealedRecord::from_bytes(b)?, Context::new(b"ctx"))
+            .map(|_| ())
     });
     assert!(d > 0 && c > 0);
 }
@@ -326,10 +330,10 @@ proptest! {
                            ctx in proptest::collection::vec(any::<u8>(), 0..64),
                            seed in any::<u64>()) {
         let u = unlocked(13);
-        let r = u.seal_with_rng(&pt, &ctx, &mut TestRandom::new(seed)).unwrap();
+        let r = hazmat::seal_with_rng(&u, &pt, Context::new(&ctx), &mut TestRandom::new(seed)).unwrap();
         let r = SealedRecord::from_bytes(r.as_bytes()).unwrap();
-        prop_assert_eq!(&u.open(&r, &ctx).unwrap()[..], &pt[..]);
-        prop_assert_eq!(r.reencode(), r.as_bytes().to_vec());
+        prop_assert_eq!(&u.open(&r, Context::new(&ctx)).unwrap()[..], &pt[..]);
+        prop_assert_eq!(hazmat::reencode_record(&r), r.as_bytes().to_vec());
     }
 
     // SR-CBOR-9: whatever a mutation of a valid record or keyring turns into, if it decodes,
@@ -339,7 +343,7 @@ proptest! {
                               insert in proptest::option::of((any::<prop::sample::Index>(), any::<u8>())),
                               cut in proptest::option::of(any::<prop::sample::Index>())) {
         let u = unlocked(14);
-        for base in [u.keyring().as_bytes().to_vec(), u.seal(b"abc", b"").unwrap().into_bytes()] {
+        for base in [u.keyring().as_bytes().to_vec(), u.seal(b"abc", Context::new(b"")).unwrap().into_bytes()] {
             let mut b = base.clone();
             for (i, v) in &edits {
                 let at = i.index(b.len());
@@ -354,10 +358,10 @@ proptest! {
                 b.truncate(at.max(1));
             }
             if let Ok(k) = Keyring::from_bytes(&b) {
-                prop_assert_eq!(k.reencode().unwrap(), b.clone());
+                prop_assert_eq!(hazmat::reencode_keyring(&k).unwrap(), b.clone());
             }
             if let Ok(r) = SealedRecord::from_bytes(&b) {
-                prop_assert_eq!(r.reencode(), b.clone());
+                prop_assert_eq!(hazmat::reencode_record(&r), b.clone());
             }
         }
     }
@@ -369,9 +373,9 @@ proptest! {
         let Ok(pw) = Password::new(&password) else { return Ok(()) };
         let label: String = label.chars().take(16).collect();
         if label.len() > 64 { return Ok(()) }
-        let u = Keyring::create_with_rng(&pw, FAST_PBKDF2, &label, &policy, &mut TestRandom::new(seed)).unwrap();
+        let u = hazmat::create_with_rng(&pw, FAST_PBKDF2, &label, &policy, &mut TestRandom::new(seed)).unwrap();
         let k = Keyring::from_bytes(u.keyring().as_bytes()).unwrap();
-        prop_assert_eq!(k.reencode().unwrap(), u.keyring().as_bytes().to_vec());
-        prop_assert_eq!(k.unlock(&pw, &policy).unwrap().dek_bytes(), u.dek_bytes());
+        prop_assert_eq!(hazmat::reencode_keyring(&k).unwrap(), u.keyring().as_bytes().to_vec());
+        prop_assert_eq!(hazmat::dek(&k.unlock(&pw, &policy).unwrap()), hazmat::dek(&u));
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
-use strongroom::{Bounds, KdfParams, Keyring, Password, UnlockPolicy, UnlockedKeyring};
+use strongroom::{KdfParams, Keyring, Password, UnlockPolicy, UnlockedKeyring};
 
 /// The CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`).
 ///
@@ -66,13 +66,13 @@ pub fn wall_config() -> Criterion<WallTime> {
 
 /// A policy that admits the tiny KDF of [`unlocked`]; record benches never run a KDF.
 pub fn relaxed_policy() -> UnlockPolicy {
-    UnlockPolicy::new(
-        Bounds::new(1, 2_000_000),
-        Bounds::new(8, 262_144),
-        Bounds::new(1, 8),
-        Bounds::new(1, 8),
-    )
-    .expect("valid bounds")
+    UnlockPolicy::builder()
+        .pbkdf2_iterations(1..=2_000_000)
+        .argon2_memory_kib(8..=262_144)
+        .argon2_time_cost(1..=8)
+        .argon2_parallelism(1..=8)
+        .build()
+        .expect("valid bounds")
 }
 
 /// An unlocked keyring for record benches (the KDF cost is irrelevant to sealing).

@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use strongroom::{
-    Bounds, Error, InvalidInput, KdfParams, Keyring, SlotKind, UnlockPolicy, UnlockedKeyring,
-    limits,
+    Error, InvalidInput, KdfParams, Keyring, SlotKind, UnlockPolicy, UnlockedKeyring, limits,
 };
 
 use crate::fail::{CliError, CliResult, Doing, show};
@@ -117,13 +116,13 @@ impl PolicyArgs {
 /// Floors at the hard minimums, ceilings as in the default policy.
 pub fn relaxed_policy() -> UnlockPolicy {
     let d = UnlockPolicy::default();
-    UnlockPolicy::new(
-        Bounds::new(1, d.pbkdf2_iterations().ceiling),
-        Bounds::new(8, d.argon2_memory_kib().ceiling),
-        Bounds::new(1, d.argon2_time_cost().ceiling),
-        Bounds::new(1, d.argon2_parallelism().ceiling),
-    )
-    .unwrap_or(d)
+    UnlockPolicy::builder()
+        .pbkdf2_iterations(1..=d.pbkdf2_iterations().ceiling)
+        .argon2_memory_kib(8..=d.argon2_memory_kib().ceiling)
+        .argon2_time_cost(1..=d.argon2_time_cost().ceiling)
+        .argon2_parallelism(1..=d.argon2_parallelism().ceiling)
+        .build()
+        .unwrap_or(d)
 }
 
 /// How to unlock an existing keyring.

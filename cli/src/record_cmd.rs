@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use serde_json::json;
-use strongroom::{Error, Keyring, Limit, SealedRecord};
+use strongroom::{Context, Error, Keyring, Limit, SealedRecord};
 
 use crate::fail::{CliError, CliResult, Doing, show};
 use crate::files::{self, Existing};
@@ -162,7 +162,7 @@ pub fn seal(a: SealArgs) -> CliResult<()> {
         (a.unlock.unlock(&keyring, &a.keyring)?.unlocked, plaintext)
     };
     let record = unlocked
-        .seal(&plaintext, &context)
+        .seal(&plaintext, Context::new(&context))
         .doing(|| format!("sealing {}", show(&a.input)))?;
     let bytes = if a.text {
         let mut t = record.to_text().into_bytes();
@@ -221,7 +221,7 @@ pub fn open(a: OpenArgs) -> CliResult<()> {
     check_keyring_id(&record, &keyring, &a.input)?;
     let unlocked = a.unlock.unlock(&keyring, &a.keyring)?.unlocked;
     let plaintext = unlocked
-        .open(&record, &context)
+        .open(&record, Context::new(&context))
         .doing(|| format!("opening {}", show(&a.input)))?;
     // Plaintext may be binary; it goes where it was asked to, a terminal included.
     files::write_output(&a.output, &plaintext, false, Existing::from_force(a.force))

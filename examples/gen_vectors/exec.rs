@@ -8,9 +8,10 @@
 #![allow(dead_code)]
 
 use serde_json::{Map, Value, json};
+use strongroom::hazmat::{self, RandomSource};
 use strongroom::{
-    Bounds, Error, KdfParams, Keyring, Password, RandomSource, RecoveryCode, SealedRecord,
-    SlotKind, UnlockPolicy, UnlockedKeyring,
+    Context, Error, KdfParams, Keyring, Password, RecoveryCode, SealedRecord, SlotKind,
+    UnlockPolicy, UnlockedKeyring,
 };
 
 /// A JSON object.
@@ -129,19 +130,19 @@ pub fn kdf_json(k: &KdfParams) -> Value {
 /// An unlock policy (README section 3.4), or the error constructing it gives.
 pub fn policy(v: &Value) -> Result<strongroom::Result<UnlockPolicy>, String> {
     let o = as_obj(v, "policy")?;
-    let pair = |name: &str| -> Result<Bounds, String> {
+    let pair = |name: &str| -> Result<core::ops::RangeInclusive<u32>, String> {
         let a = field(o, name)?
             .as_array()
             .filter(|a| a.len() == 2)
             .ok_or_else(|| format!("policy.{name} is not a pair"))?;
-        Ok(Bounds::new(as_u32(&a[0], name)?, as_u32(&a[1], name)?))
+        Ok(as_u32(&a[0], name)?..=as_u32(&a[1], name)?)
     };
-    Ok(UnlockPolicy::new(
-        pair("pbkdf2_iterations")?,
-        pair("argon2_memory_kib")?,
-        pair("argon2_time_cost")?,
-        pair("argon2_parallelism")?,
-    ))
+    Ok(UnlockPolicy::builder()
+        .pbkdf2_iterations(pair("pbkdf2_iterations")?)
+        .argon2_memory_kib(pair("argon2_memory_kib")?)
+        .argon2_time_cost(pair("argon2_time_cost")?)
+        .argon2_parallelism(pair("argon2_parallelism")?)
+        .build())
 }
 
 /// The scripted generator of README section 3.5.
@@ -234,7 +235,7 @@ fn unlocked_out(u: &UnlockedKeyring) -> Obj {
     let mut o = Obj::new();
     o.insert("keyring_id".into(), hex(u.keyring().id()).into());
     o.insert("generation".into(), u.keyring().generation().into());
-    o.insert("dek".into(), hex(u.dek_bytes()).into());
+    o.insert("dek".into(), hex(hazmat::dek(u)).into());
     o
 }
 
@@ -247,7 +248,7 @@ fn keyring_out(k: &Keyring) -> Obj {
 
 /// Intermediates of slot `index` of `k` for a KEK.
 fn slot_group(k: &Keyring, index: usize, kek: &[u8; 32]) -> Value {
-    let Some(s) = k.slot_secrets(index, kek) else {
+    let Some(s) = hazmat::slot_secrets(k, index, kek) else {
         return Value::Null;
     };
     let slot = &k.slots()[index];
@@ -267,15 +268,15 @@ fn slot_group(k: &Keyring, index: usize, kek: &[u8; 32]) -> Value {
 fn keyring_group(u: &UnlockedKeyring) -> Value {
     let bytes = u.keyring().as_bytes();
     json!({
-        "prk_ring": hex(u.keyring_prk_bytes()),
-        "mac_key": hex(u.mac_key_bytes()),
+        "prk_ring": hex(hazmat::keyring_prk(u)),
+        "mac_key": hex(hazmat::mac_key(u)),
         "mac_input": hex(&bytes[..bytes.len() - 35]),
         "mac": hex(u.keyring().mac()),
     })
 }
 
 fn record_group(u: &UnlockedKeyring, r: &SealedRecord, context: &[u8]) -> Value {
-    let s = u.record_secrets(r, context);
+    let s = hazmat::record_secrets(u, r, Context::new(context));
     let mut g = json!({
         "record_root": hex(s.record_root),
         "prk_rec": hex(s.prk),
@@ -292,7 +293,7 @@ fn record_group(u: &UnlockedKeyring, r: &SealedRecord, context: &[u8]) -> Value 
 }
 
 fn recovery_group(code: &RecoveryCode) -> Value {
-    let p = code.payload_bytes();
+    let p = hazmat::recovery_payload(code);
     json!({"check": hex(&p[32..]), "payload": hex(p)})
 }
 
@@ -309,13 +310,11 @@ fn opened_slot(
             continue;
         }
         let kek = match (s.kind(), password, secret) {
-            (SlotKind::Password { kdf, salt }, Some(p), _) => kdf.kek_bytes(p, salt).ok()?,
+            (SlotKind::Password { kdf, salt }, Some(p), _) => hazmat::kek(kdf, p, salt).ok()?,
             (SlotKind::Recovery, _, Some(sec)) => sec,
             _ => continue,
         };
-        if k.slot_secrets(i, &kek)
-            .is_some_and(|x| &x.commitment == s.commitment())
-        {
+        if hazmat::slot_secrets(k, i, &kek).is_some_and(|x| &x.commitment == s.commitment()) {
             return Some((i, kek));
         }
     }
@@ -324,7 +323,7 @@ fn opened_slot(
 
 fn secret_of(code: &RecoveryCode) -> [u8; 32] {
     let mut s = [0u8; 32];
-    s.copy_from_slice(&code.payload_bytes()[..32]);
+    s.copy_from_slice(&hazmat::recovery_payload(code)[..32]);
     s
 }
 
@@ -392,14 +391,17 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         _ => None,
     };
     let before = unlocked.as_ref().map(|u| u.keyring().as_bytes().to_vec());
-    let calls_before = strongroom::kdf_calls();
+    let calls_before = hazmat::kdf_calls();
 
     let outcome: Result<Obj, Error> = match operation {
         "decode_keyring" => {
             let b = input_bytes(inputs, "keyring")?;
             match Keyring::from_bytes(&b) {
                 Ok(k) => {
-                    check_reencode(&b, &k.reencode().map_err(|e| e.to_string())?)?;
+                    check_reencode(
+                        &b,
+                        &hazmat::reencode_keyring(&k).map_err(|e| e.to_string())?,
+                    )?;
                     Ok(keyring_summary(&k))
                 }
                 Err(e) => Err(e),
@@ -427,7 +429,7 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
             }
             match r {
                 Ok(r) => {
-                    check_reencode(&b, &r.reencode())?;
+                    check_reencode(&b, &hazmat::reencode_record(&r))?;
                     let mut o = Obj::new();
                     o.insert("keyring_id".into(), hex(r.keyring_id()).into());
                     o.insert("salt".into(), hex(r.salt()).into());
@@ -450,7 +452,10 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         "normalize_password" => {
             Password::new(&password_string(field(inputs, "password")?)?).map(|p| {
                 let mut o = Obj::new();
-                o.insert("nfc_utf8_hex".into(), hex(p.normalized_bytes()).into());
+                o.insert(
+                    "nfc_utf8_hex".into(),
+                    hex(hazmat::password_bytes(&p)).into(),
+                );
                 o
             })
         }
@@ -461,14 +466,17 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
             let policy = pol()?;
             match Password::new(&password_string(field(inputs, "password")?)?) {
                 Err(e) => Err(e),
-                Ok(p) => match Keyring::create_with_rng(&p, k, label, &policy, &mut script) {
+                Ok(p) => match hazmat::create_with_rng(&p, k, label, &policy, &mut script) {
                     Err(e) => Err(e),
                     Ok(u) => {
                         let mut o = keyring_out(u.keyring());
-                        o.insert("dek".into(), hex(u.dek_bytes()).into());
-                        inter.insert("password_nfc".into(), hex(p.normalized_bytes()).into());
+                        o.insert("dek".into(), hex(hazmat::dek(&u)).into());
+                        inter.insert(
+                            "password_nfc".into(),
+                            hex(hazmat::password_bytes(&p)).into(),
+                        );
                         if let SlotKind::Password { salt, .. } = u.keyring().slots()[0].kind() {
-                            let kek = k.kek_bytes(&p, salt).map_err(|e| e.to_string())?;
+                            let kek = hazmat::kek(&k, &p, salt).map_err(|e| e.to_string())?;
                             inter.insert("slot".into(), slot_group(u.keyring(), 0, &kek));
                         }
                         inter.insert("keyring".into(), keyring_group(&u));
@@ -518,17 +526,17 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                     match r {
                         Err(e) => Err(e),
                         Ok((u, pw, secret)) => {
-                            let calls = strongroom::kdf_calls();
+                            let calls = hazmat::kdf_calls();
                             if let Some((i, kek)) = opened_slot(&k, pw.as_ref(), secret, index) {
                                 inter.insert("slot".into(), slot_group(&k, i, &kek));
                             }
                             inter.insert("keyring".into(), keyring_group(&u));
                             // The KDF runs of the bookkeeping above are not the operation's.
-                            let extra = strongroom::kdf_calls() - calls;
+                            let extra = hazmat::kdf_calls() - calls;
                             return finish(
                                 Ok(unlocked_out(&u)),
                                 inter,
-                                strongroom::kdf_calls() - calls_before - extra,
+                                hazmat::kdf_calls() - calls_before - extra,
                                 &script,
                             );
                         }
@@ -549,13 +557,13 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                 let index = usize::try_from(as_u64(field(inputs, "index")?, "index")?)
                     .map_err(|_| "index too large")?;
                 Password::new(&pw).and_then(|p| {
-                    u.change_password_with_rng(index, &p, k, &mut script)
+                    hazmat::change_password_with_rng(u, index, &p, k, &mut script)
                         .map(|()| (p, index))
                 })
             } else {
                 let label = as_str(field(inputs, "label")?, "label")?;
                 Password::new(&pw).and_then(|p| {
-                    u.add_password_slot_with_rng(&p, k, label, &mut script)
+                    hazmat::add_password_slot_with_rng(u, &p, k, label, &mut script)
                         .map(|()| (p, u.keyring().slots().len() - 1))
                 })
             };
@@ -563,8 +571,11 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                 Err(e) => Err(e),
                 Ok((p, index)) => {
                     if let SlotKind::Password { salt, .. } = u.keyring().slots()[index].kind() {
-                        let kek = k.kek_bytes(&p, salt).map_err(|e| e.to_string())?;
-                        inter.insert("password_nfc".into(), hex(p.normalized_bytes()).into());
+                        let kek = hazmat::kek(&k, &p, salt).map_err(|e| e.to_string())?;
+                        inter.insert(
+                            "password_nfc".into(),
+                            hex(hazmat::password_bytes(&p)).into(),
+                        );
                         inter.insert("slot".into(), slot_group(u.keyring(), index, &kek));
                     }
                     inter.insert("keyring".into(), keyring_group(u));
@@ -575,7 +586,7 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         "add_recovery_slot" => {
             let u = unlocked.as_mut().ok_or("no setup")?;
             let label = as_str(field(inputs, "label")?, "label")?;
-            match u.add_recovery_slot_with_rng(label, &mut script) {
+            match hazmat::add_recovery_slot_with_rng(u, label, &mut script) {
                 Err(e) => Err(e),
                 Ok(code) => {
                     let index = u.keyring().slots().len() - 1;
@@ -607,7 +618,7 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
             let u = unlocked.as_ref().ok_or("no setup")?;
             let pt = input_bytes(inputs, "plaintext")?;
             let ctx = input_bytes(inputs, "context")?;
-            match u.seal_with_rng(&pt, &ctx, &mut script) {
+            match hazmat::seal_with_rng(u, &pt, Context::new(&ctx), &mut script) {
                 Err(e) => Err(e),
                 Ok(r) => {
                     inter.insert("record".into(), record_group(u, &r, &ctx));
@@ -624,14 +635,16 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
             let ctx = input_bytes(inputs, "context")?;
             // The owning path: decode, then open.
             let a = SealedRecord::from_bytes(&rb).and_then(|r| {
-                u.open(&r, &ctx).map(|pt| {
+                u.open(&r, Context::new(&ctx)).map(|pt| {
                     inter.insert("record".into(), record_group(u, &r, &ctx));
                     pt.to_vec()
                 })
             });
             // The buffer path must agree, and leave its buffer empty on failure (SR-ERR-3).
             let mut buf = b"stale bytes that must not survive".to_vec();
-            let b = u.open_into(&rb, &ctx, &mut buf).map(|()| buf.clone());
+            let b = u
+                .open_into(&rb, Context::new(&ctx), &mut buf)
+                .map(|()| buf.clone());
             if a.as_ref().err() != b.as_ref().err() {
                 return Err(format!(
                     "open and open_into disagree: {:?} / {:?}",
@@ -676,7 +689,7 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         }
         inter.clear();
     }
-    let calls = strongroom::kdf_calls() - calls_before;
+    let calls = hazmat::kdf_calls() - calls_before;
     finish(outcome, inter, calls, &script)
 }
 
@@ -748,15 +761,14 @@ pub fn accumulated(inputs: &Obj, iterations: u64) -> Result<[u8; 32], String> {
     let mut acc = sha3::Shake128::default();
     for _ in 0..iterations {
         // Draws of create: keyring id, DEK, KDF salt, slot nonce.
-        let u = Keyring::create_with_rng(&password, k, "", &policy, &mut stream)
+        let u = hazmat::create_with_rng(&password, k, "", &policy, &mut stream)
             .map_err(|e| e.to_string())?;
         let pt_len = usize::from(stream.read(1)[0]);
         let pt = stream.read(pt_len);
         let ctx_len = usize::from(stream.read(1)[0]);
         let ctx = stream.read(ctx_len);
         // Draws of seal: record salt, record nonce.
-        let r = u
-            .seal_with_rng(&pt, &ctx, &mut stream)
+        let r = hazmat::seal_with_rng(&u, &pt, Context::new(&ctx), &mut stream)
             .map_err(|e| e.to_string())?;
         acc.update(r.as_bytes());
     }

@@ -298,8 +298,8 @@ impl SealedRecord {
 
     /// Re-encodes the record from its decoded fields alone (SR-CBOR-9); equal to
     /// [`SealedRecord::as_bytes`] for every accepted input.
-    #[doc(hidden)]
-    pub fn reencode(&self) -> Vec<u8> {
+    #[cfg(any(test, feature = "hazmat"))]
+    pub(crate) fn reencode(&self) -> Vec<u8> {
         let p = &self.parts;
         let ct = self.ciphertext();
         let (head, used) = bytes_head(ct.len());

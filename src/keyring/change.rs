@@ -83,12 +83,9 @@ impl Keyring {
         Self::create_with_rng(password, kdf, label, policy, &mut OsRandom)
     }
 
-    /// [`Keyring::create`] with an explicit random source (for reproducible test vectors).
-    /// Draws, in order: keyring id (16), DEK (32), salt (32), nonce (12).
-    ///
-    /// # Errors
-    /// As [`Keyring::create`].
-    pub fn create_with_rng(
+    /// [`Keyring::create`] with the caller's random source (`hazmat`). Draws, in order:
+    /// keyring id (16), DEK (32), salt (32), nonce (12).
+    pub(crate) fn create_with_rng(
         password: &Password,
         kdf: KdfParams,
         label: &str,
@@ -139,11 +136,8 @@ impl UnlockedKeyring {
         self.change_password_with_rng(index, new_password, kdf, &mut OsRandom)
     }
 
-    /// [`UnlockedKeyring::change_password`] with an explicit random source.
-    ///
-    /// # Errors
-    /// As [`UnlockedKeyring::change_password`].
-    pub fn change_password_with_rng(
+    /// [`UnlockedKeyring::change_password`] with the caller's random source (`hazmat`).
+    pub(crate) fn change_password_with_rng(
         &mut self,
         index: usize,
         new_password: &Password,
@@ -184,11 +178,8 @@ impl UnlockedKeyring {
         self.add_password_slot_with_rng(password, kdf, label, &mut OsRandom)
     }
 
-    /// [`UnlockedKeyring::add_password_slot`] with an explicit random source.
-    ///
-    /// # Errors
-    /// As [`UnlockedKeyring::add_password_slot`].
-    pub fn add_password_slot_with_rng(
+    /// [`UnlockedKeyring::add_password_slot`] with the caller's random source (`hazmat`).
+    pub(crate) fn add_password_slot_with_rng(
         &mut self,
         password: &Password,
         kdf: KdfParams,
@@ -208,16 +199,11 @@ impl UnlockedKeyring {
     /// (SR-OP-6, SR-REC-2).
     ///
     /// ```
-    /// use strongroom::{Bounds, KdfParams, Keyring, Password, RecoveryCode, UnlockPolicy};
+    /// use strongroom::{KdfParams, Keyring, Password, RecoveryCode, UnlockPolicy};
     ///
     /// # fn main() -> Result<(), strongroom::Error> {
     /// # // Small parameters keep the example fast; real keyrings keep the default policy.
-    /// # let policy = UnlockPolicy::new(
-    /// #     Bounds::new(1_000, 2_000_000),
-    /// #     Bounds::new(19_456, 262_144),
-    /// #     Bounds::new(2, 8),
-    /// #     Bounds::new(1, 8),
-    /// # )?;
+    /// # let policy = UnlockPolicy::builder().pbkdf2_iterations(1_000..=2_000_000).build()?;
     /// let password = Password::new("correct horse battery staple")?;
     /// let kdf = KdfParams::Pbkdf2Sha256 { iterations: 1_000 };
     /// let mut unlocked = Keyring::create(&password, kdf, "laptop", &policy)?;
@@ -244,12 +230,9 @@ impl UnlockedKeyring {
         self.add_recovery_slot_with_rng(label, &mut OsRandom)
     }
 
-    /// [`UnlockedKeyring::add_recovery_slot`] with an explicit random source.
+    /// [`UnlockedKeyring::add_recovery_slot`] with the caller's random source (`hazmat`).
     /// Draws the secret (32) then the nonce (12).
-    ///
-    /// # Errors
-    /// As [`UnlockedKeyring::add_recovery_slot`].
-    pub fn add_recovery_slot_with_rng(
+    pub(crate) fn add_recovery_slot_with_rng(
         &mut self,
         label: &str,
         rng: &mut dyn RandomSource,

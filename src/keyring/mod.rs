@@ -15,6 +15,7 @@ use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_SLOTS};
 use crate::policy::UnlockPolicy;
 use crate::primitives::crypto;
 use crate::primitives::secret::Key32;
+use crate::record::RecordRandomness;
 use crate::schedule;
 
 /// A keyring as stored on the server: the DEK wrapped in one to eight key slots, under a
@@ -49,6 +50,7 @@ pub struct UnlockedKeyring {
     /// Derived once here rather than per record: records never see the DEK (SR-KEY-14).
     record_root: Key32,
     policy: UnlockPolicy,
+    record_randomness: RecordRandomness,
 }
 
 impl fmt::Debug for UnlockedKeyring {
@@ -57,16 +59,6 @@ impl fmt::Debug for UnlockedKeyring {
             .field("keyring", &self.keyring)
             .finish_non_exhaustive()
     }
-}
-
-/// Intermediate values of one slot, for test vectors and debugging a port.
-#[doc(hidden)]
-pub struct SlotSecrets {
-    pub kek: [u8; 32],
-    pub prk: [u8; 32],
-    pub wrap_key: [u8; 32],
-    pub commitment: [u8; 32],
-    pub aad: Vec<u8>,
 }
 
 impl Keyring {
@@ -162,8 +154,8 @@ impl Keyring {
     /// Re-encodes the keyring from its decoded fields alone, slot by slot, without looking
     /// at the bytes it was decoded from. Equal to [`Keyring::as_bytes`] for every accepted
     /// input (SR-CBOR-9); tests and fuzz oracles check exactly that.
-    #[doc(hidden)]
-    pub fn reencode(&self) -> Result<Vec<u8>> {
+    #[cfg(any(test, feature = "hazmat"))]
+    pub(crate) fn reencode(&self) -> Result<Vec<u8>> {
         let mut slots = Vec::with_capacity(self.slots.len());
         for s in &self.slots {
             let header = wire::slot_header(&s.kind, &s.label, &s.nonce)?;
@@ -179,21 +171,6 @@ impl Keyring {
         let body = wire::keyring_body(&self.id, self.generation, &slots);
         Ok(wire::finish_keyring(body, &self.mac))
     }
-
-    /// Intermediate values of slot `index` for a given KEK (vectors and debugging only).
-    #[doc(hidden)]
-    pub fn slot_secrets(&self, index: usize, kek: &[u8; 32]) -> Option<SlotSecrets> {
-        let slot = self.slots.get(index)?;
-        let kek = Key32::from_bytes(*kek);
-        let (wrap_key, commitment) = schedule::slot_keys(&self.id, &kek, &slot.kind);
-        Some(SlotSecrets {
-            kek: *kek.expose(),
-            prk: *crypto::extract_bytes(&self.id, kek.expose()).expose(),
-            wrap_key: *wrap_key.expose(),
-            commitment: *commitment.expose(),
-            aad: schedule::slot_aad(&self.id, slot.aad_part()),
-        })
-    }
 }
 
 impl UnlockedKeyring {
@@ -206,6 +183,7 @@ impl UnlockedKeyring {
             dek,
             record_root,
             policy,
+            record_randomness: RecordRandomness::default(),
         }
     }
 
@@ -223,28 +201,21 @@ impl UnlockedKeyring {
         &self.record_root
     }
 
-    /// prk_ring = HKDF-Extract(keyring_id, DEK) (vectors and debugging only).
-    #[doc(hidden)]
-    pub fn keyring_prk_bytes(&self) -> [u8; 32] {
-        *schedule::keyring_prk(&self.keyring.id, &self.dek).expose()
+    /// Where [`UnlockedKeyring::seal`] draws record salts and nonces.
+    pub fn record_randomness(&self) -> RecordRandomness {
+        self.record_randomness
     }
 
-    /// The keyring MAC key (vectors and debugging only).
-    #[doc(hidden)]
-    pub fn mac_key_bytes(&self) -> [u8; 32] {
-        *schedule::mac_key(&self.keyring.id, &self.dek).expose()
+    /// Sets where [`UnlockedKeyring::seal`] and [`UnlockedKeyring::seal_into`] draw record
+    /// salts and nonces: [`RecordRandomness::OperatingSystem`] for a process or virtual
+    /// machine that may be resumed more than once from one snapshot.
+    pub fn set_record_randomness(&mut self, source: RecordRandomness) {
+        self.record_randomness = source;
     }
 
-    /// The record root key (SR-KEY-14; vectors, benches and debugging only).
-    #[doc(hidden)]
-    pub fn record_root_bytes(&self) -> [u8; 32] {
-        *self.record_root.expose()
-    }
-
-    /// The DEK itself (vectors and debugging only).
-    #[doc(hidden)]
-    pub fn dek_bytes(&self) -> [u8; 32] {
-        *self.dek.expose()
+    #[cfg(any(test, feature = "hazmat"))]
+    pub(crate) fn dek(&self) -> &Key32 {
+        &self.dek
     }
 }
 
@@ -275,23 +246,20 @@ mod tests {
         let expected =
             hex::decode("2734fb206ea3a6d0502a6b6b1093f4a971cd35b81ec5e381f8126371b8517670")
                 .unwrap();
-        let policy = UnlockPolicy::new(
-            crate::Bounds::new(1, 10),
-            crate::Bounds::new(8, 64),
-            crate::Bounds::new(1, 2),
-            crate::Bounds::new(1, 2),
-        )
-        .unwrap();
+        let policy = UnlockPolicy::builder()
+            .pbkdf2_iterations(1..=10)
+            .build()
+            .unwrap();
         let pw = Password::new("pw").unwrap();
         let kdf = KdfParams::Pbkdf2Sha256 { iterations: 1 };
         let mut created =
             Keyring::create_with_rng(&pw, kdf, "t", &policy, &mut Scripted(0)).unwrap();
         let dek: [u8; 32] = core::array::from_fn(|i| 0x10 + i as u8);
-        assert_eq!(created.dek_bytes(), dek);
-        assert_eq!(created.record_root_bytes().to_vec(), expected);
+        assert_eq!(created.dek().expose(), &dek);
+        assert_eq!(created.record_root().expose().to_vec(), expected);
         created.add_recovery_slot("r").unwrap();
-        assert_eq!(created.record_root_bytes().to_vec(), expected);
+        assert_eq!(created.record_root().expose().to_vec(), expected);
         let unlocked = created.keyring().unlock(&pw, &policy).unwrap();
-        assert_eq!(unlocked.record_root_bytes().to_vec(), expected);
+        assert_eq!(unlocked.record_root().expose().to_vec(), expected);
     }
 }

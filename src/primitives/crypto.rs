@@ -36,6 +36,7 @@ impl Prk {
 }
 
 /// The PRK bytes themselves, for published intermediate values.
+#[cfg(any(test, feature = "hazmat"))]
 pub(crate) fn extract_bytes(salt: &[u8], ikm: &[u8]) -> Key32 {
     let (prk, _) = Hkdf::<Sha256>::extract(Some(salt), ikm);
     let mut out = Key32::zero();

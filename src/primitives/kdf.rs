@@ -15,6 +15,7 @@ std::thread_local! {
 }
 
 /// Number of KDF runs on the current thread so far.
+#[cfg(any(test, feature = "hazmat"))]
 pub(crate) fn calls() -> u64 {
     KDF_CALLS.with(|c| c.get())
 }

@@ -1,7 +1,10 @@
-//! Where randomness comes from. Injectable so that test vectors can be generated from fixed
-//! seeds. Keys, keyring ids and slot nonces come from the operating system's CSPRNG; the
-//! per-record salt and nonce, which are public, come from a thread-local generator seeded
-//! from it ([`ThreadRandom`]), since a system call per record costs as much as the HKDF.
+//! Where randomness comes from (SPEC.md 9.5). Keys, keyring ids and slot nonces come from
+//! the operating system's CSPRNG; the per-record salt and nonce, which are public, come
+//! from a thread-local generator seeded from it ([`ThreadRandom`]) unless the caller asks
+//! for the operating system's (`RecordRandomness`), since a system call per record costs
+//! as much as the HKDF. The source is a parameter of the internal operations, so that test
+//! vectors can be generated from fixed draws; only the `hazmat` feature lets a caller
+//! pass one.
 
 use crate::error::{Error, Result};
 
@@ -30,14 +33,13 @@ impl RandomSource for OsRandom {
 /// A thread-local ChaCha20 generator seeded from the operating system's CSPRNG: about
 /// ten times cheaper than a system call for a record's 44 random bytes.
 ///
-/// [`crate::UnlockedKeyring::seal`] uses it for the record salt and nonce, which are
-/// public: what matters is that no (salt, nonce) pair repeats, not that the generator's
-/// past outputs stay secret. Each thread seeds its own generator with 32 bytes from the
-/// OS on first use and reseeds it after every 64 KiB of output and whenever the process
-/// id changes, so a forked child never replays its parent's stream. A process or virtual
-/// machine that is snapshotted and then resumed more than once is not detected (no
-/// userspace generator can detect it): such deployments pass [`OsRandom`] to
-/// [`crate::UnlockedKeyring::seal_with_rng`] instead.
+/// `UnlockedKeyring::seal` uses it for the record salt and nonce, which are public: what
+/// matters is that no (salt, nonce) pair repeats, not that the generator's past outputs
+/// stay secret. Each thread seeds its own generator with 32 bytes from the OS on first use
+/// and reseeds it after every 64 KiB of output and whenever the process id changes, so a
+/// forked child never replays its parent's stream. A process or virtual machine that is
+/// snapshotted and then resumed more than once is not detected (no userspace generator
+/// can detect it): such deployments set `RecordRandomness::OperatingSystem`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ThreadRandom;
 

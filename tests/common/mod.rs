@@ -1,20 +1,30 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use strongroom::{
-    Bounds, KdfParams, Keyring, Password, RandomSource, UnlockPolicy, UnlockedKeyring,
-};
+use std::ops::RangeInclusive;
+
+use strongroom::hazmat::{self, RandomSource};
+use strongroom::{KdfParams, Password, UnlockPolicy, UnlockedKeyring};
 
 /// A policy relaxed far below the real floors, so tests run the KDFs in microseconds.
 /// Real applications keep `UnlockPolicy::default()` (SR-POL-4).
 pub fn relaxed_policy() -> UnlockPolicy {
-    UnlockPolicy::new(
-        Bounds::new(1, 2_000_000),
-        Bounds::new(8, 262_144),
-        Bounds::new(1, 8),
-        Bounds::new(1, 8),
-    )
-    .unwrap()
+    policy(1..=2_000_000, 8..=262_144, 1..=8, 1..=8).unwrap()
+}
+
+/// A policy with every bound given: PBKDF2 iterations, Argon2id memory, time and lanes.
+pub fn policy(
+    p: RangeInclusive<u32>,
+    m: RangeInclusive<u32>,
+    t: RangeInclusive<u32>,
+    l: RangeInclusive<u32>,
+) -> strongroom::Result<UnlockPolicy> {
+    UnlockPolicy::builder()
+        .pbkdf2_iterations(p)
+        .argon2_memory_kib(m)
+        .argon2_time_cost(t)
+        .argon2_parallelism(l)
+        .build()
 }
 
 pub const FAST_PBKDF2: KdfParams = KdfParams::Pbkdf2Sha256 { iterations: 10 };
@@ -53,7 +63,7 @@ pub fn pw(s: &str) -> Password {
 /// A keyring with one PBKDF2 or Argon2id slot for the password "correct horse", labelled
 /// "laptop", from deterministic randomness.
 pub fn new_keyring(seed: u64, kdf: KdfParams) -> UnlockedKeyring {
-    Keyring::create_with_rng(
+    hazmat::create_with_rng(
         &pw("correct horse"),
         kdf,
         "laptop",

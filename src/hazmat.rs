@@ -1,0 +1,235 @@
+//! Hazardous materials: key bytes, intermediate values, injectable randomness and test
+//! hooks, behind the non-default feature `hazmat`.
+//!
+//! Nothing here is needed to use Strongroom, and each item can silently break what the
+//! rest of the crate guarantees:
+//!
+//! - the key accessors copy secrets out of the types that wipe them (the DEK, the MAC key,
+//!   the record root key, a KEK, a recovery secret, a normalized password), so the copies
+//!   outlive the wipe;
+//! - the `*_with_rng` functions take their randomness from the caller, and a source that
+//!   repeats or predicts a value voids SR-KEY-9 (every key, salt and nonce fresh CSPRNG
+//!   output) without any error.
+//!
+//! They exist for the test-vector generator, the conformance adapter of the `strongroom`
+//! command, the fuzz oracles, the benches and the tests, which publish or check exactly
+//! these values (vectors/README.md). Applications leave the feature off, and a build that
+//! does not enable it cannot name anything in this module. The module is exempt from
+//! semantic versioning.
+
+use crate::error::Result;
+use crate::format::kdf::KdfParams;
+use crate::format::record::{HEADER_LEN, SealedRecord};
+use crate::keyring::{Keyring, UnlockedKeyring};
+use crate::password::Password;
+use crate::primitives::crypto;
+use crate::primitives::kdf;
+use crate::primitives::secret::Key32;
+use crate::record::Context;
+use crate::recovery::RecoveryCode;
+use crate::schedule;
+
+pub use crate::primitives::rng::{OsRandom, RandomSource, ThreadRandom};
+
+/// Length of every record header (keys 1 to 6), the first part of the record AAD.
+pub const RECORD_HEADER_LEN: usize = HEADER_LEN;
+
+/// [`Keyring::create`] drawing from `rng`: keyring id (16), DEK (32), salt (32), nonce (12),
+/// in SPEC.md 9.5's order, after every argument check.
+///
+/// # Errors
+/// As [`Keyring::create`].
+pub fn create_with_rng(
+    password: &Password,
+    kdf: KdfParams,
+    label: &str,
+    policy: &crate::UnlockPolicy,
+    rng: &mut dyn RandomSource,
+) -> Result<UnlockedKeyring> {
+    Keyring::create_with_rng(password, kdf, label, policy, rng)
+}
+
+/// [`UnlockedKeyring::change_password`] drawing salt (32) then nonce (12) from `rng`.
+///
+/// # Errors
+/// As [`UnlockedKeyring::change_password`].
+pub fn change_password_with_rng(
+    unlocked: &mut UnlockedKeyring,
+    index: usize,
+    new_password: &Password,
+    kdf: KdfParams,
+    rng: &mut dyn RandomSource,
+) -> Result<()> {
+    unlocked.change_password_with_rng(index, new_password, kdf, rng)
+}
+
+/// [`UnlockedKeyring::add_password_slot`] drawing salt (32) then nonce (12) from `rng`.
+///
+/// # Errors
+/// As [`UnlockedKeyring::add_password_slot`].
+pub fn add_password_slot_with_rng(
+    unlocked: &mut UnlockedKeyring,
+    password: &Password,
+    kdf: KdfParams,
+    label: &str,
+    rng: &mut dyn RandomSource,
+) -> Result<()> {
+    unlocked.add_password_slot_with_rng(password, kdf, label, rng)
+}
+
+/// [`UnlockedKeyring::add_recovery_slot`] drawing the recovery secret (32) then the nonce
+/// (12) from `rng`.
+///
+/// # Errors
+/// As [`UnlockedKeyring::add_recovery_slot`].
+pub fn add_recovery_slot_with_rng(
+    unlocked: &mut UnlockedKeyring,
+    label: &str,
+    rng: &mut dyn RandomSource,
+) -> Result<RecoveryCode> {
+    unlocked.add_recovery_slot_with_rng(label, rng)
+}
+
+/// [`UnlockedKeyring::seal`] drawing the record salt (32) then nonce (12) from `rng`.
+///
+/// # Errors
+/// As [`UnlockedKeyring::seal`].
+pub fn seal_with_rng(
+    unlocked: &UnlockedKeyring,
+    plaintext: &[u8],
+    context: Context<'_>,
+    rng: &mut dyn RandomSource,
+) -> Result<SealedRecord> {
+    unlocked.seal_with_rng(plaintext, context, rng)
+}
+
+/// The DEK.
+pub fn dek(unlocked: &UnlockedKeyring) -> [u8; 32] {
+    *unlocked.dek().expose()
+}
+
+/// prk_ring = HKDF-Extract(keyring_id, DEK) (SR-KEY-6).
+pub fn keyring_prk(unlocked: &UnlockedKeyring) -> [u8; 32] {
+    *schedule::keyring_prk(unlocked.keyring().id(), unlocked.dek()).expose()
+}
+
+/// The keyring MAC key (SR-KEY-6).
+pub fn mac_key(unlocked: &UnlockedKeyring) -> [u8; 32] {
+    *schedule::mac_key(unlocked.keyring().id(), unlocked.dek()).expose()
+}
+
+/// The record root key (SR-KEY-14).
+pub fn record_root(unlocked: &UnlockedKeyring) -> [u8; 32] {
+    *unlocked.record_root().expose()
+}
+
+/// The KEK that `kdf` derives from a password and salt (SR-KDF-1, SR-KDF-2). Runs the KDF.
+///
+/// # Errors
+/// [`crate::Error::KdfParamsOutOfBounds`], [`crate::Error::KdfUnavailable`].
+pub fn kek(kdf: &KdfParams, password: &Password, salt: &[u8; 32]) -> Result<[u8; 32]> {
+    Ok(*schedule::derive_kek(kdf, password, salt)?.expose())
+}
+
+/// The normalized UTF-8 bytes of a password, as they enter the KDF (SR-PWD-1).
+pub fn password_bytes(password: &Password) -> &[u8] {
+    password.expose()
+}
+
+/// The 35 bytes a recovery code spells: secret (32) || check (3) (SR-REC-1).
+pub fn recovery_payload(code: &RecoveryCode) -> [u8; 35] {
+    code.payload()
+}
+
+/// The recovery code of a given secret.
+pub fn recovery_code_from_secret(secret: [u8; 32]) -> RecoveryCode {
+    RecoveryCode::from_secret(Key32::from_bytes(secret))
+}
+
+/// Intermediate values of one key slot (SR-KEY-2, SR-KEY-3), as vectors publish them.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SlotSecrets {
+    /// The KEK the values were derived from.
+    pub kek: [u8; 32],
+    /// prk_slot = HKDF-Extract(keyring_id, KEK).
+    pub prk: [u8; 32],
+    /// The key that wraps the DEK.
+    pub wrap_key: [u8; 32],
+    /// The key commitment the slot must carry.
+    pub commitment: [u8; 32],
+    /// enc(keyring_id) || the slot's encoding up to its nonce.
+    pub aad: Vec<u8>,
+}
+
+/// The intermediate values of slot `index` of `keyring` for `kek`, whether or not `kek`
+/// is the slot's; `None` when there is no such slot.
+pub fn slot_secrets(keyring: &Keyring, index: usize, kek: &[u8; 32]) -> Option<SlotSecrets> {
+    let slot = keyring.slots().get(index)?;
+    let id = keyring.id();
+    let kek = Key32::from_bytes(*kek);
+    let (wrap_key, commitment) = schedule::slot_keys(id, &kek, slot.kind());
+    Some(SlotSecrets {
+        kek: *kek.expose(),
+        prk: *crypto::extract_bytes(id, kek.expose()).expose(),
+        wrap_key: *wrap_key.expose(),
+        commitment: *commitment.expose(),
+        aad: schedule::slot_aad(id, slot.aad_part()),
+    })
+}
+
+/// Intermediate values of one record (SR-KEY-7, SR-KEY-8, SR-KEY-14), as vectors publish
+/// them.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RecordSecrets {
+    /// The keyring's record root key.
+    pub record_root: [u8; 32],
+    /// prk_rec = HKDF-Extract(record salt, record_root).
+    pub prk: [u8; 32],
+    /// The AES-GCM key of the record.
+    pub record_key: [u8; 32],
+    /// The key commitment the record must carry.
+    pub commitment: [u8; 32],
+    /// header || u64be(len(context)) || context.
+    pub aad: Vec<u8>,
+}
+
+/// The intermediate values of `record` under `unlocked` and `context`, whether or not the
+/// record opens with them.
+pub fn record_secrets(
+    unlocked: &UnlockedKeyring,
+    record: &SealedRecord,
+    context: Context<'_>,
+) -> RecordSecrets {
+    let root = unlocked.record_root();
+    let (record_key, commitment) = schedule::record_keys(root, record.salt(), record.keyring_id());
+    RecordSecrets {
+        record_root: *root.expose(),
+        prk: *crypto::extract_bytes(record.salt(), root.expose()).expose(),
+        record_key: *record_key.expose(),
+        commitment: *commitment.expose(),
+        aad: schedule::record_aad(record.header(), context.as_bytes()),
+    }
+}
+
+/// The keyring re-encoded from its decoded fields alone, slot by slot, without looking at
+/// the bytes it was decoded from: equal to [`Keyring::as_bytes`] for every keyring the
+/// decoder accepts (SR-CBOR-9), which tests and fuzz oracles check.
+///
+/// # Errors
+/// Only for a keyring no decoder could have produced (a label or KDF beyond the limits).
+pub fn reencode_keyring(keyring: &Keyring) -> Result<Vec<u8>> {
+    keyring.reencode()
+}
+
+/// The record re-encoded from its decoded fields alone (SR-CBOR-9).
+pub fn reencode_record(record: &SealedRecord) -> Vec<u8> {
+    record.reencode()
+}
+
+/// Number of KDF runs on the current thread so far: how tests prove that a rejected
+/// keyring cost no KDF work (SR-POL-1).
+pub fn kdf_calls() -> u64 {
+    kdf::calls()
+}
