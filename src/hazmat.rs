@@ -233,3 +233,98 @@ pub fn reencode_record(record: &SealedRecord) -> Vec<u8> {
 pub fn kdf_calls() -> u64 {
     kdf::calls()
 }
+
+/// The strict CBOR profile of SPEC.md section 5, for checking other CBOR readers against
+/// (the `cbor_profile` fuzz oracle compares it with a lenient general-purpose decoder).
+pub mod cbor {
+    use crate::error::Malformed;
+    use crate::format::cbor as profile;
+
+    /// Deepest container nesting the profile accepts; a top-level map is depth 1.
+    pub const MAX_DEPTH: usize = profile::MAX_DEPTH;
+
+    /// A value of the profile's data model.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum Value {
+        /// An unsigned integer.
+        Uint(u64),
+        /// A byte string.
+        Bytes(Vec<u8>),
+        /// A text string.
+        Text(String),
+        /// An array.
+        Array(Vec<Value>),
+        /// A map, its entries in encoded order (keys are unsigned integers).
+        Map(Vec<(u64, Value)>),
+    }
+
+    impl Value {
+        fn of(v: &profile::Value<'_>) -> Value {
+            match v {
+                profile::Value::Uint(n) => Value::Uint(*n),
+                profile::Value::Bytes(b) => Value::Bytes(b.to_vec()),
+                profile::Value::Text(s) => Value::Text((*s).to_owned()),
+                profile::Value::Array(items) => {
+                    Value::Array(items.iter().map(|i| Value::of(&i.value)).collect())
+                }
+                profile::Value::Map(entries) => Value::Map(
+                    entries
+                        .iter()
+                        .map(|(k, i)| (*k, Value::of(&i.value)))
+                        .collect(),
+                ),
+            }
+        }
+    }
+
+    /// Decodes exactly one data item spanning all of `input`, under every rule of the
+    /// profile (SR-CBOR-1 to SR-CBOR-8), reporting the first violation in reading order.
+    ///
+    /// # Errors
+    /// The [`Malformed`] reason of the first violation.
+    pub fn decode(input: &[u8]) -> Result<Value, Malformed> {
+        profile::decode(input).map(|item| Value::of(&item.value))
+    }
+
+    /// The library's encoder: shortest heads, definite lengths (SR-CBOR-9). The caller
+    /// orders map entries.
+    #[derive(Default)]
+    pub struct Writer(profile::Writer);
+
+    impl Writer {
+        /// An unsigned integer.
+        pub fn uint(&mut self, v: u64) -> &mut Self {
+            self.0.uint(v);
+            self
+        }
+
+        /// A byte string.
+        pub fn bytes(&mut self, b: &[u8]) -> &mut Self {
+            self.0.bytes(b);
+            self
+        }
+
+        /// A text string.
+        pub fn text(&mut self, s: &str) -> &mut Self {
+            self.0.text(s);
+            self
+        }
+
+        /// The head of an array of `n` items, which follow.
+        pub fn array(&mut self, n: usize) -> &mut Self {
+            self.0.array(n);
+            self
+        }
+
+        /// The head of a map of `n` entries, which follow, each a key then a value.
+        pub fn map(&mut self, n: usize) -> &mut Self {
+            self.0.map(n);
+            self
+        }
+
+        /// The encoding written so far.
+        pub fn into_vec(self) -> Vec<u8> {
+            self.0.into_vec()
+        }
+    }
+}

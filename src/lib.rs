@@ -110,9 +110,18 @@
     )
 )]
 
-// The layers, bottom up: error and limits; the wire format (format/) beside the primitives
-// (primitives/); password, policy, key schedule and recovery codes on top of those; keyrings
-// and records; and this file, the face, which re-exports what a user needs.
+// Where each section of SPEC.md lives, from the face down. Every `use crate::` points down
+// ("over" means uses): no module uses one above it, and format/ and primitives/ do not use
+// each other.
+//
+//   face        lib.rs (this file: the public surface), hazmat.rs (feature `hazmat`)
+//   operations  record.rs (11.10, 11.11) over keyring/ (11: mod.rs decoding and the keyring
+//               MAC, unlock.rs 11.3 to 11.5, change.rs 11.2 and 11.6 to 11.9)
+//   keys        recovery.rs (12) over schedule.rs (9.1 to 9.4); policy.rs (10)
+//   bottom      format/ (cbor.rs 5, mod.rs 6.1 and 6.6, kdf.rs 6.4, keyring.rs 6.2 and 6.3,
+//               record.rs 6.5, text.rs 13) beside primitives/ (crypto.rs 2.3, kdf.rs 8,
+//               rng.rs 9.5, secret.rs 9.6) and password.rs (7)
+//   foundation  error.rs (14), limits.rs (15)
 mod error;
 pub mod limits;
 
@@ -127,10 +136,6 @@ mod schedule;
 mod keyring;
 mod record;
 
-/// Fuzz oracles shared by `fuzz/` and `tests/fuzz_replay.rs` (FUZZING.md); not public API.
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 
@@ -142,7 +147,8 @@ pub use keyring::{Keyring, UnlockedKeyring};
 pub use limits::{MAX_CONTEXT_LEN, MAX_PASSWORD_BYTES, MAX_PLAINTEXT_LEN};
 pub use password::Password;
 pub use policy::{Bounds, UnlockPolicy, UnlockPolicyBuilder};
-pub use record::{Context, Plaintext, RecordRandomness};
+pub use primitives::rng::RecordRandomness;
+pub use record::{Context, Plaintext};
 pub use recovery::RecoveryCode;
 
 /// README.md's example compiles and runs as a doctest.

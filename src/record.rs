@@ -8,7 +8,7 @@ use crate::format::record::{self as wire, HEADER_LEN, RecordParts, SealedRecord,
 use crate::keyring::UnlockedKeyring;
 use crate::limits::{MAX_CONTEXT_LEN, MAX_PLAINTEXT_LEN};
 use crate::primitives::crypto;
-use crate::primitives::rng::{self, OsRandom, ThreadRandom};
+use crate::primitives::rng::{self, OsRandom, RecordRandomness, ThreadRandom};
 use crate::schedule::{record_aad, record_keys};
 
 /// The application context a record is bound to (SR-OP-8): bytes that say whose record it
@@ -37,25 +37,6 @@ impl core::fmt::Debug for Context<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Context(b\"{}\")", self.0.escape_ascii())
     }
-}
-
-/// Where [`UnlockedKeyring::seal`] draws each record's salt and nonce (SR-KEY-9). Keyring
-/// ids, DEKs, slot salts and nonces and recovery secrets always come from the operating
-/// system.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RecordRandomness {
-    /// A ChaCha20 generator per thread, seeded with 32 bytes from the operating system on
-    /// first use and reseeded after every 64 KiB of output and whenever the process id
-    /// changes, so a forked child never replays its parent's stream: about ten times
-    /// cheaper than a system call for a record's 44 bytes. The salt and nonce are public,
-    /// so what matters is that no pair repeats, not that past output stays secret.
-    #[default]
-    ThreadLocal,
-    /// The operating system's generator for every record: one system call per seal. For a
-    /// process or virtual machine that is snapshotted and then resumed more than once,
-    /// which no generator in user space can detect.
-    OperatingSystem,
 }
 
 /// The plaintext of an opened record, wiped when dropped.

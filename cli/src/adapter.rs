@@ -3,8 +3,8 @@
 //!
 //! Each request carries one vector operation and its `inputs` exactly as the vector files
 //! spell them (vectors/README.md section 4); the operation itself is carried out by the
-//! same executor that generates the vectors and that `tests/vectors.rs` runs. `handle` is
-//! also what `vectors verify` calls in-process.
+//! same executor that generates the vectors and that `conformance/tests/vectors.rs` runs
+//! (`strongroom-conformance`). `handle` is also what `vectors verify` calls in-process.
 
 use std::io::{BufRead, Write};
 

@@ -9,13 +9,6 @@
 mod adapter;
 mod diag;
 mod docs_cmd;
-// The vector consumer shared with the generator and tests/vectors.rs: one executor of
-// vectors/README.md's operations, so `vectors verify`, the adapter and the crate's own
-// vector test cannot disagree about what an operation means.
-#[path = "../../examples/gen_vectors/exec.rs"]
-// Its lints are checked where it is owned (the example, `cargo clippy --all-targets`).
-#[allow(clippy::all)]
-mod exec;
 mod fail;
 mod files;
 mod inspect;
@@ -30,6 +23,11 @@ mod secrets;
 mod state;
 mod term;
 mod vectors;
+
+// The vector consumer shared with the generator and conformance/tests/vectors.rs: one
+// executor of vectors/README.md's operations, so `vectors verify`, the adapter and the
+// vector test cannot disagree about what an operation means.
+use strongroom_conformance as exec;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -1,6 +1,6 @@
-//! `cbor_profile`: the oracle is `strongroom::fuzzing::cbor_profile` (see FUZZING.md).
+//! `cbor_profile`: the oracle is `strongroom_fuzz_oracles::cbor_profile` (see FUZZING.md).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    strongroom::fuzzing::cbor_profile(data);
+    strongroom_fuzz_oracles::cbor_profile(data);
 });

@@ -1,6 +1,6 @@
-//! `decode_keyring`: the oracle is `strongroom::fuzzing::decode_keyring` (see FUZZING.md).
+//! `decode_keyring`: the oracle is `strongroom_fuzz_oracles::decode_keyring` (see FUZZING.md).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    strongroom::fuzzing::decode_keyring(data);
+    strongroom_fuzz_oracles::decode_keyring(data);
 });

@@ -1,6 +1,6 @@
-//! `decode_record`: the oracle is `strongroom::fuzzing::decode_record` (see FUZZING.md).
+//! `decode_record`: the oracle is `strongroom_fuzz_oracles::decode_record` (see FUZZING.md).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    strongroom::fuzzing::decode_record(data);
+    strongroom_fuzz_oracles::decode_record(data);
 });

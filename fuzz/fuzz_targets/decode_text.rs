@@ -1,6 +1,6 @@
-//! `decode_text`: the oracle is `strongroom::fuzzing::decode_text` (see FUZZING.md).
+//! `decode_text`: the oracle is `strongroom_fuzz_oracles::decode_text` (see FUZZING.md).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    strongroom::fuzzing::decode_text(data);
+    strongroom_fuzz_oracles::decode_text(data);
 });

@@ -1,6 +1,6 @@
-//! `open_record`: the oracle is `strongroom::fuzzing::open_record` (see FUZZING.md).
+//! `open_record`: the oracle is `strongroom_fuzz_oracles::open_record` (see FUZZING.md).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    strongroom::fuzzing::open_record(data);
+    strongroom_fuzz_oracles::open_record(data);
 });

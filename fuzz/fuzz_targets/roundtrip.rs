@@ -1,6 +1,6 @@
-//! `roundtrip`: the oracle is `strongroom::fuzzing::roundtrip` (see FUZZING.md).
+//! `roundtrip`: the oracle is `strongroom_fuzz_oracles::roundtrip` (see FUZZING.md).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    strongroom::fuzzing::roundtrip(data);
+    strongroom_fuzz_oracles::roundtrip(data);
 });

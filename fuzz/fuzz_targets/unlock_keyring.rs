@@ -1,6 +1,6 @@
-//! `unlock_keyring`: the oracle is `strongroom::fuzzing::unlock_keyring` (see FUZZING.md).
+//! `unlock_keyring`: the oracle is `strongroom_fuzz_oracles::unlock_keyring` (see FUZZING.md).
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    strongroom::fuzzing::unlock_keyring(data);
+    strongroom_fuzz_oracles::unlock_keyring(data);
 });

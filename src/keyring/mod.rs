@@ -14,8 +14,8 @@ use crate::format::text;
 use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_SLOTS};
 use crate::policy::UnlockPolicy;
 use crate::primitives::crypto;
+use crate::primitives::rng::RecordRandomness;
 use crate::primitives::secret::Key32;
-use crate::record::RecordRandomness;
 use crate::schedule;
 
 /// A keyring as stored on the server: the DEK wrapped in one to eight key slots, under a

@@ -1,7 +1,7 @@
 //! Where randomness comes from (SPEC.md 9.5). Keys, keyring ids and slot nonces come from
 //! the operating system's CSPRNG; the per-record salt and nonce, which are public, come
 //! from a thread-local generator seeded from it ([`ThreadRandom`]) unless the caller asks
-//! for the operating system's (`RecordRandomness`), since a system call per record costs
+//! for the operating system's ([`RecordRandomness`]), since a system call per record costs
 //! as much as the HKDF. The source is a parameter of the internal operations, so that test
 //! vectors can be generated from fixed draws; only the `hazmat` feature lets a caller
 //! pass one.
@@ -18,6 +18,25 @@ pub trait RandomSource {
     /// # Errors
     /// [`Error::RandomnessUnavailable`] when no randomness can be had.
     fn fill(&mut self, dest: &mut [u8]) -> Result<()>;
+}
+
+/// Where `UnlockedKeyring::seal` draws each record's salt and nonce (SR-KEY-9). Keyring
+/// ids, DEKs, slot salts and nonces and recovery secrets always come from the operating
+/// system.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordRandomness {
+    /// A ChaCha20 generator per thread, seeded with 32 bytes from the operating system on
+    /// first use and reseeded after every 64 KiB of output and whenever the process id
+    /// changes, so a forked child never replays its parent's stream: about ten times
+    /// cheaper than a system call for a record's 44 bytes. The salt and nonce are public,
+    /// so what matters is that no pair repeats, not that past output stays secret.
+    #[default]
+    ThreadLocal,
+    /// The operating system's generator for every record: one system call per seal. For a
+    /// process or virtual machine that is snapshotted and then resumed more than once,
+    /// which no generator in user space can detect.
+    OperatingSystem,
 }
 
 /// The operating system's CSPRNG (`getrandom`).
@@ -39,7 +58,7 @@ impl RandomSource for OsRandom {
 /// and reseeds it after every 64 KiB of output and whenever the process id changes, so a
 /// forked child never replays its parent's stream. A process or virtual machine that is
 /// snapshotted and then resumed more than once is not detected (no userspace generator
-/// can detect it): such deployments set `RecordRandomness::OperatingSystem`.
+/// can detect it): such deployments set [`RecordRandomness::OperatingSystem`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ThreadRandom;
 

@@ -34,9 +34,34 @@ pub const FAST_ARGON2: KdfParams = KdfParams::Argon2id {
     parallelism: 2,
 };
 
-/// A deterministic byte stream (SHA-256 in counter mode over a seed): reproducible tests,
-/// never a real CSPRNG. The fuzz fixtures' generator, shared so the two cannot drift.
-pub use strongroom::fuzzing::SeededRandom as TestRandom;
+/// A deterministic byte stream: SHA-256 over `seed || counter`, one block per 32 bytes.
+/// Reproducible tests, never a real CSPRNG. The same construction as the fuzz fixtures'
+/// `SeededRandom` (fuzz-oracles/src/fixtures.rs).
+pub struct TestRandom {
+    seed: u64,
+    counter: u64,
+}
+
+impl TestRandom {
+    pub fn new(seed: u64) -> Self {
+        TestRandom { seed, counter: 0 }
+    }
+}
+
+impl RandomSource for TestRandom {
+    fn fill(&mut self, dest: &mut [u8]) -> strongroom::Result<()> {
+        use sha2::{Digest, Sha256};
+        for chunk in dest.chunks_mut(32) {
+            let block = Sha256::new()
+                .chain_update(self.seed.to_be_bytes())
+                .chain_update(self.counter.to_be_bytes())
+                .finalize();
+            self.counter += 1;
+            chunk.copy_from_slice(&block[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
 
 /// Scripted randomness: hands out the given byte strings in order (worked examples).
 pub struct Scripted(pub Vec<Vec<u8>>);

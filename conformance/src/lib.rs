@@ -1,17 +1,34 @@
-//! The vector consumer: runs one vector's operation through the public API of `strongroom`
-//! and reports the outcome, the output fields and the intermediate values.
+//! The reference consumer of Strongroom's conformance vectors: runs one vector's operation
+//! through the public API of `strongroom` (with its `hazmat` feature, for the DEK,
+//! intermediate keys and scripted randomness that vectors publish) and reports the outcome,
+//! the output fields and the intermediate values.
 //!
-//! Shared by the generator (`examples/gen_vectors`, which fills in outputs and checks the
-//! expected errors it states by hand) and by `tests/vectors.rs` (which compares every committed
-//! vector with a fresh run). It reads only the JSON of a vector, as a port in another language
-//! would, following vectors/README.md.
-#![allow(dead_code)]
+//! It reads only the JSON of a vector, as a port in another language would, following
+//! vectors/README.md. Three programs share it, so that they cannot disagree about what an
+//! operation means: the vector generator (`gen-vectors/`, which fills in outputs and checks
+//! the expected errors it states by hand), this crate's test of every committed vector
+//! (`tests/vectors.rs`), and the `strongroom` command (`vectors verify`, and `adapter`, which
+//! speaks CONFORMANCE.md's protocol as the built-in implementation).
 
-use serde_json::{Map, Value, json};
-use strongroom::hazmat::{self, RandomSource};
+mod accumulated;
+mod input;
+mod output;
+
+use serde_json::{Map, Value};
+use strongroom::hazmat;
 use strongroom::{
-    Context, Error, KdfParams, Keyring, Password, RecoveryCode, SealedRecord, SlotKind,
-    UnlockPolicy, UnlockedKeyring,
+    Context, Error, Keyring, Password, RecoveryCode, SealedRecord, SlotKind, UnlockPolicy,
+    UnlockedKeyring,
+};
+
+pub use accumulated::{Shake, accumulated};
+pub use input::{Script, bytes, hex, kdf, kdf_json, policy};
+pub use output::keyring_summary;
+
+use input::{as_obj, as_str, as_u64, field, input_bytes, password_string};
+use output::{
+    keyring_group, keyring_out, opened_slot, record_group, recovery_group, secret_of, slot_group,
+    unlocked_out,
 };
 
 /// A JSON object.
@@ -25,306 +42,6 @@ pub struct Run {
     pub intermediates: Obj,
     /// KDF evaluations during the operation itself (after any unlock setup).
     pub kdf_calls: u64,
-}
-
-/// Lowercase hex.
-pub fn hex(b: impl AsRef<[u8]>) -> String {
-    hex::encode(b)
-}
-
-fn field<'a>(o: &'a Obj, name: &str) -> Result<&'a Value, String> {
-    o.get(name).ok_or_else(|| format!("input `{name}` missing"))
-}
-
-fn as_obj<'a>(v: &'a Value, what: &str) -> Result<&'a Obj, String> {
-    v.as_object()
-        .ok_or_else(|| format!("`{what}` is not an object"))
-}
-
-fn as_str<'a>(v: &'a Value, what: &str) -> Result<&'a str, String> {
-    v.as_str()
-        .ok_or_else(|| format!("`{what}` is not a string"))
-}
-
-fn as_u64(v: &Value, what: &str) -> Result<u64, String> {
-    v.as_u64()
-        .ok_or_else(|| format!("`{what}` is not an unsigned integer"))
-}
-
-fn as_u32(v: &Value, what: &str) -> Result<u32, String> {
-    u32::try_from(as_u64(v, what)?).map_err(|_| format!("`{what}` does not fit 32 bits"))
-}
-
-/// A byte input: a hex string, or `{"prefix", "fill", "length"}` (README section 3.1).
-pub fn bytes(v: &Value) -> Result<Vec<u8>, String> {
-    match v {
-        Value::String(s) => hex::decode(s).map_err(|e| format!("bad hex: {e}")),
-        Value::Object(o) => {
-            let mut out = hex::decode(as_str(field(o, "prefix")?, "prefix")?)
-                .map_err(|e| format!("bad hex: {e}"))?;
-            let fill = hex::decode(as_str(field(o, "fill")?, "fill")?)
-                .map_err(|e| format!("bad hex: {e}"))?;
-            let [fill] = fill[..] else {
-                return Err("`fill` is not one byte".into());
-            };
-            let len = usize::try_from(as_u64(field(o, "length")?, "length")?)
-                .map_err(|_| "length too large")?;
-            if len < out.len() {
-                return Err("`length` shorter than `prefix`".into());
-            }
-            out.resize(len, fill);
-            Ok(out)
-        }
-        _ => Err("byte input is neither a hex string nor a fill object".into()),
-    }
-}
-
-fn input_bytes(o: &Obj, name: &str) -> Result<Vec<u8>, String> {
-    bytes(field(o, name)?)
-}
-
-/// The password string of a password object (README section 3.2), checked against its
-/// `utf8_hex`.
-fn password_string(v: &Value) -> Result<String, String> {
-    let o = as_obj(v, "password")?;
-    let s = as_str(field(o, "string")?, "password.string")?;
-    let utf8 = input_bytes(o, "utf8_hex")?;
-    if utf8 != s.as_bytes() {
-        return Err("password.utf8_hex does not match password.string".into());
-    }
-    Ok(s.to_owned())
-}
-
-/// KDF parameters (README section 3.3).
-pub fn kdf(v: &Value) -> Result<KdfParams, String> {
-    let o = as_obj(v, "kdf")?;
-    match as_u64(field(o, "id")?, "kdf.id")? {
-        1 => Ok(KdfParams::Pbkdf2Sha256 {
-            iterations: as_u32(field(o, "iterations")?, "iterations")?,
-        }),
-        2 => Ok(KdfParams::Argon2id {
-            memory_kib: as_u32(field(o, "memory_kib")?, "memory_kib")?,
-            time_cost: as_u32(field(o, "time_cost")?, "time_cost")?,
-            parallelism: as_u32(field(o, "parallelism")?, "parallelism")?,
-        }),
-        id => Err(format!("kdf id {id} cannot be passed to the API")),
-    }
-}
-
-/// The JSON form of KDF parameters.
-pub fn kdf_json(k: &KdfParams) -> Value {
-    match *k {
-        KdfParams::Pbkdf2Sha256 { iterations } => {
-            json!({"id": 1, "name": "pbkdf2-hmac-sha256", "iterations": iterations})
-        }
-        KdfParams::Argon2id {
-            memory_kib,
-            time_cost,
-            parallelism,
-        } => json!({"id": 2, "name": "argon2id", "memory_kib": memory_kib,
-                    "time_cost": time_cost, "parallelism": parallelism}),
-        _ => Value::Null,
-    }
-}
-
-/// An unlock policy (README section 3.4), or the error constructing it gives.
-pub fn policy(v: &Value) -> Result<strongroom::Result<UnlockPolicy>, String> {
-    let o = as_obj(v, "policy")?;
-    let pair = |name: &str| -> Result<core::ops::RangeInclusive<u32>, String> {
-        let a = field(o, name)?
-            .as_array()
-            .filter(|a| a.len() == 2)
-            .ok_or_else(|| format!("policy.{name} is not a pair"))?;
-        Ok(as_u32(&a[0], name)?..=as_u32(&a[1], name)?)
-    };
-    Ok(UnlockPolicy::builder()
-        .pbkdf2_iterations(pair("pbkdf2_iterations")?)
-        .argon2_memory_kib(pair("argon2_memory_kib")?)
-        .argon2_time_cost(pair("argon2_time_cost")?)
-        .argon2_parallelism(pair("argon2_parallelism")?)
-        .build())
-}
-
-/// The scripted generator of README section 3.5.
-pub struct Script {
-    draws: Vec<Vec<u8>>,
-    next: usize,
-    /// Set when the implementation asked for a size other than the next value's.
-    pub out_of_step: Option<String>,
-}
-
-impl Script {
-    /// The draws of `inputs.random` (none if absent).
-    pub fn from_inputs(o: &Obj) -> Result<Self, String> {
-        let mut draws = Vec::new();
-        if let Some(list) = o.get("random") {
-            let list = list.as_array().ok_or("`random` is not a list")?;
-            for d in list {
-                draws.push(input_bytes(as_obj(d, "random[]")?, "hex")?);
-            }
-        }
-        Ok(Script {
-            draws,
-            next: 0,
-            out_of_step: None,
-        })
-    }
-
-    /// Whether every scripted value was handed out.
-    pub fn exhausted(&self) -> bool {
-        self.next == self.draws.len()
-    }
-}
-
-impl RandomSource for Script {
-    fn fill(&mut self, dest: &mut [u8]) -> strongroom::Result<()> {
-        let Some(d) = self.draws.get(self.next) else {
-            return Err(Error::RandomnessUnavailable);
-        };
-        if d.len() != dest.len() {
-            self.out_of_step = Some(format!(
-                "draw {} asked for {} bytes, script has {}",
-                self.next,
-                dest.len(),
-                d.len()
-            ));
-            return Err(Error::RandomnessUnavailable);
-        }
-        dest.copy_from_slice(d);
-        self.next += 1;
-        Ok(())
-    }
-}
-
-fn kind_name(k: &SlotKind) -> &'static str {
-    match k {
-        SlotKind::Password { .. } => "password",
-        _ => "recovery",
-    }
-}
-
-/// The `decode_keyring` output: every decoded field.
-pub fn keyring_summary(k: &Keyring) -> Obj {
-    let slots: Vec<Value> = k
-        .slots()
-        .iter()
-        .map(|s| {
-            let mut o = Obj::new();
-            o.insert("kind".into(), kind_name(s.kind()).into());
-            o.insert("label".into(), s.label().into());
-            if let SlotKind::Password { kdf, salt } = s.kind() {
-                o.insert("kdf".into(), kdf_json(kdf));
-                o.insert("salt".into(), hex(salt).into());
-            }
-            o.insert("nonce".into(), hex(s.nonce()).into());
-            o.insert("wrapped_dek".into(), hex(s.wrapped_dek()).into());
-            o.insert("commitment".into(), hex(s.commitment()).into());
-            o.insert("slot_bytes".into(), hex(s.as_bytes()).into());
-            Value::Object(o)
-        })
-        .collect();
-    let mut o = Obj::new();
-    o.insert("keyring_id".into(), hex(k.id()).into());
-    o.insert("generation".into(), k.generation().into());
-    o.insert("slots".into(), slots.into());
-    o.insert("mac".into(), hex(k.mac()).into());
-    o
-}
-
-fn unlocked_out(u: &UnlockedKeyring) -> Obj {
-    let mut o = Obj::new();
-    o.insert("keyring_id".into(), hex(u.keyring().id()).into());
-    o.insert("generation".into(), u.keyring().generation().into());
-    o.insert("dek".into(), hex(hazmat::dek(u)).into());
-    o
-}
-
-fn keyring_out(k: &Keyring) -> Obj {
-    let mut o = Obj::new();
-    o.insert("keyring".into(), hex(k.as_bytes()).into());
-    o.insert("keyring_text".into(), k.to_text().into());
-    o
-}
-
-/// Intermediates of slot `index` of `k` for a KEK.
-fn slot_group(k: &Keyring, index: usize, kek: &[u8; 32]) -> Value {
-    let Some(s) = hazmat::slot_secrets(k, index, kek) else {
-        return Value::Null;
-    };
-    let slot = &k.slots()[index];
-    json!({
-        "index": index,
-        "kind": kind_name(slot.kind()),
-        "kek": hex(s.kek),
-        "prk_slot": hex(s.prk),
-        "wrap_key": hex(s.wrap_key),
-        "commitment": hex(s.commitment),
-        "slot_aad": hex(&s.aad),
-        "wrapped_dek": hex(slot.wrapped_dek()),
-        "slot_bytes": hex(slot.as_bytes()),
-    })
-}
-
-fn keyring_group(u: &UnlockedKeyring) -> Value {
-    let bytes = u.keyring().as_bytes();
-    json!({
-        "prk_ring": hex(hazmat::keyring_prk(u)),
-        "mac_key": hex(hazmat::mac_key(u)),
-        "mac_input": hex(&bytes[..bytes.len() - 35]),
-        "mac": hex(u.keyring().mac()),
-    })
-}
-
-fn record_group(u: &UnlockedKeyring, r: &SealedRecord, context: &[u8]) -> Value {
-    let s = hazmat::record_secrets(u, r, Context::new(context));
-    let mut g = json!({
-        "record_root": hex(s.record_root),
-        "prk_rec": hex(s.prk),
-        "record_key": hex(s.record_key),
-        "commitment": hex(s.commitment),
-        "header": hex(r.header()),
-        "aad": hex(&s.aad),
-    });
-    // Large ciphertexts are only the tail of the record; not repeated (README 3.6).
-    if r.ciphertext().len() <= 4096 + 16 {
-        g["ciphertext"] = hex(r.ciphertext()).into();
-    }
-    g
-}
-
-fn recovery_group(code: &RecoveryCode) -> Value {
-    let p = hazmat::recovery_payload(code);
-    json!({"check": hex(&p[32..]), "payload": hex(p)})
-}
-
-/// The index of the first slot of `kinds` whose commitment a KEK reproduces, with that KEK:
-/// which slot opened (the API does not say).
-fn opened_slot(
-    k: &Keyring,
-    password: Option<&Password>,
-    secret: Option<[u8; 32]>,
-    only: Option<usize>,
-) -> Option<(usize, [u8; 32])> {
-    for (i, s) in k.slots().iter().enumerate() {
-        if only.is_some_and(|o| o != i) {
-            continue;
-        }
-        let kek = match (s.kind(), password, secret) {
-            (SlotKind::Password { kdf, salt }, Some(p), _) => hazmat::kek(kdf, p, salt).ok()?,
-            (SlotKind::Recovery, _, Some(sec)) => sec,
-            _ => continue,
-        };
-        if hazmat::slot_secrets(k, i, &kek).is_some_and(|x| &x.commitment == s.commitment()) {
-            return Some((i, kek));
-        }
-    }
-    None
-}
-
-fn secret_of(code: &RecoveryCode) -> [u8; 32] {
-    let mut s = [0u8; 32];
-    s.copy_from_slice(&hazmat::recovery_payload(code)[..32]);
-    s
 }
 
 /// Decodes `inputs.keyring` and unlocks it as `inputs.unlock` says (the setup of operations
@@ -718,61 +435,4 @@ fn check_reencode(input: &[u8], again: &[u8]) -> Result<(), String> {
     } else {
         Err("the decoded object does not re-encode to its input (SR-CBOR-9)".into())
     }
-}
-
-/// A SHAKE-128 output stream, read front to back.
-pub struct Shake(sha3::Shake128Reader);
-
-impl Shake {
-    /// The stream of SHAKE-128 over `seed`.
-    pub fn new(seed: &[u8]) -> Self {
-        use sha3::digest::{ExtendableOutput, Update};
-        let mut h = sha3::Shake128::default();
-        h.update(seed);
-        Shake(h.finalize_xof())
-    }
-
-    /// The next `n` bytes.
-    pub fn read(&mut self, n: usize) -> Vec<u8> {
-        use sha3::digest::XofReader;
-        let mut out = vec![0u8; n];
-        self.0.read(&mut out);
-        out
-    }
-}
-
-impl RandomSource for Shake {
-    fn fill(&mut self, dest: &mut [u8]) -> strongroom::Result<()> {
-        use sha3::digest::XofReader;
-        self.0.read(dest);
-        Ok(())
-    }
-}
-
-/// The accumulated seal test of SPEC.md Appendix C.
-pub fn accumulated(inputs: &Obj, iterations: u64) -> Result<[u8; 32], String> {
-    use sha3::digest::{ExtendableOutput, Update, XofReader};
-    let seed = input_bytes(inputs, "seed")?;
-    let password =
-        Password::new(&password_string(field(inputs, "password")?)?).map_err(|e| e.to_string())?;
-    let k = kdf(field(inputs, "kdf")?)?;
-    let policy = policy(field(inputs, "policy")?)?.map_err(|e| e.to_string())?;
-    let mut stream = Shake::new(&seed);
-    let mut acc = sha3::Shake128::default();
-    for _ in 0..iterations {
-        // Draws of create: keyring id, DEK, KDF salt, slot nonce.
-        let u = hazmat::create_with_rng(&password, k, "", &policy, &mut stream)
-            .map_err(|e| e.to_string())?;
-        let pt_len = usize::from(stream.read(1)[0]);
-        let pt = stream.read(pt_len);
-        let ctx_len = usize::from(stream.read(1)[0]);
-        let ctx = stream.read(ctx_len);
-        // Draws of seal: record salt, record nonce.
-        let r = hazmat::seal_with_rng(&u, &pt, Context::new(&ctx), &mut stream)
-            .map_err(|e| e.to_string())?;
-        acc.update(r.as_bytes());
-    }
-    let mut out = [0u8; 32];
-    acc.finalize_xof().read(&mut out);
-    Ok(out)
 }

@@ -10,7 +10,7 @@ use crate::{Expect, File, v};
 pub const SEED: &[u8] = b"strongroom/v1/accumulated-seal";
 
 /// The digest for 1,000,000 iterations, computed once in release mode with
-/// `cargo run --release --example gen_vectors -- --accumulated 1000000` (and cross-checked
+/// `cargo run --release -p strongroom-gen-vectors -- --accumulated 1000000` (and cross-checked
 /// with `python3 vectors/check_pyref.py --slow`); too slow to recompute on every run.
 pub const DIGEST_1M: &str = "4efbf097400b8d681e6a81706bd2dbb6bb5cb348b109a6e7d84a032d30ed9a73";
 

@@ -2,16 +2,15 @@
 //!
 //! Every vector file is first validated against `vectors/schema.json` (with the `jsonschema`
 //! crate, offline: no remote references are resolved) and the allowed-deviation list against
-//! its `$defs/deviations`. Then every vector and every tamper-set mutation is run by the shared
-//! consumer (`examples/gen_vectors/exec.rs`) and must give exactly the expected class and
-//! reason, the expected output and intermediate values, no plaintext or changed keyring on
-//! failure, and no KDF run where the operation must fail before one. Failures name the vector
+//! its `$defs/deviations`. Then every vector and every tamper-set mutation is run by this
+//! crate's consumer and must give exactly the expected class and reason, the expected output
+//! and intermediate values, no plaintext or changed keyring on failure, and no KDF run where
+//! the operation must fail before one. Failures name the vector
 //! id. Nothing is skipped silently: deprecated and `Slow` vectors are counted and reported,
 //! and the 1,000,000-iteration accumulated vector runs in the ignored test `accumulated_slow`
-//! (`cargo test --release --test vectors -- --ignored`).
+//! (`cargo test --release -p strongroom-conformance --test vectors -- --ignored`).
 
-#[path = "../examples/gen_vectors/exec.rs"]
-mod exec;
+use strongroom_conformance as exec;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,7 +18,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("vectors")
 }
 
 fn load(path: &Path) -> Value {
@@ -320,7 +321,7 @@ fn deviation_list_matches_schema() {
 /// The 1,000,000-iteration accumulated digest (SPEC.md Appendix C): minutes in the test
 /// profile, seconds in release.
 #[test]
-#[ignore = "slow: cargo test --release --test vectors -- --ignored"]
+#[ignore = "slow: cargo test --release -p strongroom-conformance --test vectors -- --ignored"]
 fn accumulated_slow() {
     let doc = load(&dir().join("accumulated.json"));
     for v in doc["vectors"].as_array().into_iter().flatten() {

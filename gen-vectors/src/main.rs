@@ -1,8 +1,8 @@
 //! Writes every conformance vector file in `vectors/` from fixed seeds (vectors/README.md).
 //!
 //! ```text
-//! cargo run --profile test --example gen_vectors            # rewrite vectors/*.json
-//! cargo run --release --example gen_vectors -- --accumulated 1000000   # print a digest
+//! cargo run --profile test -p strongroom-gen-vectors            # rewrite vectors/*.json
+//! cargo run --release -p strongroom-gen-vectors -- --accumulated 1000000   # print a digest
 //! ```
 //!
 //! Every random value is SHAKE-128 of a label naming the vector (or fixture) and the draw, so
@@ -12,11 +12,11 @@
 //! existing id a different operation or description (README section 7).
 //!
 //! Negative vectors state their expected error by hand, from SPEC.md; the generator runs each
-//! through the crate (the shared consumer in `exec.rs`) and stops if the crate disagrees.
+//! through the crate (the shared consumer, `strongroom-conformance`) and stops if the crate
+//! disagrees.
 //! Tamper-set outcomes are computed by the crate and cross-checked by `vectors/check_pyref.py`.
 
 mod cbor;
-mod exec;
 mod fx;
 mod t_accumulated;
 mod t_cbor;
@@ -35,6 +35,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+
+// The vector consumer that conformance/tests/vectors.rs and the `strongroom` command run too.
+use strongroom_conformance as exec;
 
 use exec::Obj;
 
@@ -376,7 +379,9 @@ const COMMON_NOTES: &[(&str, &str)] = &[
 ];
 
 fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("vectors")
 }
 
 /// Ids and their (operation, description) in the committed file, if any.
@@ -493,7 +498,10 @@ fn main() {
         return;
     }
 
-    assert!(args.is_empty(), "usage: gen_vectors [--accumulated N]");
+    assert!(
+        args.is_empty(),
+        "usage: strongroom-gen-vectors [--accumulated N]"
+    );
 
     let files = vec![
         t_keyring::file(),
