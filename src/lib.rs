@@ -82,7 +82,22 @@
 //!
 //! # Features
 //!
-//! - `hazmat` (off by default): the [`hazmat`] module, with the DEK and every intermediate
+//! - `serde` (off by default): `Serialize` and `Deserialize` for [`Keyring`] and
+//!   [`SealedRecord`], as their text forms, so that a JSON document (or any serde format)
+//!   can hold them without glue code. Deserializing decodes as strictly as
+//!   [`Keyring::from_text`] and [`SealedRecord::from_text`]:
+//!
+//!   ```ignore
+//!   #[derive(serde::Serialize, serde::Deserialize)]
+//!   struct Vault {
+//!       keyring: strongroom::Keyring,            // "srk1.…"
+//!       entries: Vec<strongroom::SealedRecord>,  // "srr1.…"
+//!   }
+//!
+//!   let vault: Vault = serde_json::from_str(&json)?; // a malformed object fails here
+//!   ```
+//!
+//! - `hazmat` (off by default): the `hazmat` module, with the DEK and every intermediate
 //!   key, injectable randomness and test hooks, for test-vector generators, conformance
 //!   adapters, fuzzers and benches. An application never needs it.
 #![forbid(unsafe_code)]
@@ -114,7 +129,8 @@
 // ("over" means uses): no module uses one above it, and format/ and primitives/ do not use
 // each other.
 //
-//   face        lib.rs (this file: the public surface), hazmat.rs (feature `hazmat`)
+//   face        lib.rs (this file: the public surface), hazmat.rs (feature `hazmat`),
+//               text_serde.rs (feature `serde`)
 //   operations  record.rs (11.10, 11.11) over keyring/ (11: mod.rs decoding and the keyring
 //               MAC, unlock.rs 11.3 to 11.5, change.rs 11.2 and 11.6 to 11.9)
 //   keys        recovery.rs (12) over schedule.rs (9.1 to 9.4); policy.rs (10)
@@ -138,6 +154,8 @@ mod record;
 
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
+#[cfg(feature = "serde")]
+mod text_serde;
 
 pub use error::{Error, InvalidInput, Limit, Malformed, Registry, Result};
 pub use format::kdf::KdfParams;
