@@ -21,6 +21,7 @@ mod report;
 mod runner;
 mod secrets;
 mod state;
+mod suite;
 mod term;
 mod vectors;
 

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::fail::{CliError, CliResult};
 use crate::files;
-use crate::vectors::{Case, Deviation};
+use crate::suite::{Case, Deviation};
 
 /// Where one case ended up.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::adapter;
 use crate::fail::{CliError, CliResult};
 use crate::report::{self, Outcome, Report};
-use crate::vectors::{self, Case, Deviation, Expect};
+use crate::suite::{self, Case, Deviation, Expect};
 
 /// Help text.
 pub const HELP: &str = "\
@@ -554,7 +554,7 @@ pub fn judge(expect: &Expect, answer: &Answer, ignore: &[String]) -> Outcome {
         }
         ("success", Expect::Error { class, reason }) => Outcome::UnexpectedSuccess(format!(
             "expected {}, got success",
-            vectors::show_class(class, reason.as_deref())
+            suite::show_class(class, reason.as_deref())
         )),
         ("error", expected) => {
             let got_class = v.get("class").and_then(Value::as_str).unwrap_or("");
@@ -563,7 +563,7 @@ pub fn judge(expect: &Expect, answer: &Answer, ignore: &[String]) -> Outcome {
                 // SPEC.md: a failed operation releases nothing (no plaintext, no key).
                 return Outcome::UnexpectedFailure(format!(
                     "error {} carries output (released data on failure)",
-                    vectors::show_class(got_class, got_reason)
+                    suite::show_class(got_class, got_reason)
                 ));
             }
             match expected {
@@ -574,12 +574,12 @@ pub fn judge(expect: &Expect, answer: &Answer, ignore: &[String]) -> Outcome {
                 }
                 Expect::Error { class, reason } => Outcome::UnexpectedFailure(format!(
                     "expected {}, got {}",
-                    vectors::show_class(class, reason.as_deref()),
-                    vectors::show_class(got_class, got_reason)
+                    suite::show_class(class, reason.as_deref()),
+                    suite::show_class(got_class, got_reason)
                 )),
                 Expect::Success { .. } => Outcome::UnexpectedFailure(format!(
                     "expected success, got {}",
-                    vectors::show_class(got_class, got_reason)
+                    suite::show_class(got_class, got_reason)
                 )),
             }
         }
@@ -663,10 +663,10 @@ pub fn run_cases(
 
 /// Runs `conformance`.
 pub fn run(a: ConformanceArgs) -> CliResult<()> {
-    let suite = vectors::load_with(&a.vectors, a.slow)?;
-    let cases = vectors::filter(suite.cases, a.filter.as_deref());
+    let loaded = suite::load_with(&a.vectors, a.slow)?;
+    let cases = suite::filter(loaded.cases, a.filter.as_deref());
     let allowed = match &a.allow {
-        Some(p) => vectors::load_deviations(p)?,
+        Some(p) => suite::load_deviations(p)?,
         None => BTreeMap::new(),
     };
     if !(a.timeout > 0.0 && a.timeout.is_finite()) {
