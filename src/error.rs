@@ -247,6 +247,8 @@ reason_enum! {
 reason_enum! {
     /// Reason codes of the `invalid_input` class.
     InvalidInput {
+        /// The password holds a code point that Unicode 14.0 leaves unassigned (SR-PWD-4).
+        UnassignedCodePoint => "unassigned_code_point",
         /// The password is empty after normalization.
         EmptyPassword => "empty_password",
         /// A recovery code has a character outside the alphabet or the wrong length.

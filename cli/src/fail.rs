@@ -116,8 +116,13 @@ impl fmt::Display for CliError {
 /// What a person can do about a refusal; the class and reason code stay in the message for
 /// scripts and bug reports, the hint is for the person reading it.
 pub fn default_hint(err: &strongroom::Error) -> Option<&'static str> {
-    use strongroom::{Error, Limit, Malformed};
+    use strongroom::{Error, InvalidInput, Limit, Malformed};
     Some(match err {
+        Error::InvalidInput(InvalidInput::UnassignedCodePoint) => {
+            "the password holds a character that Unicode 14.0 does not assign (one added since \
+             2021, such as a recent emoji, or a noncharacter): every implementation must \
+             derive the same key from it, so choose a password without it"
+        }
         Error::OutOfPolicy => {
             "the default unlock policy accepts PBKDF2 600,000..2,000,000 iterations and \
              Argon2id 19,456..262,144 KiB, t 2..8, p 1..8"

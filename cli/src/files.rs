@@ -52,7 +52,9 @@ pub enum Form {
 }
 
 /// If `bytes` look like a text form (they start with a text prefix, or are printable ASCII),
-/// the text with one trailing line ending removed.
+/// the text with one trailing line ending removed: a file ends its line as text files do, and
+/// SR-TXT-5 lets a reader of files drop exactly that one LF or CR LF, nothing more (the text
+/// decoder then refuses any other whitespace).
 pub fn as_text(bytes: &[u8]) -> Option<&str> {
     let s = std::str::from_utf8(bytes).ok()?;
     let trimmed = s

@@ -119,6 +119,36 @@ fn secrets_from_files_and_the_environment_follow_one_first_line_rule() {
     drop(p);
 }
 
+// SR-PWD-4: a password with a code point that Unicode 14.0 leaves unassigned is refused when it
+// is first set, before any file is written, with the reason code and a hint.
+#[test]
+fn unassigned_code_points_are_refused_when_the_password_is_set() {
+    let d = TempDir::new("unassigned");
+    let r = run_in(
+        &d.0,
+        &[
+            "keyring",
+            "create",
+            "k.srk",
+            "--label",
+            "a",
+            "--iterations",
+            "1000",
+            RELAXED,
+        ],
+        &[("STRONGROOM_PASSWORD", "shaking \u{1FAE8} face")],
+        b"",
+    )
+    .expect(1);
+    assert!(
+        r.stderr.contains("[invalid_input/unassigned_code_point]")
+            && r.stderr.contains("Unicode 14.0"),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.0.join("k.srk").exists());
+}
+
 #[test]
 fn limits_carry_specs_class_and_exit_1() {
     let d = TempDir::new("limits");

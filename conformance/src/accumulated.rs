@@ -42,8 +42,8 @@ pub fn accumulated(inputs: &Obj, iterations: u64) -> Result<[u8; 32], String> {
     let seed = input_bytes(inputs, "seed")?;
     let password =
         Password::new(&password_string(field(inputs, "password")?)?).map_err(|e| e.to_string())?;
-    let k = kdf(field(inputs, "kdf")?)?;
-    let policy = policy(field(inputs, "policy")?)?.map_err(|e| e.to_string())?;
+    let k = kdf(field(inputs, "kdf")?).map_err(|e| e.to_string())?;
+    let policy = policy(field(inputs, "policy")?).map_err(|e| e.to_string())?;
     let mut stream = Shake::new(&seed);
     let mut acc = sha3::Shake128::default();
     for _ in 0..iterations {

@@ -17,8 +17,8 @@ mod output;
 use serde_json::{Map, Value};
 use strongroom::hazmat;
 use strongroom::{
-    Context, Error, Keyring, Password, RecoveryCode, SealedRecord, SlotKind, UnlockPolicy,
-    UnlockedKeyring,
+    Context, Error, KdfParams, Keyring, Password, RecoveryCode, SealedRecord, SlotKind,
+    UnlockPolicy, UnlockedKeyring,
 };
 
 pub use accumulated::{Shake, accumulated};
@@ -94,10 +94,11 @@ pub const OPERATIONS: &[&str] = &[
 pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
     let mut inter = Obj::new();
     let mut script = Script::from_inputs(inputs)?;
-    // Policy and setup happen before the KDF counter starts.
+    // The policy is an argument, constructed before the operation is called (SR-POL-5); it
+    // and the setup happen before the KDF counter starts.
     let policy_in = match inputs.get("policy") {
         Some(p) if operation != "make_policy" => {
-            Some(policy(p)?.map_err(|e| format!("policy of the vector is invalid: {e}"))?)
+            Some(policy(p).map_err(|e| format!("policy of the vector is invalid: {e}"))?)
         }
         _ => None,
     };
@@ -176,14 +177,17 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                 o
             })
         }
-        "make_policy" => policy(field(inputs, "policy")?)?.map(|_| Obj::new()),
+        "make_policy" => policy(field(inputs, "policy")?).map(|_| Obj::new()),
         "create" => {
             let label = as_str(field(inputs, "label")?, "label")?;
-            let k = kdf(field(inputs, "kdf")?)?;
+            let (k, descriptor) = kdf_arg(field(inputs, "kdf")?);
             let policy = pol()?;
             match Password::new(&password_string(field(inputs, "password")?)?) {
                 Err(e) => Err(e),
-                Ok(p) => match hazmat::create_with_rng(&p, k, label, &policy, &mut script) {
+                Ok(p) => match at_kdf_step(
+                    hazmat::create_with_rng(&p, k, label, &policy, &mut script),
+                    descriptor,
+                )? {
                     Err(e) => Err(e),
                     Ok(u) => {
                         let mut o = keyring_out(u.keyring());
@@ -205,84 +209,89 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         "unlock_password" | "unlock_slot" | "unlock_recovery" => {
             let b = input_bytes(inputs, "keyring")?;
             let policy = pol()?;
-            let index = match inputs.get("index") {
-                Some(i) => {
-                    Some(usize::try_from(as_u64(i, "index")?).map_err(|_| "index too large")?)
-                }
-                None => None,
+            let index = match operation {
+                "unlock_slot" => Some(input::index(field(inputs, "index")?)),
+                _ => None,
             };
-            match Keyring::from_bytes(&b) {
-                Err(e) => Err(e),
-                Ok(k) => {
-                    let pw_in = inputs.get("password");
-                    let code_in = inputs.get("recovery_code");
-                    let r = match (operation, pw_in, code_in) {
-                        ("unlock_password", Some(p), None) => Password::new(&password_string(p)?)
-                            .and_then(|pw| k.unlock(&pw, &policy).map(|u| (u, Some(pw), None))),
-                        ("unlock_slot", Some(p), None) => {
-                            let i = index.ok_or("input `index` missing")?;
-                            Password::new(&password_string(p)?).and_then(|pw| {
-                                k.unlock_slot(i, &pw, &policy).map(|u| (u, Some(pw), None))
-                            })
-                        }
-                        ("unlock_slot", None, Some(c)) => {
-                            let i = index.ok_or("input `index` missing")?;
-                            RecoveryCode::parse(as_str(c, "recovery_code")?).and_then(|c| {
-                                k.unlock_slot_with_recovery(i, &c, &policy)
-                                    .map(|u| (u, None, Some(secret_of(&c))))
-                            })
-                        }
-                        ("unlock_recovery", None, Some(c)) => {
-                            RecoveryCode::parse(as_str(c, "recovery_code")?).and_then(|c| {
-                                k.unlock_with_recovery(&c, &policy)
-                                    .map(|u| (u, None, Some(secret_of(&c))))
-                            })
-                        }
-                        _ => return Err("credential inputs do not fit the operation".into()),
-                    };
-                    match r {
-                        Err(e) => Err(e),
-                        Ok((u, pw, secret)) => {
-                            let calls = hazmat::kdf_calls();
-                            if let Some((i, kek)) = opened_slot(&k, pw.as_ref(), secret, index) {
-                                inter.insert("slot".into(), slot_group(&k, i, &kek));
-                            }
-                            inter.insert("keyring".into(), keyring_group(&u));
-                            // The KDF runs of the bookkeeping above are not the operation's.
-                            let extra = hazmat::kdf_calls() - calls;
-                            return finish(
-                                Ok(unlocked_out(&u)),
-                                inter,
-                                hazmat::kdf_calls() - calls_before - extra,
-                                &script,
-                            );
-                        }
+            // Credentials first (SR-OP-17), then decoding, then the operation's own steps.
+            let credential = match (
+                operation,
+                inputs.get("password"),
+                inputs.get("recovery_code"),
+            ) {
+                ("unlock_password" | "unlock_slot", Some(p), None) => {
+                    Password::new(&password_string(p)?).map(Credential::Password)
+                }
+                ("unlock_slot" | "unlock_recovery", None, Some(c)) => {
+                    RecoveryCode::parse(as_str(c, "recovery_code")?).map(Credential::Code)
+                }
+                _ => return Err("credential inputs do not fit the operation".into()),
+            };
+            let r = credential.and_then(|c| {
+                let k = Keyring::from_bytes(&b)?;
+                let u = match (&c, index) {
+                    (Credential::Password(pw), None) => k.unlock(pw, &policy),
+                    (Credential::Password(pw), Some(i)) => k.unlock_slot(i, pw, &policy),
+                    (Credential::Code(code), Some(i)) => {
+                        k.unlock_slot_with_recovery(i, code, &policy)
                     }
+                    (Credential::Code(code), None) => k.unlock_with_recovery(code, &policy),
+                }?;
+                Ok((k, u, c))
+            });
+            match r {
+                Err(e) => Err(e),
+                Ok((k, u, c)) => {
+                    let calls = hazmat::kdf_calls();
+                    let (pw, secret) = match &c {
+                        Credential::Password(pw) => (Some(pw), None),
+                        Credential::Code(code) => (None, Some(secret_of(code))),
+                    };
+                    if let Some((i, kek)) = opened_slot(&k, pw, secret, index) {
+                        inter.insert("slot".into(), slot_group(&k, i, &kek));
+                    }
+                    inter.insert("keyring".into(), keyring_group(&u));
+                    // The KDF runs of the bookkeeping above are not the operation's.
+                    let extra = hazmat::kdf_calls() - calls;
+                    return finish(
+                        Ok(unlocked_out(&u)),
+                        inter,
+                        hazmat::kdf_calls() - calls_before - extra,
+                        &script,
+                    );
                 }
             }
         }
         "change_password" | "add_password_slot" => {
             let u = unlocked.as_mut().ok_or("no setup")?;
-            let k = kdf(field(inputs, "kdf")?)?;
+            let (k, descriptor) = kdf_arg(field(inputs, "kdf")?);
             let pw_name = if operation == "change_password" {
                 "new_password"
             } else {
                 "password"
             };
             let pw = password_string(field(inputs, pw_name)?)?;
-            let res = if operation == "change_password" {
-                let index = usize::try_from(as_u64(field(inputs, "index")?, "index")?)
-                    .map_err(|_| "index too large")?;
-                Password::new(&pw).and_then(|p| {
-                    hazmat::change_password_with_rng(u, index, &p, k, &mut script)
-                        .map(|()| (p, index))
-                })
-            } else {
-                let label = as_str(field(inputs, "label")?, "label")?;
-                Password::new(&pw).and_then(|p| {
-                    hazmat::add_password_slot_with_rng(u, &p, k, label, &mut script)
-                        .map(|()| (p, u.keyring().slots().len() - 1))
-                })
+            // The new password is prepared first (SR-OP-17); the library takes it prepared.
+            let res = match Password::new(&pw) {
+                Err(e) => Err(e),
+                Ok(p) => {
+                    let written = if operation == "change_password" {
+                        let index = input::index(field(inputs, "index")?);
+                        at_kdf_step(
+                            hazmat::change_password_with_rng(u, index, &p, k, &mut script),
+                            descriptor,
+                        )?
+                        .map(|()| index)
+                    } else {
+                        let label = as_str(field(inputs, "label")?, "label")?;
+                        at_kdf_step(
+                            hazmat::add_password_slot_with_rng(u, &p, k, label, &mut script),
+                            descriptor,
+                        )?
+                        .map(|()| u.keyring().slots().len() - 1)
+                    };
+                    written.map(|index| (p, index))
+                }
             };
             match res {
                 Err(e) => Err(e),
@@ -321,8 +330,7 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         }
         "remove_slot" => {
             let u = unlocked.as_mut().ok_or("no setup")?;
-            let index = usize::try_from(as_u64(field(inputs, "index")?, "index")?)
-                .map_err(|_| "index too large")?;
+            let index = input::index(field(inputs, "index")?);
             match u.remove_slot(index) {
                 Err(e) => Err(e),
                 Ok(()) => {
@@ -410,6 +418,45 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
     finish(outcome, inter, calls, &script)
 }
 
+/// A prepared credential of an unlock.
+enum Credential {
+    Password(Password),
+    Code(RecoveryCode),
+}
+
+/// Parameters outside the hard limits (SR-KDF-3): what the library is given in place of a KDF
+/// descriptor it cannot be given (a descriptor error of SPEC.md section 11's preamble).
+const OUT_OF_BOUNDS: KdfParams = KdfParams::Pbkdf2Sha256 { iterations: 0 };
+
+/// The `kdf` input of an operation that writes a slot: the parameters to pass and, for a
+/// descriptor that is not valid, its error. CheckNewKdf judges the descriptor first and then
+/// the hard limits; passing parameters outside the hard limits makes the library fail at
+/// that same step, so every step before CheckNewKdf (the password, the label, the index, the
+/// slot kind, the slot count) still decides first, by the library's own order.
+fn kdf_arg(v: &Value) -> (KdfParams, Option<Error>) {
+    match kdf(v) {
+        Ok(k) => (k, None),
+        Err(e) => (OUT_OF_BOUNDS, Some(e)),
+    }
+}
+
+/// The outcome of an operation called through `kdf_arg`: the descriptor's error where the
+/// library reached CheckNewKdf, the library's outcome otherwise. `Err` if the library accepted
+/// the out-of-bounds parameters (it never does).
+fn at_kdf_step<T>(
+    r: Result<T, Error>,
+    descriptor: Option<Error>,
+) -> Result<Result<T, Error>, String> {
+    match (r, descriptor) {
+        (Ok(_), Some(e)) => Err(format!(
+            "the library accepted out-of-bounds KDF parameters in place of a descriptor that \
+             fails with {e}"
+        )),
+        (Err(Error::KdfParamsOutOfBounds), Some(e)) => Ok(Err(e)),
+        (r, _) => Ok(r),
+    }
+}
+
 fn finish(
     outcome: Result<Obj, Error>,
     inter: Obj,
@@ -434,5 +481,67 @@ fn check_reencode(input: &[u8], again: &[u8]) -> Result<(), String> {
         Ok(())
     } else {
         Err("the decoded object does not re-encode to its input (SR-CBOR-9)".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn outcome(op: &str, inputs: Value) -> Result<Obj, Error> {
+        let Value::Object(o) = inputs else {
+            panic!("inputs are an object")
+        };
+        run(op, &o)
+            .expect("the consumer follows the vector")
+            .outcome
+    }
+
+    fn relaxed() -> Value {
+        json!({"pbkdf2_iterations": [1, 2_000_000], "argon2_memory_kib": [8, 262_144],
+               "argon2_time_cost": [1, 8], "argon2_parallelism": [1, 8]})
+    }
+
+    // SR-OP-17 from bytes: the credential is prepared before the keyring is decoded.
+    #[test]
+    fn sr_op_17_credentials_before_decoding() {
+        let unlock = |password: &str| {
+            outcome(
+                "unlock_password",
+                json!({"keyring": "a6", "policy": relaxed(),
+                       "password": {"string": password, "utf8_hex": hex(password)}}),
+            )
+        };
+        assert_eq!(
+            unlock("").unwrap_err(),
+            Error::InvalidInput(strongroom::InvalidInput::EmptyPassword)
+        );
+        assert_eq!(
+            unlock("x").unwrap_err(),
+            Error::Malformed(strongroom::Malformed::Truncated)
+        );
+    }
+
+    // A KDF descriptor that the API cannot be given fails at CheckNewKdf's step (SPEC.md 11.2
+    // step 3), so the label (step 2) still decides first.
+    #[test]
+    fn descriptor_errors_come_at_check_new_kdf() {
+        let create = |label: &str| {
+            outcome(
+                "create",
+                json!({"password": {"string": "x", "utf8_hex": "78"}, "label": label,
+                       "kdf": {"id": "1", "iterations": 10}, "policy": relaxed(),
+                       "random": []}),
+            )
+        };
+        assert_eq!(
+            create(&"x".repeat(65)).unwrap_err(),
+            Error::LimitExceeded(strongroom::Limit::LabelTooLong)
+        );
+        assert!(matches!(
+            create("x").unwrap_err(),
+            Error::UnsupportedAlgorithm { .. }
+        ));
     }
 }

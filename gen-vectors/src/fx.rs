@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
-use strongroom::{Password, hazmat};
+use strongroom::{Error, InvalidInput, Password, hazmat};
 
 use crate::exec::{self, Obj, hex};
 
@@ -48,10 +48,14 @@ pub fn no_rnd() -> Value {
     json!([])
 }
 
-/// A password object (README section 3.2).
+/// A password object (README section 3.2). A password that SR-PWD-4 rejects has no `P`: its
+/// object has no `nfc_utf8_hex`.
 pub fn pw(s: &str) -> Value {
     let nfc = match Password::new(s) {
         Ok(p) => hex(hazmat::password_bytes(&p)),
+        Err(Error::InvalidInput(InvalidInput::UnassignedCodePoint)) => {
+            return json!({"string": s, "utf8_hex": hex(s)});
+        }
         Err(_) if s.is_ascii() => hex(s),
         // The one failing non-ASCII password of the vectors: U+0958 x 341, whose NFC is
         // U+0915 U+093C (a composition exclusion).

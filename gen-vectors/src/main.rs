@@ -18,6 +18,7 @@
 
 mod cbor;
 mod fx;
+mod gcm;
 mod t_accumulated;
 mod t_cbor;
 mod t_kdf;

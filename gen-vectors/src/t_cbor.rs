@@ -1229,5 +1229,21 @@ pub fn file() -> File {
         ],
         &["OrderOfChecks"],
     );
+    // Check (f) for a map counts two bytes per entry; for an array, one per item.
+    let mut counted = vec![0xb8, 0x78];
+    counted.extend_from_slice(&k[1..]);
+    counted.push(0x40);
+    assert!(
+        (120..240).contains(&(counted.len() - 2)),
+        "the rule for arrays must pass"
+    );
+    kdec(
+        &mut f,
+        "The keyring's map head a6 made b8 78 (120 entries) and a byte 40 appended: 120 entries need at least 240 bytes, and fewer remain (check (f) for maps), although more than 120 do (the rule for arrays)",
+        &["SR-CBOR-8", "SR-CBOR-11"],
+        mal("truncated"),
+        &counted,
+        &["OrderOfChecks"],
+    );
     f
 }

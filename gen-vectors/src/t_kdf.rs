@@ -11,8 +11,12 @@ pub fn file() -> File {
         "kdf",
         "Password KDFs (SPEC.md section 8): PBKDF2-HMAC-SHA256 and Argon2id at several \
          parameter sets including the real defaults, and the hard limits, which reject absurd \
-         parameters at decode time before any KDF runs and bound what a writer may use.",
-        &[],
+         parameters at decode time before any KDF runs and bound what a writer may use, \
+         and KDF descriptors as a dynamically typed API receives them.",
+        &[(
+            "DynamicTyping",
+            "The kdf input is a value that a statically typed API cannot be given (not an object, an id that is a string, a fraction or a boolean, a name that contradicts the id, a parameter missing, extra or not an integer, an integral number written 1000.0, or an id with no parameters); SPEC.md section 11's preamble gives the outcome at CheckNewKdf's step: unsupported_algorithm, kdf_params_out_of_bounds, or SR-KDF-5's defaults for an id alone. A port passes the value to its API as it is.",
+        )],
     );
     let relaxed = fx::relaxed();
     let pos = |f: &mut File,
@@ -337,5 +341,241 @@ pub fn file() -> File {
         .i("kdf", fx::argon(64, 17, 1))
         .i("random", fx::no_rnd()),
     );
+    descriptors(&mut f);
     f
+}
+
+/// KDF descriptors judged by SPEC.md section 11's preamble, through create.
+fn descriptors(f: &mut File) {
+    use serde_json::{Value, json};
+    let relaxed = fx::relaxed();
+    let bad = |f: &mut File, desc: &str, kdf: Value, exp: Expect| {
+        f.add(
+            v("create", desc, &["SR-POL-3", "SR-OP-1"], exp)
+                .f(&["DynamicTyping", "NoKdf"])
+                .i("password", pw("x"))
+                .i("kdf", kdf)
+                .i("label", "")
+                .i("policy", relaxed.clone())
+                .i("random", fx::no_rnd()),
+        );
+    };
+    let ua = || err("unsupported_algorithm");
+    let oob = || err("kdf_params_out_of_bounds");
+    bad(
+        f,
+        "KDF descriptor whose name argon2id contradicts id 1",
+        json!({"id": 1, "name": "argon2id", "iterations": 10}),
+        ua(),
+    );
+    bad(f, "KDF descriptor null", Value::Null, ua());
+    bad(
+        f,
+        "KDF descriptor with the id given as the string \"1\"",
+        json!({"id": "1", "name": "pbkdf2-hmac-sha256", "iterations": 10}),
+        ua(),
+    );
+    bad(
+        f,
+        "KDF descriptor without an id",
+        json!({"name": "pbkdf2-hmac-sha256", "iterations": 10}),
+        ua(),
+    );
+    bad(
+        f,
+        "KDF descriptor with id 1.5",
+        json!({"id": 1.5, "iterations": 10}),
+        ua(),
+    );
+    bad(
+        f,
+        "KDF descriptor with id true (a boolean is not the integer 1)",
+        json!({"id": true, "iterations": 10}),
+        ua(),
+    );
+    bad(
+        f,
+        "KDF descriptor with id 3, not in the registry",
+        json!({"id": 3, "iterations": 10}),
+        ua(),
+    );
+    bad(
+        f,
+        "KDF descriptor given as the array [1, 10] of the binary form",
+        json!([1, 10]),
+        ua(),
+    );
+    bad(
+        f,
+        "KDF descriptor given as a string",
+        json!("pbkdf2-hmac-sha256"),
+        ua(),
+    );
+    bad(
+        f,
+        "KDF descriptor with name null",
+        json!({"id": 1, "name": null, "iterations": 10}),
+        ua(),
+    );
+    bad(
+        f,
+        "KDF descriptor whose name contradicts its id and whose iterations is true: the name is judged first",
+        json!({"id": 1, "name": "argon2id", "iterations": true}),
+        ua(),
+    );
+    bad(
+        f,
+        "PBKDF2 descriptor with an extra memory_kib",
+        json!({"id": 1, "name": "pbkdf2-hmac-sha256", "iterations": 10, "memory_kib": 8}),
+        oob(),
+    );
+    bad(
+        f,
+        "Argon2id descriptor with memory_kib only (time_cost and parallelism missing, not defaulted)",
+        json!({"id": 2, "name": "argon2id", "memory_kib": 64}),
+        oob(),
+    );
+    bad(
+        f,
+        "PBKDF2 descriptor with iterations true",
+        json!({"id": 1, "iterations": true}),
+        oob(),
+    );
+    bad(
+        f,
+        "PBKDF2 descriptor with iterations \"1000\" (a string)",
+        json!({"id": 1, "iterations": "1000"}),
+        oob(),
+    );
+    bad(
+        f,
+        "PBKDF2 descriptor with iterations 1000.5",
+        json!({"id": 1, "iterations": 1000.5}),
+        oob(),
+    );
+    bad(
+        f,
+        "PBKDF2 descriptor with iterations null",
+        json!({"id": 1, "iterations": null}),
+        oob(),
+    );
+    bad(
+        f,
+        "PBKDF2 descriptor with iterations -1: an integer outside the hard limits",
+        json!({"id": 1, "iterations": -1}),
+        oob(),
+    );
+    bad(
+        f,
+        "PBKDF2 descriptor with iterations 2^32 + 10: outside the hard limits, not truncated to 10",
+        json!({"id": 1, "iterations": 4_294_967_306u64}),
+        oob(),
+    );
+    bad(
+        f,
+        "Argon2id descriptor with parallelism 1.5",
+        json!({"id": 2, "memory_kib": 64, "time_cost": 1, "parallelism": 1.5}),
+        oob(),
+    );
+    f.add(
+        v(
+            "change_password",
+            "change_password with the KDF descriptor null",
+            &["SR-POL-3", "SR-OP-5"],
+            ua(),
+        )
+        .f(&["DynamicTyping", "NoKdf"])
+        .with(&fx::one().setup())
+        .i("index", 0)
+        .i("new_password", pw("x"))
+        .i("kdf", Value::Null)
+        .i("random", fx::no_rnd()),
+    );
+    f.add(
+        v(
+            "add_password_slot",
+            "add_password_slot with an Argon2id descriptor lacking parallelism",
+            &["SR-POL-3", "SR-OP-6"],
+            oob(),
+        )
+        .f(&["DynamicTyping", "NoKdf"])
+        .with(&fx::one().setup())
+        .i("label", "x")
+        .i("password", pw("x"))
+        .i(
+            "kdf",
+            json!({"id": 2, "name": "argon2id", "memory_kib": 64, "time_cost": 1}),
+        )
+        .i("random", fx::no_rnd()),
+    );
+    // Accepted descriptors; the randomness of an earlier vector shows that they write the
+    // same bytes as the descriptor spelt out.
+    let same = |f: &mut File,
+                desc: &str,
+                spec: &[&'static str],
+                kdf: Value,
+                password: &str,
+                policy: Value,
+                like: &str,
+                flags: &[&'static str]| {
+        f.add(
+            v("create", desc, spec, Expect::Ok)
+                .f(flags)
+                .i("password", pw(password))
+                .i("kdf", kdf)
+                .i("label", "kdf")
+                .i("policy", policy)
+                .i("random", fx::rnd(like, fx::CREATE)),
+        );
+    };
+    same(
+        f,
+        "PBKDF2 descriptor with iterations 1000.0, the integer 1000, and no name: the keyring of kdf-009 byte for byte",
+        &["SR-KDF-1", "SR-OP-1"],
+        json!({"id": 1, "iterations": 1000.0}),
+        "pbkdf2 password",
+        relaxed.clone(),
+        "kdf-009",
+        &["DynamicTyping", "RelaxedPolicy"],
+    );
+    same(
+        f,
+        "Argon2id descriptor with parallelism 2.0: the keyring of kdf-015 byte for byte",
+        &["SR-KDF-2", "SR-OP-1"],
+        json!({"id": 2, "name": "argon2id", "memory_kib": 16, "time_cost": 1, "parallelism": 2.0}),
+        "argon2id password",
+        relaxed.clone(),
+        "kdf-015",
+        &["DynamicTyping", "RelaxedPolicy"],
+    );
+    same(
+        f,
+        "KDF descriptor {\"id\": 1} alone: SR-KDF-5's PBKDF2 default of 600,000 iterations, the keyring of kdf-001 byte for byte",
+        &["SR-KDF-5", "SR-KDF-1", "SR-OP-1"],
+        json!({"id": 1}),
+        "default pbkdf2 password",
+        fx::default_policy(),
+        "kdf-001",
+        &["DynamicTyping", "DefaultParams"],
+    );
+    same(
+        f,
+        "KDF descriptor {\"id\": 2} alone: SR-KDF-5's Argon2id defaults (64 MiB, t=3, p=4), the keyring of kdf-003 byte for byte",
+        &["SR-KDF-5", "SR-KDF-2", "SR-OP-1"],
+        json!({"id": 2}),
+        "default argon2id password",
+        fx::default_policy(),
+        "kdf-003",
+        &["DynamicTyping", "DefaultParams"],
+    );
+    same(
+        f,
+        "KDF descriptor with an id and its registry name but no parameters: the name is not a parameter, so SR-KDF-5's defaults (the keyring of kdf-001 byte for byte)",
+        &["SR-KDF-5", "SR-KDF-1", "SR-OP-1"],
+        json!({"id": 1, "name": "pbkdf2-hmac-sha256"}),
+        "default pbkdf2 password",
+        fx::default_policy(),
+        "kdf-001",
+        &["DynamicTyping", "DefaultParams"],
+    );
 }

@@ -11,10 +11,16 @@ pub fn file() -> File {
         "The unlock policy (SPEC.md section 10): slots below the floor or above the ceiling are \
          refused before any KDF runs; unlock checks every password slot, unlock_slot only the \
          chosen one; writers check new parameters; invalid policies are refused.",
-        &[(
-            "ServerEdit",
-            "The server rewrote a slot's KDF parameters (the slot would fail anyway; the policy must refuse it before any KDF runs).",
-        )],
+        &[
+            (
+                "ServerEdit",
+                "The server rewrote a slot's KDF parameters (the slot would fail anyway; the policy must refuse it before any KDF runs).",
+            ),
+            (
+                "DynamicTyping",
+                "The policy is a value that a statically typed API cannot be given (a pair missing, extra or without exactly two elements, a bound that is a boolean, a string, a fraction or null, an integral bound written 2.0, no name); SPEC.md section 11's preamble gives the outcome: policy_invalid, or the policy the integers spell. A port passes the value to its constructor as it is.",
+            ),
+        ],
     );
     let d = fx::default_policy();
     // Policy construction (SR-POL-5).
@@ -245,7 +251,7 @@ pub fn file() -> File {
         v("unlock_password", "Slot 1 is below the policy floor: unlock refuses the whole keyring even though slot 0 would open", &["SR-POL-2"], err("out_of_policy"))
             .f(&["NoKdf", "RelaxedPolicy"])
             .i("keyring", three.hex())
-            .i("password", pw("phone passphrase"))
+            .i("password", pw(fx::PASSWORD))
             .i("policy", fx::policy("argon-floor-128", [1, 2_000_000], [128, 262_144], [1, 8], [1, 8])),
     );
     f.add(
@@ -385,5 +391,110 @@ pub fn file() -> File {
         .i("kdf", fx::pbkdf2(5))
         .i("random", fx::no_rnd()),
     );
+    dynamic_policies(&mut f);
     f
+}
+
+/// Policies as a dynamically typed API receives them (SPEC.md section 11's preamble).
+fn dynamic_policies(f: &mut File) {
+    use serde_json::{Value, json};
+    let base = || match fx::default_policy() {
+        Value::Object(o) => o,
+        _ => unreachable!("a policy is an object"),
+    };
+    let with = |k: &str, v: Value| {
+        let mut o = base();
+        o.insert(k.into(), v);
+        Value::Object(o)
+    };
+    let mp = |f: &mut File, desc: &str, p: Value, exp: Expect| {
+        f.add(
+            v("make_policy", desc, &["SR-POL-5"], exp)
+                .f(&["DynamicTyping"])
+                .i("policy", p),
+        );
+    };
+    let invalid = || inval("policy_invalid");
+    mp(
+        f,
+        "The default policy with an extra pair scrypt_n: a misspelt or unknown pair is refused, not ignored",
+        with("scrypt_n", json!([1, 2])),
+        invalid(),
+    );
+    let mut missing = base();
+    missing.remove("argon2_parallelism");
+    mp(
+        f,
+        "The default policy without its argon2_parallelism pair",
+        Value::Object(missing),
+        invalid(),
+    );
+    mp(
+        f,
+        "A pair of three elements",
+        with("argon2_time_cost", json!([2, 8, 9])),
+        invalid(),
+    );
+    mp(
+        f,
+        "A pair of one element",
+        with("argon2_time_cost", json!([2])),
+        invalid(),
+    );
+    mp(
+        f,
+        "A pair that is not an array",
+        with("argon2_time_cost", json!({"floor": 2, "ceiling": 8})),
+        invalid(),
+    );
+    mp(
+        f,
+        "A floor true (a boolean is not the integer 1)",
+        with("argon2_parallelism", json!([true, 8])),
+        invalid(),
+    );
+    mp(
+        f,
+        "A ceiling \"8\" (a string)",
+        with("argon2_parallelism", json!([1, "8"])),
+        invalid(),
+    );
+    mp(
+        f,
+        "A floor 1.5",
+        with("argon2_time_cost", json!([1.5, 8])),
+        invalid(),
+    );
+    mp(
+        f,
+        "A ceiling null",
+        with("argon2_time_cost", json!([2, null])),
+        invalid(),
+    );
+    mp(
+        f,
+        "A floor -1: an integer below the hard minimum",
+        with("pbkdf2_iterations", json!([-1, 2_000_000])),
+        invalid(),
+    );
+    mp(
+        f,
+        "A ceiling 2^32 + 8: an integer above the hard maximum, not truncated to 8",
+        with("argon2_time_cost", json!([2, 4_294_967_304u64])),
+        invalid(),
+    );
+    mp(
+        f,
+        "Bounds written 2.0 and 8.0: the integers 2 and 8",
+        with("argon2_time_cost", json!([2.0, 8.0])),
+        Expect::Ok,
+    );
+    let mut unnamed = base();
+    unnamed.remove("name");
+    mp(
+        f,
+        "The default policy without its name (the name is informative)",
+        Value::Object(unnamed),
+        Expect::Ok,
+    );
 }

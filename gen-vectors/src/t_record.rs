@@ -19,10 +19,24 @@ pub fn file() -> File {
          multi-KiB across every ciphertext head size, empty and non-empty contexts, and the \
          negatives: wrong context, wrong keyring, another user's record, every header field, \
          the ciphertext and the tag altered.",
-        &[(
-            "ServerEdit",
-            "The record was edited the way a malicious server can.",
-        )],
+        &[
+            (
+                "ServerEdit",
+                "The record was edited the way a malicious server can.",
+            ),
+            (
+                "MultiFault",
+                "The input has two or three faults, each of which alone fails the operation at a different numbered step of SPEC.md 11.10 or 11.11; the expected error is that of the first failing step (vectors/README.md section 4). A port that checks in another order reports another of the faults.",
+            ),
+            (
+                "ReEncrypted",
+                "The generator altered the record header and encrypted the plaintext again under the record key over the altered header, which only a holder of the DEK can do: the AES-GCM tag verifies, and only the key commitment can fail.",
+            ),
+            (
+                "PartitioningOracle",
+                "The record's ciphertext is one that AES-GCM authenticates under two record keys (two keyrings with the same id and different DEKs): the generator solved the tag collision in GF(2^128). Only the key commitment tells the keys apart (SPEC.md section 18.5); a port that skips it releases a plaintext under the wrong keyring.",
+            ),
+        ],
     );
     let one = fx::one();
 
@@ -265,7 +279,7 @@ pub fn file() -> File {
             &["SR-OP-8"],
             limit("plaintext_too_large"),
         )
-        .f(&["RelaxedPolicy", "LargeInput", "OrderOfChecks"])
+        .f(&["RelaxedPolicy", "LargeInput", "OrderOfChecks", "MultiFault"])
         .with(&one.setup())
         .i("plaintext", big)
         .i("context", hex(vec![b'c'; 4097]))
@@ -557,7 +571,149 @@ pub fn file() -> File {
         ctx,
         &["ServerEdit"],
     );
+    open_order(&mut f);
+    commitments(&mut f);
     f
+}
+
+/// `open` with two and three faults (SPEC.md 11.11: decode, keyring id, context, commitment,
+/// tag). Seal's two checks are record-034.
+fn open_order(f: &mut File) {
+    let one = fx::one();
+    let rec = fx::rec();
+    let long = vec![b'c'; 4097];
+    let open = |f: &mut File, desc: &str, exp: Expect, setup: &Fx, record: &[u8]| {
+        f.add(
+            v("open", desc, &["SR-OP-9"], exp)
+                .f(&["MultiFault", "RelaxedPolicy"])
+                .with(&setup.setup())
+                .i("record", hex(record))
+                .i("context", hex(&long)),
+        );
+    };
+    open(
+        f,
+        "A truncated record and a 4,097-byte context: decoding (step 1) before the context (step 3)",
+        crate::mal("truncated"),
+        one,
+        &rec[..rec.len() - 1],
+    );
+    open(
+        f,
+        "A record whose commitment was altered and a 4,097-byte context: the context (step 3) before the commitment (step 5)",
+        limit("context_too_long"),
+        one,
+        &fx::flip(rec, 75, 0),
+    );
+    let last = rec.len() - 1;
+    open(
+        f,
+        "Another keyring, a 4,097-byte context and a flipped tag bit: three faults, the keyring id (step 2) first",
+        err("wrong_keyring"),
+        fx::other(),
+        &fx::flip(rec, last, 0),
+    );
+}
+
+/// Records whose AES-GCM tag verifies but whose key commitment does not.
+fn commitments(f: &mut File) {
+    use strongroom::{Context, Keyring, Password, SealedRecord, UnlockPolicy, hazmat};
+    let policy = UnlockPolicy::builder()
+        .pbkdf2_iterations(1..=2_000_000)
+        .argon2_memory_kib(8..=262_144)
+        .argon2_time_cost(1..=8)
+        .build()
+        .expect("relaxed policy");
+    let unlock = |k: &Fx| {
+        Keyring::from_bytes(&k.bytes)
+            .expect("fixture decodes")
+            .unlock(&Password::new(&k.password).expect("password"), &policy)
+            .expect("fixture unlocks")
+    };
+    let ctx = fx::CONTEXT;
+    let (one, server) = (fx::one(), fx::same_id());
+    let u1 = unlock(one);
+    // SPEC.md 6.5: bytes 0..107 are the header, the commitment its last 32 bytes.
+    let header_of = |salt: &[u8], nonce: &[u8], commitment: &[u8]| -> Vec<u8> {
+        let mut h = vec![0xa7, 0x01, 0x02, 0x02, 0x01, 0x03, 0x50];
+        h.extend_from_slice(&one.id);
+        h.extend_from_slice(&[0x04, 0x58, 0x20]);
+        h.extend_from_slice(salt);
+        h.extend_from_slice(&[0x05, 0x4c]);
+        h.extend_from_slice(nonce);
+        h.extend_from_slice(&[0x06, 0x58, 0x20]);
+        h.extend_from_slice(commitment);
+        h
+    };
+    let aad_of = |header: &[u8]| -> Vec<u8> {
+        let mut a = header.to_vec();
+        a.extend_from_slice(&(ctx.len() as u64).to_be_bytes());
+        a.extend_from_slice(ctx);
+        a
+    };
+    let record_of = |header: &[u8], sealed: &[u8]| -> Vec<u8> {
+        let mut r = header.to_vec();
+        r.push(0x07);
+        r.extend(crate::cbor::head(2, sealed.len() as u64));
+        r.extend_from_slice(sealed);
+        r
+    };
+
+    // The reference record with another commitment, encrypted again under its own record key
+    // over the altered header.
+    let rec = fx::rec();
+    let decoded = SealedRecord::from_bytes(rec).expect("reference record");
+    let key = hazmat::record_secrets(&u1, &decoded, Context::new(ctx)).record_key;
+    let nonce = *decoded.nonce();
+    let mut commitment = decoded.commitment().to_vec();
+    commitment[31] ^= 0x01;
+    let header = header_of(decoded.salt(), &nonce, &commitment);
+    let sealed = crate::gcm::encrypt(&key, &nonce, &aad_of(&header), fx::PLAINTEXT);
+    f.add(
+        v("open", "The reference record with one bit of its commitment flipped and its plaintext encrypted again under the record key over that header: the tag verifies, the commitment check refuses it", &["SR-OP-9", "SR-KEY-7", "SR-ERR-2"], err("record_authentication_failed"))
+            .f(&["ReEncrypted", "RelaxedPolicy"])
+            .with(&one.setup())
+            .i("record", hex(record_of(&header, &sealed)))
+            .i("context", hex(ctx)),
+    );
+
+    // The partitioning-oracle shape: one ciphertext, valid under the record keys of two
+    // keyrings that share an id, with the first keyring's commitment.
+    let u2 = unlock(server);
+    let salt = fx::shake("record/partitioning/salt", 32);
+    let nonce: [u8; 12] = fx::shake("record/partitioning/nonce", 12)
+        .try_into()
+        .expect("nonce");
+    let probe = |commitment: &[u8]| {
+        SealedRecord::from_bytes(&record_of(&header_of(&salt, &nonce, commitment), &[0; 16]))
+            .expect("probe record")
+    };
+    let s1 = hazmat::record_secrets(&u1, &probe(&[0; 32]), Context::new(ctx));
+    let s2 = hazmat::record_secrets(&u2, &probe(&[0; 32]), Context::new(ctx));
+    let header = header_of(&salt, &nonce, &s1.commitment);
+    let sealed = crate::gcm::collide(
+        &s1.record_key,
+        &s2.record_key,
+        &nonce,
+        &aad_of(&header),
+        48,
+        &fx::shake("record/partitioning/filler", 32),
+    );
+    let colliding = record_of(&header, &sealed);
+    f.add(
+        v("open", "A record whose ciphertext authenticates under the record keys of two keyrings with the same id, with the first keyring's commitment: the first keyring opens it", &["SR-OP-9", "SR-KEY-7", "SR-KEY-14"], Expect::Ok)
+            .f(&["PartitioningOracle", "RelaxedPolicy"])
+            .with(&one.setup())
+            .i("record", hex(&colliding))
+            .i("context", hex(ctx)),
+    );
+    f.add(
+        v("open", "The same record opened by the second keyring (the same keyring id, another DEK): its tag verifies, the commitment does not (a port without the commitment check releases a plaintext)", &["SR-OP-9", "SR-KEY-7", "SR-ERR-2"], err("record_authentication_failed"))
+            .f(&["PartitioningOracle", "RelaxedPolicy"])
+            .with(&server.setup())
+            .i("record", hex(&colliding))
+            .i("context", hex(ctx)),
+    );
 }
 
 /// The keyring of SPEC.md Appendix A.2, unlocked by its recovery code in the vectors that use

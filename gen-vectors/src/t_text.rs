@@ -347,6 +347,33 @@ pub fn file() -> File {
         &format!("srk1.{}", b64(&v2.enc())),
         &[],
     );
+    // SR-TXT-5: only a reader of files or lines may drop one line ending; the string
+    // decoders take none.
+    let s5 = &["SR-TXT-5", "SR-TXT-2"];
+    kt(
+        &mut f,
+        "A keyring text with a trailing CR LF given to the string decoder",
+        s5,
+        mal("text_encoding"),
+        &format!("{k1t}\r\n"),
+        &[],
+    );
+    rt(
+        &mut f,
+        "A record text with a trailing line break given to the string decoder",
+        s5,
+        mal("text_encoding"),
+        &format!("{rtext}\n"),
+        &[],
+    );
+    rt(
+        &mut f,
+        "A record text with a trailing CR LF given to the string decoder",
+        s5,
+        mal("text_encoding"),
+        &format!("{rtext}\r\n"),
+        &[],
+    );
     f
 }
 

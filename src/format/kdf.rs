@@ -49,6 +49,32 @@ impl KdfParams {
         parallelism: 4,
     };
 
+    /// The defaults of SR-KDF-5 for a KDF registry id: [`KdfParams::DEFAULT_PBKDF2`] for 1,
+    /// [`KdfParams::DEFAULT_ARGON2ID`] for 2. An application that stores the user's choice of
+    /// KDF by id (or receives a KDF descriptor with an id and no parameters, SPEC.md section
+    /// 11's preamble) gets the parameters to write from here.
+    ///
+    /// ```
+    /// use strongroom::KdfParams;
+    ///
+    /// assert_eq!(KdfParams::defaults_for_id(2)?, KdfParams::DEFAULT_ARGON2ID);
+    /// assert!(KdfParams::defaults_for_id(3).is_err());
+    /// # Ok::<(), strongroom::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedAlgorithm`] for an id that is not in the KDF registry.
+    pub fn defaults_for_id(id: u64) -> Result<KdfParams> {
+        match id {
+            KDF_PBKDF2_SHA256 => Ok(KdfParams::DEFAULT_PBKDF2),
+            KDF_ARGON2ID => Ok(KdfParams::DEFAULT_ARGON2ID),
+            id => Err(Error::UnsupportedAlgorithm {
+                registry: Registry::Kdf,
+                id,
+            }),
+        }
+    }
+
     /// The KDF's registry id.
     pub fn id(&self) -> u64 {
         match self {
@@ -194,6 +220,23 @@ mod tests {
             KdfParams::from_wire(2, &[1 << 40, 3, 4]),
             Err(Error::KdfParamsOutOfBounds)
         );
+    }
+
+    // SR-KDF-5: an id alone means its defaults; an id outside the registry has none.
+    #[test]
+    fn sr_kdf_5_defaults_for_id() {
+        for kdf in [KdfParams::DEFAULT_PBKDF2, KdfParams::DEFAULT_ARGON2ID] {
+            assert_eq!(KdfParams::defaults_for_id(kdf.id()), Ok(kdf));
+        }
+        for id in [0, 3, u64::MAX] {
+            assert_eq!(
+                KdfParams::defaults_for_id(id),
+                Err(Error::UnsupportedAlgorithm {
+                    registry: Registry::Kdf,
+                    id
+                })
+            );
+        }
     }
 
     #[test]

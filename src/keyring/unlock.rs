@@ -1,5 +1,10 @@
 //! Unlocking a keyring (SPEC.md 11.3 to 11.5): with a password through every password slot
 //! or one chosen slot, or with a recovery code.
+//!
+//! Credentials arrive prepared, as a `Password` or a `RecoveryCode` made before the call, and
+//! the keyring arrives decoded: step 1 (Normalize, ParseRecoveryCode) and step 2 (decoding)
+//! have already run, in that order for a caller that prepares the credential first (SR-OP-17),
+//! and the functions here start at step 3.
 
 use super::{Keyring, UnlockedKeyring};
 use crate::error::{Error, InvalidInput, Result};

@@ -15,11 +15,15 @@ library.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import hmac
+import json
+import math
 import os
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
 try:
@@ -32,6 +36,23 @@ except ImportError:  # no Argon2id on this client: Argon2id slots give kdf_unava
         pass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# ---------------------------------------------------------------------------
+# Deliberate faults (tools/pyref/mutants.py, vectors/MUTANTS.md)
+# ---------------------------------------------------------------------------
+
+# The name of the one deliberate fault ("mutant") this process runs with, or None for the
+# reference itself. Each fault is a small code path at the place where a port could get it
+# wrong, guarded by `if mutant("NAME")`; mutant_catalogue.py describes every name (the bug it
+# models, the requirement it breaks). Only the conformance adapter sets it
+# (`adapter.py --mutant NAME`); nothing else in this module changes with it.
+MUTANT: Optional[str] = None
+
+
+def mutant(name: str) -> bool:
+    """True when the deliberate fault `name` is switched on (never in normal use)."""
+    return MUTANT == name
+
 
 # ---------------------------------------------------------------------------
 # Constants (SPEC.md "Derivations", "Limits", "Registries")
@@ -167,17 +188,32 @@ class Reader:
         """Read one head, applying the head checks (a)-(f) of SPEC.md 5.3 in order.
 
         The header peek (step 1 of 5.4) passes bounded=False: it makes checks
-        (a)-(e) only and never compares a length or count with the input left."""
+        (a)-(e) only and never compares a length or count with the input left.
+        (With the mutant cbor_indefinite_accepted the argument of an indefinite
+        length head is None.)"""
         d, p = self.data, self.pos
         if p >= len(d):
             raise malformed("truncated")
         ib = d[p]
         major, ai = ib >> 5, ib & 0x1F
+        if mutant("cbor_reserved_before_forbidden"):  # checks (b) and (c) swapped
+            if ai in (28, 29, 30):
+                raise malformed("reserved_additional_info")
+            if ai == 31:
+                raise malformed("indefinite_length")
         if major in (1, 6, 7):
-            raise malformed("forbidden_major_type")
+            if major == 1 and mutant("cbor_negative_accepted") and ai < 28:
+                pass  # read as an integer; the schema then finds the wrong type
+            elif major == 6 and mutant("cbor_tags_skipped") and ai < 28:
+                pass  # the tag head is read, and skipped in _rest
+            else:
+                raise malformed("forbidden_major_type")
         if ai in (28, 29, 30):
             raise malformed("reserved_additional_info")
         if ai == 31:
+            if mutant("cbor_indefinite_accepted") and major in (2, 3, 4, 5):
+                self.pos = p + 1
+                return major, None, p
             raise malformed("indefinite_length")
         if ai < 24:
             arg, n = ai, 0
@@ -186,16 +222,19 @@ class Reader:
             if p + 1 + n > len(d):
                 raise malformed("truncated")
             arg = int.from_bytes(d[p + 1 : p + 1 + n], "big")
-            if (ai == 24 and arg < 24) or (ai == 25 and arg < 2**8) or (
+            if ((ai == 24 and arg < 24) or (ai == 25 and arg < 2**8) or (
                 ai == 26 and arg < 2**16
-            ) or (ai == 27 and arg < 2**32):
+            ) or (ai == 27 and arg < 2**32)) and not mutant("cbor_non_shortest_accepted"):
                 raise malformed("non_shortest_head")
         self.pos = p + 1 + n
-        if bounded:  # check (f), SR-CBOR-8
+        if bounded and not mutant("cbor_no_length_precheck"):  # check (f), SR-CBOR-8
             remaining = len(d) - self.pos
             if major in (2, 3, 4) and arg > remaining:
                 raise malformed("truncated")
-            if major == 5 and arg > remaining // 2:  # no overflow: floor(remaining / 2)
+            if mutant("cbor_map_count_vs_remaining"):
+                if major == 5 and arg > remaining:  # every entry counted as one byte
+                    raise malformed("truncated")
+            elif major == 5 and arg > remaining // 2:  # no overflow: floor(remaining / 2)
                 raise malformed("truncated")
         return major, arg, p
 
@@ -203,34 +242,74 @@ class Reader:
         major, arg, start = self.head()
         return self._rest(major, arg, start, depth)
 
+    def _at_break(self) -> bool:
+        """Mutant cbor_indefinite_accepted only: the break byte ends an indefinite item."""
+        if self.pos >= len(self.data):
+            raise malformed("truncated")
+        if self.data[self.pos] == 0xFF:
+            self.pos += 1
+            return True
+        return False
+
+    def _string(self, major: int, arg) -> bytes:
+        if arg is None:  # mutant cbor_indefinite_accepted: chunks of the same type until break
+            out = b""
+            while not self._at_break():
+                cmajor, carg, _ = self.head()
+                if cmajor != major or carg is None:
+                    raise malformed("unexpected_type")
+                out += self._string(cmajor, carg)
+            return out
+        if self.pos + arg > len(self.data):  # found late only without check (f)
+            raise malformed("truncated")
+        raw = self.data[self.pos : self.pos + arg]
+        self.pos += arg
+        return raw
+
     def _rest(self, major: int, arg: int, start: int, depth: int) -> Node:
+        if major == 6:  # mutant cbor_tags_skipped: a tag is ignored, its content read instead
+            return self.item(depth)
         node = Node(major, arg, start)
-        if major in (4, 5) and depth > MAX_DEPTH:
+        if major in (4, 5) and depth > MAX_DEPTH + (1 if mutant("cbor_depth_off_by_one") else 0):
             raise malformed("nesting_too_deep")
-        if major == 0:
+        if major in (0, 1):
             node.value = arg
         elif major == 2:
-            node.value = self.data[self.pos : self.pos + arg]
-            self.pos += arg
+            node.value = self._string(2, arg)
         elif major == 3:
-            raw = self.data[self.pos : self.pos + arg]
+            raw = self._string(3, arg)
+            if mutant("cbor_utf8_replacement"):
+                errors = "replace"  # a lossy UTF-8 decoder: U+FFFD instead of an error
+            elif mutant("cbor_utf8_surrogates_accepted"):
+                errors = "surrogatepass"  # CESU-8 / WTF-8 style: encoded surrogates accepted
+            else:
+                errors = "strict"
             try:
-                node.value = raw.decode("utf-8", errors="strict")
+                node.value = raw.decode("utf-8", errors=errors)
             except UnicodeDecodeError:
                 raise malformed("invalid_utf8") from None
-            self.pos += arg
+            if mutant("label_bom_stripped") and node.value.startswith("\ufeff"):
+                node.value = node.value[1:]  # a "utf-8-sig" decoder drops a leading BOM
         elif major == 4:
-            node.value = [self.item(depth + 1) for _ in range(arg)]
+            if arg is None:
+                items = []
+                while not self._at_break():
+                    items.append(self.item(depth + 1))
+                node.value = items
+            else:
+                node.value = [self.item(depth + 1) for _ in range(arg)]
         elif major == 5:
             entries = []
             prev = None
-            for _ in range(arg):
+            i = 0
+            while (i < arg) if arg is not None else not self._at_break():
+                i += 1
                 kmajor, karg, _kstart = self.head()
                 if kmajor != 0:
                     raise malformed("non_integer_map_key")
-                if prev is not None and karg == prev:
+                if prev is not None and karg == prev and not mutant("cbor_duplicate_keys_accepted"):
                     raise malformed("duplicate_map_key")
-                if prev is not None and karg < prev:
+                if prev is not None and karg < prev and not mutant("cbor_unsorted_keys_accepted"):
                     raise malformed("unsorted_map_keys")
                 prev = karg
                 entries.append((karg, self.item(depth + 1)))
@@ -243,37 +322,47 @@ def _header_peek(data: bytes, expected_type: int) -> None:
     """Step 1 of the decoding order (SR-OBJ-1): at most five heads, each by checks
     (a)-(e) only; no string bytes, no container items, no count or length compared
     with the input, nothing allocated."""
+    bounded = mutant("peek_bounded")  # the peek wrongly makes check (f) too
     r = Reader(data)
-    major, count, _ = r.head(bounded=False)
+    major, count, _ = r.head(bounded)
     if major != 5:
         raise malformed("unexpected_type")
     if count == 0:
         raise malformed("wrong_object_type")
-    kmajor, k, _ = r.head(bounded=False)
+    kmajor, k, _ = r.head(bounded)
     if kmajor != 0:
+        if mutant("peek_key_type_as_wrong_object_type"):
+            raise malformed("wrong_object_type")  # "a first key other than 1"
         raise malformed("non_integer_map_key")
     if k != 1:
         raise malformed("wrong_object_type")
-    vmajor, v, _ = r.head(bounded=False)
+    vmajor, v, _ = r.head(bounded)
+    deferred = None
     if vmajor != 0 or v != expected_type:
-        raise malformed("wrong_object_type")
+        if not mutant("peek_version_before_type"):
+            raise malformed("wrong_object_type")
+        deferred = malformed("wrong_object_type")  # reported only if the version is 1
     if count == 1:
-        raise malformed("missing_key")
-    kmajor, k, _ = r.head(bounded=False)
+        raise deferred or malformed("missing_key")
+    kmajor, k, _ = r.head(bounded)
     if kmajor != 0:
-        raise malformed("non_integer_map_key")
+        raise deferred or malformed("non_integer_map_key")
     if k == 1:
-        raise malformed("duplicate_map_key")
+        raise deferred or malformed("duplicate_map_key")
     if k < 1:
-        raise malformed("unsorted_map_keys")
+        raise deferred or malformed("unsorted_map_keys")
     if k != 2:
         schema = KEYRING_KEYS if expected_type == OBJ_KEYRING else RECORD_KEYS
-        raise malformed("missing_key" if k in schema else "unknown_key")
-    vmajor, v, _ = r.head(bounded=False)
+        raise deferred or malformed("missing_key" if k in schema else "unknown_key")
+    vmajor, v, _ = r.head(bounded)
     if vmajor != 0:
-        raise malformed("unexpected_type")
+        if mutant("peek_version_type_as_unsupported"):
+            raise deferred or StrongroomError("unsupported_version")  # "a version other than 1"
+        raise deferred or malformed("unexpected_type")
     if v != FORMAT_VERSION:
         raise StrongroomError("unsupported_version", detail=v)
+    if deferred:
+        raise deferred
 
 
 def _profile(data: bytes) -> Node:
@@ -281,7 +370,7 @@ def _profile(data: bytes) -> Node:
     map keys included)."""
     r = Reader(data)
     root = r.item(1)
-    if r.pos != len(data):
+    if r.pos != len(data) and not mutant("cbor_trailing_bytes_accepted"):
         raise malformed("trailing_bytes")
     return root
 
@@ -293,6 +382,8 @@ def _walk_map(node: Node, schema: List[int], handlers) -> None:
         if k not in schema:
             raise malformed("unknown_key")
         if i >= len(schema) or schema.index(k) > i:
+            if mutant("schema_missing_as_unknown"):  # any unexpected key called unknown
+                raise malformed("unknown_key")
             raise malformed("missing_key")
         handlers[k](v)
         i += 1
@@ -339,10 +430,13 @@ class Argon2id:
 def check_kdf_hard_limits(kdf) -> None:
     """SR-KDF-3 (for a KDF of the registry)."""
     if isinstance(kdf, Pbkdf2):
-        ok = PBKDF2_MIN_ITER <= kdf.iterations <= PBKDF2_MAX_ITER
+        max_iter = PBKDF2_MAX_ITER + (1 if mutant("pbkdf2_max_off_by_one") else 0)
+        ok = PBKDF2_MIN_ITER <= kdf.iterations <= max_iter
     else:
+        # mutant argon2_memory_floor_fixed: the floor of 8 KiB without the 8 x p rule
+        m_min = 8 if mutant("argon2_memory_floor_fixed") else 8 * kdf.parallelism
         ok = (
-            8 * kdf.parallelism <= kdf.memory_kib <= ARGON_MAX_M
+            m_min <= kdf.memory_kib <= ARGON_MAX_M
             and ARGON_MIN_T <= kdf.time_cost <= ARGON_MAX_T
             and ARGON_MIN_P <= kdf.parallelism <= ARGON_MAX_P
         )
@@ -357,6 +451,8 @@ def _kdf(node: Node):
         raise malformed("wrong_length")
     _expect(items[0], 0)
     kid = items[0].value
+    if mutant("kdf_length_before_id") and len(items) not in (2, 4):
+        raise malformed("wrong_length")  # element count judged before the id (steps 3, 4 swapped)
     if kid not in (KDF_PBKDF2, KDF_ARGON2ID):
         raise StrongroomError("unsupported_algorithm")
     if len(items) != (2 if kid == KDF_PBKDF2 else 4):
@@ -365,7 +461,8 @@ def _kdf(node: Node):
         _expect(it, 0)
     params = [it.value for it in items[1:]]
     kdf = Pbkdf2(*params) if kid == KDF_PBKDF2 else Argon2id(*params)
-    check_kdf_hard_limits(kdf)
+    if not mutant("decoder_kdf_limits_unchecked"):  # checked only when writing
+        check_kdf_hard_limits(kdf)
     return kdf
 
 
@@ -403,7 +500,11 @@ def _slot(node: Node, data: bytes) -> Slot:
 
     def label(n):
         _expect(n, 3)
-        if len(n.value.encode("utf-8")) > MAX_LABEL:
+        if mutant("decoder_label_limit_chars"):  # characters counted, not UTF-8 bytes
+            size = len(n.value)
+        else:
+            size = len(n.value.encode("utf-8", errors="surrogatepass"))
+        if size > MAX_LABEL:
             raise malformed("value_out_of_range")
         f["label"] = n.value
         f["label_enc"] = data[n.start : n.end]
@@ -455,22 +556,29 @@ class Record:
         return self.raw[:107]
 
 
+def generation_limit() -> int:
+    """2^53 - 1 (SR-OBJ-5, SR-OP-12); the mutant generation_u64 uses 2^64 - 1 everywhere."""
+    return 2**64 - 1 if mutant("generation_u64") else MAX_GENERATION
+
+
 def decode_keyring(data: bytes) -> Keyring:
+    if mutant("peek_after_size") and len(data) > MAX_KEYRING_BYTES:
+        raise malformed("too_large")  # size limit before the header peek
     _header_peek(data, OBJ_KEYRING)  # step 1
-    if len(data) > MAX_KEYRING_BYTES:  # step 2
+    if len(data) > MAX_KEYRING_BYTES + (1 if mutant("keyring_size_off_by_one") else 0):  # step 2
         raise malformed("too_large")
     root = _profile(data)  # step 3
     f = {}  # step 4
 
     def slots(n):
         _expect(n, 4)
-        if not (1 <= len(n.value) <= MAX_SLOTS):
+        if not (1 <= len(n.value) <= MAX_SLOTS + (1 if mutant("decoder_slot_count_nine") else 0)):
             raise malformed("bad_slot_count")
         f["slots"] = [_slot(s, data) for s in n.value]
 
     def generation(n):
         _expect(n, 0)
-        if n.value > MAX_GENERATION:
+        if n.value > generation_limit():
             raise malformed("value_out_of_range")
         f["generation"] = n.value
 
@@ -487,15 +595,17 @@ def decode_keyring(data: bytes) -> Keyring:
 
 
 def decode_record(data: bytes) -> Record:
+    if mutant("peek_after_size") and len(data) > MAX_RECORD_BYTES:
+        raise malformed("too_large")  # size limit before the header peek
     _header_peek(data, OBJ_RECORD)  # step 1
-    if len(data) > MAX_RECORD_BYTES:  # step 2
+    if len(data) > MAX_RECORD_BYTES + (1 if mutant("record_size_off_by_one") else 0):  # step 2
         raise malformed("too_large")
     root = _profile(data)  # step 3
     f = {}
 
     def ciphertext(n):
         _expect(n, 2)
-        if len(n.value) < 16:
+        if len(n.value) < (15 if mutant("record_ciphertext_min_off_by_one") else 16):
             raise malformed("wrong_length")
         if len(n.value) > MAX_CIPHERTEXT:
             raise malformed("value_out_of_range")
@@ -525,18 +635,81 @@ def hkdf_extract(salt: bytes, ikm: bytes) -> bytes:
 
 def hkdf_expand32(prk: bytes, info: bytes) -> bytes:
     # L = 32 = HashLen, so T(1) = HMAC(PRK, info || 0x01) is the whole output.
-    return hmac.new(prk, info + b"\x01", hashlib.sha256).digest()
+    counter = b"" if mutant("hkdf_expand_without_counter") else b"\x01"
+    return hmac.new(prk, info + counter, hashlib.sha256).digest()
+
+
+# ---------------------------------------------------------------------------
+# Passwords (SR-PWD)
+# ---------------------------------------------------------------------------
+
+# SR-PWD-4: the code points assigned in Unicode 14.0, from the committed data file rather
+# than from this Python's own unicodedata, so that pyref gives the same answer on any Python.
+UNICODE_ASSIGNED_PATH = (
+    Path(__file__).resolve().parents[2] / "vectors" / "data" / "unicode-14.0-assigned.json"
+)
+_assigned: Optional[Tuple[List[int], List[int]]] = None
+
+
+def _assigned_ranges() -> Tuple[List[int], List[int]]:
+    global _assigned
+    if _assigned is None:
+        doc = json.loads(UNICODE_ASSIGNED_PATH.read_text(encoding="utf-8"))
+        if doc.get("unicode_version") != "14.0.0":
+            raise RuntimeError(f"{UNICODE_ASSIGNED_PATH}: not the Unicode 14.0.0 table")
+        _assigned = ([a for a, _ in doc["ranges"]], [b for _, b in doc["ranges"]])
+    return _assigned
+
+
+def is_assigned_14(cp: int) -> bool:
+    """True when code point `cp` is assigned in Unicode 14.0 (General_Category not Cn)."""
+    starts, ends = _assigned_ranges()
+    i = bisect.bisect_right(starts, cp) - 1
+    return i >= 0 and cp <= ends[i]
+
+
+def _is_noncharacter(cp: int) -> bool:
+    return 0xFDD0 <= cp <= 0xFDEF or (cp & 0xFFFE) == 0xFFFE
+
+
+# NFC needs the normalization data of Unicode 14.0 or later (SR-PWD-4).
+_NFC_OK = tuple(int(x) for x in unicodedata.unidata_version.split(".")) >= (14, 0, 0)
 
 
 def normalize_password(password: str) -> bytes:
-    """SR-PWD-1, SR-PWD-2."""
+    """Normalize (SPEC.md 11.1): SR-PWD-3 (an argument error of the host language),
+    SR-PWD-4, NFC (SR-PWD-1), then SR-PWD-2 (empty, then too long), in this order."""
     # Python str may carry lone surrogates: a host-language argument error
     # (SR-PWD-3), normally already raised at the API boundary of the operation.
     check_string_arg(password, "password")
-    p = unicodedata.normalize("NFC", password).encode("utf-8", errors="strict")
-    if len(p) == 0:
+    if not _NFC_OK:
+        raise RuntimeError(f"unicodedata {unicodedata.unidata_version} is older than 14.0.0")
+    if not mutant("password_unassigned_unchecked"):
+        for c in password:
+            cp = ord(c)
+            if not is_assigned_14(cp):
+                if mutant("password_noncharacters_allowed") and _is_noncharacter(cp):
+                    continue
+                raise StrongroomError("invalid_input", "unassigned_code_point")
+    if mutant("password_opaquestring_spaces"):  # RFC 8265 maps non-ASCII spaces to U+0020
+        password = "".join(" " if unicodedata.category(c) == "Zs" else c for c in password)
+    if mutant("password_trimmed"):
+        password = password.strip()
+    if mutant("password_case_folded"):
+        password = password.casefold()
+    if mutant("password_limit_before_nfc") and len(password.encode("utf-8")) > MAX_PASSWORD:
+        raise StrongroomError("limit_exceeded", "password_too_long")
+    if mutant("password_no_nfc"):
+        normalized = password
+    else:
+        normalized = unicodedata.normalize("NFKC" if mutant("password_nfkc") else "NFC", password)
+    p = normalized.encode("utf-8", errors="strict")
+    if len(p) == 0 and not mutant("password_empty_accepted"):
         raise StrongroomError("invalid_input", "empty_password")
-    if len(p) > MAX_PASSWORD:
+    if mutant("password_limit_before_nfc"):
+        return p  # (checked above, on the string as given, instead of on P)
+    size = len(normalized) if mutant("password_limit_chars") else len(p)
+    if size > MAX_PASSWORD + (1 if mutant("password_limit_off_by_one") else 0):
         raise StrongroomError("limit_exceeded", "password_too_long")
     return p
 
@@ -559,38 +732,81 @@ def derive_kek(pw: bytes, salt: bytes, kdf) -> bytes:
             type=Type.ID,
             version=19,
         )
-    except (MemoryError, Argon2Error):
+    except (MemoryError, Argon2Error, OverflowError):
         # The limits were checked above: a failure here is this machine's.
         raise StrongroomError("kdf_unavailable") from None
 
 
+# ---------------------------------------------------------------------------
+# Key schedule (SR-KEY)
+# ---------------------------------------------------------------------------
+
+
 def slot_keys(keyring_id: bytes, kek: bytes, kind: int):
-    prk = hkdf_extract(keyring_id, kek)
-    return prk, hkdf_expand32(prk, LABEL_WRAP[kind]), hkdf_expand32(prk, LABEL_COMMIT[kind])
+    """SR-KEY-2."""
+    salt = b"" if mutant("hkdf_slot_salt_empty") else keyring_id
+    label_kind = KIND_PASSWORD if mutant("recovery_uses_password_labels") else kind
+    prk = hkdf_extract(salt, kek)
+    return prk, hkdf_expand32(prk, LABEL_WRAP[label_kind]), hkdf_expand32(prk, LABEL_COMMIT[label_kind])
 
 
 def mac_key(keyring_id: bytes, dek: bytes):
+    """SR-KEY-6."""
     prk = hkdf_extract(keyring_id, dek)
     return prk, hkdf_expand32(prk, LABEL_KEYRING_MAC)
 
 
 def record_root_key(keyring_id: bytes, dek: bytes) -> bytes:
     """SR-KEY-14: a sibling of the MAC key under prk_ring, the IKM of every record."""
+    if mutant("record_keys_from_dek"):
+        return dek  # the records derive from the DEK itself
     return hkdf_expand32(hkdf_extract(keyring_id, dek), LABEL_RECORD_ROOT)
 
 
 def record_keys(record_salt: bytes, record_root: bytes, keyring_id: bytes):
+    """SR-KEY-7."""
     prk = hkdf_extract(record_salt, record_root)
+    tail = b"" if mutant("record_info_without_keyring_id") else keyring_id
+    key_label, commit_label = LABEL_RECORD_KEY, LABEL_RECORD_COMMIT
+    if mutant("record_labels_swapped"):
+        key_label, commit_label = commit_label, key_label
     return (
         prk,
-        hkdf_expand32(prk, LABEL_RECORD_KEY + keyring_id),
-        hkdf_expand32(prk, LABEL_RECORD_COMMIT + keyring_id),
+        hkdf_expand32(prk, key_label + tail),
+        hkdf_expand32(prk, commit_label + tail),
     )
+
+
+def record_aad(header: bytes, context: bytes) -> bytes:
+    """SR-KEY-8: header || u64be(len(context)) || context."""
+    if mutant("record_aad_without_context_length"):
+        return header + context
+    return header + len(context).to_bytes(8, "big") + context
+
+
+# ---------------------------------------------------------------------------
+# Values of a dynamically typed API (SPEC.md section 11's preamble)
+# ---------------------------------------------------------------------------
+
+
+def as_integer(v) -> Optional[int]:
+    """An integer as SPEC.md section 11's preamble defines it: a number with no fractional
+    part (1 and 1.0 alike), never a boolean, a string, None, NaN or an infinity. Returns the
+    int, or None for anything that is not an integer."""
+    if isinstance(v, bool):  # Python's bool is a subclass of int; it is not an integer here
+        return int(v) if mutant("integer_bool_accepted") else None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+        return None if mutant("integer_float_rejected") else int(v)
+    return None
 
 
 # ---------------------------------------------------------------------------
 # Policy (SR-POL)
 # ---------------------------------------------------------------------------
+
+POLICY_PAIRS = ("pbkdf2_iterations", "argon2_memory_kib", "argon2_time_cost", "argon2_parallelism")
 
 
 @dataclass(frozen=True)
@@ -601,31 +817,71 @@ class UnlockPolicy:
     argon2_parallelism: Tuple[int, int] = (1, 8)
 
     def validate(self) -> "UnlockPolicy":
+        """SR-POL-5: hard minimum <= floor <= ceiling <= hard maximum for every parameter
+        (hard minimum of memory_kib: 8); a pair that is not two integers is invalid too."""
         hard = [
             (self.pbkdf2_iterations, PBKDF2_MIN_ITER, PBKDF2_MAX_ITER),
             (self.argon2_memory_kib, 8, ARGON_MAX_M),
             (self.argon2_time_cost, ARGON_MIN_T, ARGON_MAX_T),
             (self.argon2_parallelism, ARGON_MIN_P, ARGON_MAX_P),
         ]
-        for (lo, hi), hmin, hmax in hard:
-            if not (hmin <= lo <= hi <= hmax):
+        for pair, hmin, hmax in hard:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise StrongroomError("invalid_input", "policy_invalid")
+            lo, hi = as_integer(pair[0]), as_integer(pair[1])
+            if lo is None or hi is None:
+                raise StrongroomError("invalid_input", "policy_invalid")
+            if mutant("policy_hard_limits_unchecked"):
+                ok = lo <= hi
+            else:
+                ok = hmin <= lo <= hi <= hmax
+            if not ok:
                 raise StrongroomError("invalid_input", "policy_invalid")
         return self
 
     def allows(self, kdf) -> bool:
         def within(v, r):
+            if mutant("policy_floor_exclusive"):
+                return r[0] < v <= r[1]
             return r[0] <= v <= r[1]
 
         if isinstance(kdf, Pbkdf2):
             return within(kdf.iterations, self.pbkdf2_iterations)
+        if mutant("policy_pbkdf2_only"):
+            return True  # Argon2id slots never checked
         return (
             within(kdf.memory_kib, self.argon2_memory_kib)
             and within(kdf.time_cost, self.argon2_time_cost)
-            and within(kdf.parallelism, self.argon2_parallelism)
+            and (within(kdf.parallelism, self.argon2_parallelism)
+                 or mutant("policy_parallelism_ignored"))
         )
 
 
 DEFAULT_POLICY = UnlockPolicy()
+
+
+def make_policy(obj) -> UnlockPolicy:
+    """Construct a policy (SR-POL-5) from an UnlockPolicy or from a policy object (the JSON
+    form of vectors/README.md 3.4: the four pairs, and an informative `name`). Section 11's
+    preamble: a missing or extra pair, a pair that does not have exactly two elements, or a
+    bound that is not an integer is invalid_input policy_invalid."""
+    if isinstance(obj, UnlockPolicy):
+        return obj.validate()
+    invalid = StrongroomError("invalid_input", "policy_invalid")
+    if not isinstance(obj, dict):
+        raise invalid
+    if any(k not in POLICY_PAIRS and k != "name" for k in obj) and not mutant("policy_extra_pair_ignored"):
+        raise invalid
+    pairs = []
+    for k in POLICY_PAIRS:
+        v = obj.get(k)
+        if not isinstance(v, list) or len(v) != 2:
+            raise invalid
+        lo, hi = as_integer(v[0]), as_integer(v[1])
+        if lo is None or hi is None:
+            raise invalid
+        pairs.append((lo, hi))
+    return UnlockPolicy(*pairs).validate()
 
 
 # ---------------------------------------------------------------------------
@@ -662,25 +918,99 @@ def check_string_arg(s, what: str) -> None:
 
 def check_label(label: str) -> None:
     """CheckLabel (SPEC.md 11.1, SR-OP-15); well-formedness already checked."""
-    if len(label.encode("utf-8")) > MAX_LABEL:
+    size = len(label) if mutant("label_limit_chars") else len(label.encode("utf-8"))
+    if size > MAX_LABEL + (1 if mutant("label_limit_off_by_one") else 0):
         raise StrongroomError("limit_exceeded", "label_too_long")
 
 
-def check_new_kdf(kdf, policy) -> None:
-    """CheckNewKdf (SPEC.md 11.1, SR-POL-3)."""
-    if not isinstance(kdf, (Pbkdf2, Argon2id)):
+# SR-KDF-5 and the registry names of section 17.
+KDF_NAMES = {KDF_PBKDF2: "pbkdf2-hmac-sha256", KDF_ARGON2ID: "argon2id"}
+KDF_PARAMS = {KDF_PBKDF2: ("iterations",), KDF_ARGON2ID: ("memory_kib", "time_cost", "parallelism")}
+
+
+class _DefaultKdf:
+    """The value of an omitted `kdf` argument: SR-KDF-5's PBKDF2 at 600,000 iterations."""
+
+    def __repr__(self):
+        return "DEFAULT_KDF"
+
+
+DEFAULT_KDF = _DefaultKdf()
+
+
+def default_kdf(kid: int):
+    """SR-KDF-5: the defaults of each KDF id for new slots."""
+    if kid == KDF_PBKDF2:
+        return Pbkdf2(600_000)
+    if mutant("argon2_defaults_wrong"):
+        return Argon2id(19_456, 2, 1)  # OWASP's minimum, not RFC 9106's second option
+    return Argon2id(65_536, 3, 4)
+
+
+def kdf_from_descriptor(d):
+    """The KDF descriptor rules of SPEC.md section 11's preamble. `d` is a Pbkdf2 or an
+    Argon2id, DEFAULT_KDF (an omitted argument), or a descriptor object (a dict with `id`,
+    the parameters of that id and optionally `name`, as in vectors/README.md 3.3). Anything
+    else, an id that is not an integer of the registry, or a name that is not the registry name
+    of the id: unsupported_algorithm; a parameter missing, extra or not an integer:
+    kdf_params_out_of_bounds; the id alone: SR-KDF-5's defaults for it."""
+    if d is DEFAULT_KDF:
+        return default_kdf(KDF_PBKDF2)
+    if isinstance(d, (Pbkdf2, Argon2id)):
+        return d
+    if not isinstance(d, dict):
         raise StrongroomError("unsupported_algorithm")
-    check_kdf_hard_limits(kdf)
-    if not policy.allows(kdf):
+    kid = as_integer(d.get("id"))
+    if kid not in (KDF_PBKDF2, KDF_ARGON2ID):
+        raise StrongroomError("unsupported_algorithm")
+    if "name" in d and d["name"] != KDF_NAMES[kid] and not mutant("kdf_name_ignored"):
+        raise StrongroomError("unsupported_algorithm")
+    params = KDF_PARAMS[kid]
+    keys = [k for k in d if k not in ("id", "name")]
+    oob = StrongroomError("kdf_params_out_of_bounds")
+    if not keys:
+        if mutant("kdf_id_only_rejected"):
+            raise oob
+        return default_kdf(kid)
+    if any(k not in params for k in keys) and not mutant("kdf_extra_key_ignored"):
+        raise oob
+    if mutant("kdf_partial_params_defaulted"):
+        base = default_kdf(kid)
+        values = [d.get(k, getattr(base, k)) for k in params]
+    else:
+        if any(k not in d for k in params):
+            raise oob
+        values = [d[k] for k in params]
+    ints = [as_integer(v) for v in values]
+    if any(v is None for v in ints):
+        raise oob
+    return Pbkdf2(*ints) if kid == KDF_PBKDF2 else Argon2id(*ints)
+
+
+def check_new_kdf(kdf, policy):
+    """CheckNewKdf (SPEC.md 11.1, SR-POL-3): the descriptor, the hard limits, then the
+    policy. Returns the KDF to write."""
+    k = kdf_from_descriptor(kdf)
+    if mutant("new_kdf_policy_before_limits") and not policy.allows(k):
         raise StrongroomError("out_of_policy")
+    check_kdf_hard_limits(k)
+    if not policy.allows(k) and not mutant("new_kdf_policy_unchecked"):
+        raise StrongroomError("out_of_policy")
+    return k
 
 
-def check_index(index, n: int) -> None:
-    """SR-OP-3, SR-OP-5, SR-OP-7: anything but an int in 0 .. n - 1 (a negative
-    index, which Python would count from the end, a bool, a float, a str) is
-    no_such_slot."""
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
+def check_index(index, n: int) -> int:
+    """SR-OP-3, SR-OP-5, SR-OP-7: anything but an integer in 0 .. n - 1 (a negative
+    index, which Python would count from the end, a bool, a str, 1.5) is no_such_slot;
+    an integral float (1.0) is the integer it equals. Returns the index as an int."""
+    i = as_integer(index)
+    if i is None:
         raise StrongroomError("invalid_input", "no_such_slot")
+    if mutant("index_negative_from_end") and -n <= i < 0:
+        i += n  # Python's own indexing
+    if not 0 <= i < n:
+        raise StrongroomError("invalid_input", "no_such_slot")
+    return i
 
 
 def build_slot(keyring_id, dek, kind, label, kek, kdf, salt, nonce):
@@ -689,6 +1019,8 @@ def build_slot(keyring_id, dek, kind, label, kek, kdf, salt, nonce):
     `label` is a str, or the exact encoding (text head and bytes) of an existing
     slot's label, which change_password copies byte for byte (SR-OP-5)."""
     n_entries = 7 if kind == KIND_PASSWORD else 5
+    if mutant("label_normalized_on_write") and isinstance(label, str):
+        label = unicodedata.normalize("NFC", label)  # a new label stored in NFC, not as given
     label_enc = label if isinstance(label, bytes) else enc(label)
     if isinstance(label, bytes):
         label = label_enc[len(label_enc) - _text_len(label_enc):].decode("utf-8")
@@ -700,7 +1032,7 @@ def build_slot(keyring_id, dek, kind, label, kek, kdf, salt, nonce):
         prefix += enc(3) + enc(kdf.as_cbor()) + enc(4) + enc(salt)
     prefix += enc(5) + enc(nonce)
     prk, wrap_key, commitment = slot_keys(keyring_id, kek, kind)
-    aad = enc(keyring_id) + prefix
+    aad = slot_aad(keyring_id, prefix)
     wrapped = AESGCM(wrap_key).encrypt(nonce, dek, aad)
     slot_bytes = prefix + enc(6) + enc(wrapped) + enc(7) + enc(commitment)
     # Cross-checks: the generic encoder gives the same bytes; the AAD slice is 86 short.
@@ -722,6 +1054,13 @@ def build_slot(keyring_id, dek, kind, label, kek, kdf, salt, nonce):
     return slot_bytes, inter
 
 
+def slot_aad(keyring_id: bytes, slot_prefix: bytes) -> bytes:
+    """SR-KEY-3: enc(keyring_id) || slot_bytes[0 .. len - 86]."""
+    if mutant("slot_aad_without_keyring_id"):
+        return slot_prefix
+    return enc(keyring_id) + slot_prefix
+
+
 def _text_len(label_enc: bytes) -> int:
     """The length argument of an encoded text string (its head is in the profile)."""
     r = Reader(label_enc)
@@ -732,7 +1071,7 @@ def _text_len(label_enc: bytes) -> int:
 
 def build_keyring(keyring_id: bytes, generation: int, slot_bytes: List[bytes], dek: bytes):
     """Assemble a keyring from already-encoded slots (kept byte for byte)."""
-    if generation > MAX_GENERATION:
+    if generation > generation_limit() and not mutant("remove_slot_generation_unchecked"):
         raise StrongroomError("limit_exceeded", "generation_exhausted")
     body = (
         enc_head(5, 6)
@@ -749,6 +1088,42 @@ def build_keyring(keyring_id: bytes, generation: int, slot_bytes: List[bytes], d
     return out, inter
 
 
+# Re-encoding decoded values (SR-CBOR-9): what decode_keyring and decode_record of the
+# vectors compare with their input. Labels are encoded from their decoded strings.
+
+
+def _slot_value(s: Slot, nfc_labels: bool = False) -> dict:
+    label = unicodedata.normalize("NFC", s.label) if nfc_labels else s.label
+    v = {1: s.kind, 2: label, 5: s.nonce, 6: s.wrapped, 7: s.commitment}
+    if s.kind == KIND_PASSWORD:
+        v[3] = s.kdf.as_cbor()
+        v[4] = s.salt
+    return v
+
+
+def reencode_keyring(k: Keyring, nfc_labels: bool = False) -> bytes:
+    return enc({1: OBJ_KEYRING, 2: FORMAT_VERSION, 3: k.keyring_id, 4: k.generation,
+                5: [_slot_value(s, nfc_labels) for s in k.slots], 6: k.mac})
+
+
+def reencode_record(r: Record) -> bytes:
+    return enc({1: OBJ_RECORD, 2: FORMAT_VERSION, 3: r.keyring_id, 4: r.salt, 5: r.nonce,
+                6: r.commitment, 7: r.ciphertext})
+
+
+def _steps(*steps) -> None:
+    """Run the numbered steps of an operation in order (a deliberate fault may reorder them
+    before calling this)."""
+    for step in steps:
+        step()
+
+
+def _swap(steps: list, i: int, j: int, when: bool) -> list:
+    if when:
+        steps[i], steps[j] = steps[j], steps[i]
+    return steps
+
+
 @dataclass
 class Unlocked:
     keyring: Keyring
@@ -758,86 +1133,149 @@ class Unlocked:
     def keyring_id(self) -> bytes:
         return self.keyring.keyring_id
 
-    # -- SR-OP-6 ---------------------------------------------------------
-    def _check_can_add(self):
-        if len(self.keyring.slots) >= MAX_SLOTS:
+    @property
+    def record_root(self) -> bytes:
+        return record_root_key(self.keyring_id, self.dek)
+
+    def _check_slot_count(self):
+        """SR-OP-6."""
+        limit = MAX_SLOTS + (1 if mutant("slot_limit_off_by_one") else 0)
+        if len(self.keyring.slots) >= limit:
             raise StrongroomError("limit_exceeded", "too_many_slots")
 
-    def _rebuild(self, slot_bytes: List[bytes]):
-        g = self.keyring.generation
-        if g >= MAX_GENERATION:
+    def _check_generation(self):
+        """SR-OP-12."""
+        if self.keyring.generation >= generation_limit():
             raise StrongroomError("limit_exceeded", "generation_exhausted")
-        out, inter = build_keyring(self.keyring_id, g + 1, slot_bytes, self.dek)
+
+    def _rebuild(self, slot_bytes: List[bytes]):
+        g = self.keyring.generation + (0 if mutant("generation_not_incremented") else 1)
+        out, inter = build_keyring(self.keyring_id, g, slot_bytes, self.dek)
         return Unlocked(decode_keyring(out), self.dek), inter
 
+    # -- SR-OP-6, 11.7 -----------------------------------------------------
     def add_password_slot(self, label, password, kdf, policy=DEFAULT_POLICY, rng=os_rng):
         check_string_arg(label, "label")  # API boundary (SR-ERR-1)
         check_string_arg(password, "password")
-        self._check_can_add()
-        check_label(label)
-        pw = normalize_password(password)
-        check_new_kdf(kdf, policy)
-        if self.keyring.generation >= MAX_GENERATION:
-            raise StrongroomError("limit_exceeded", "generation_exhausted")
+        policy = make_policy(policy)
+        st = {}
+
+        def s1():
+            st["pw"] = normalize_password(password)
+
+        def s4():
+            st["kdf"] = check_new_kdf(kdf, policy)
+
+        steps = [s1, self._check_slot_count, lambda: check_label(label), s4, self._check_generation]
+        if mutant("add_password_slot_count_before_password"):
+            steps = [steps[1], steps[2], steps[0], *steps[3:]]  # the order before SR-OP-17
+        _swap(steps, 1, 2, mutant("add_password_slot_label_before_count"))
+        _steps(*steps)
+        k = st["kdf"]
         salt = _draw(rng, 32)
         nonce = _draw(rng, 12)
-        kek = derive_kek(pw, salt, kdf)
-        sb, sinter = build_slot(self.keyring_id, self.dek, KIND_PASSWORD, label, kek, kdf, salt, nonce)
-        sinter = {"password-nfc": pw, **sinter}
+        kek = derive_kek(st["pw"], salt, k)
+        sb, sinter = build_slot(self.keyring_id, self.dek, KIND_PASSWORD, label, kek, k, salt, nonce)
+        sinter = {"password-nfc": st["pw"], **sinter}
         new, kinter = self._rebuild([s.raw for s in self.keyring.slots] + [sb])
         return new, sinter, kinter
 
+    # -- SR-OP-6, SR-KEY-5, 11.8 -------------------------------------------
     def add_recovery_slot(self, label, rng=os_rng):
         check_string_arg(label, "label")  # API boundary (SR-ERR-1)
-        self._check_can_add()
-        check_label(label)
-        if self.keyring.generation >= MAX_GENERATION:
-            raise StrongroomError("limit_exceeded", "generation_exhausted")
-        secret = _draw(rng, 32)
-        nonce = _draw(rng, 12)
+        steps = [self._check_slot_count, lambda: check_label(label), self._check_generation]
+        _swap(steps, 0, 1, mutant("add_recovery_slot_label_before_count"))
+        _steps(*steps)
+        if mutant("add_recovery_draw_order"):
+            nonce = _draw(rng, 12)
+            secret = _draw(rng, 32)
+        else:
+            secret = _draw(rng, 32)
+            nonce = _draw(rng, 12)
         sb, sinter = build_slot(self.keyring_id, self.dek, KIND_RECOVERY, label, secret, None, None, nonce)
         new, kinter = self._rebuild([s.raw for s in self.keyring.slots] + [sb])
         return new, recovery_code(secret), sinter, kinter
 
-    # -- SR-OP-5 ---------------------------------------------------------
+    # -- SR-OP-5, 11.6 -----------------------------------------------------
     def change_password(self, index, password, kdf, policy=DEFAULT_POLICY, rng=os_rng):
         check_string_arg(password, "password")  # API boundary (SR-ERR-1)
+        policy = make_policy(policy)
         slots = self.keyring.slots
-        check_index(index, len(slots))
-        if slots[index].kind != KIND_PASSWORD:
-            raise StrongroomError("invalid_input", "wrong_slot_kind")
-        pw = normalize_password(password)
-        check_new_kdf(kdf, policy)
-        if self.keyring.generation >= MAX_GENERATION:
-            raise StrongroomError("limit_exceeded", "generation_exhausted")
-        salt = _draw(rng, 32)
+        st = {}
+
+        def s1():
+            st["pw"] = normalize_password(password)
+
+        def s2():
+            st["i"] = check_index(index, len(slots))
+
+        def s3():
+            if slots[st["i"]].kind != KIND_PASSWORD and not mutant("change_password_kind_unchecked"):
+                raise StrongroomError("invalid_input", "wrong_slot_kind")
+
+        def s4():
+            st["kdf"] = check_new_kdf(kdf, policy)
+
+        steps = [s1, s2, s3, s4, self._check_generation]
+        if mutant("change_password_index_before_password"):
+            steps = [s2, s3, s1, s4, self._check_generation]  # the order before SR-OP-17
+        _swap(steps, 2, 3, mutant("change_password_kdf_before_kind"))
+        _steps(*steps)
+        i, k, old = st["i"], st["kdf"], slots[st["i"]]
+        if mutant("change_password_keeps_old_kdf"):
+            k = old.kdf  # the server's parameters of the old slot (SR-KDF-6)
+        if mutant("change_password_reuses_salt"):
+            salt = old.salt  # SR-KDF-4: a fresh salt is drawn
+        else:
+            salt = _draw(rng, 32)
         nonce = _draw(rng, 12)
-        kek = derive_kek(pw, salt, kdf)
+        kek = derive_kek(st["pw"], salt, k)
         # The old label is copied as bytes (its exact key 2 encoding), SR-OP-5.
-        sb, _ = build_slot(self.keyring_id, self.dek, KIND_PASSWORD, slots[index].label_enc, kek, kdf, salt, nonce)
+        label = old.label_enc
+        if mutant("change_password_label_reencoded"):
+            label = unicodedata.normalize("NFC", old.label)  # decoded, normalized, encoded again
+        sb, _ = build_slot(self.keyring_id, self.dek, KIND_PASSWORD, label, kek, k, salt, nonce)
         raws = [s.raw for s in slots]
-        raws[index] = sb
+        raws[i] = sb
         return self._rebuild(raws)[0]
 
-    # -- SR-OP-7 ---------------------------------------------------------
+    # -- SR-OP-7, 11.9 -----------------------------------------------------
     def remove_slot(self, index):
         slots = self.keyring.slots
-        check_index(index, len(slots))
-        if len(slots) == 1:
-            raise StrongroomError("invalid_input", "last_slot")
+        st = {}
+
+        def s1():
+            st["i"] = check_index(index, len(slots))
+
+        def s2():
+            if len(slots) == 1 and not mutant("remove_slot_last_unchecked"):
+                raise StrongroomError("invalid_input", "last_slot")
+
+        steps = [s1, s2]
+        if not mutant("remove_slot_generation_unchecked"):
+            steps.append(self._check_generation)
+        _swap(steps, 0, 1, mutant("remove_slot_last_before_index"))
+        _steps(*steps)
         raws = [s.raw for s in slots]
-        del raws[index]
+        del raws[st["i"]]
         return self._rebuild(raws)[0]
 
-    # -- SR-OP-8 ---------------------------------------------------------
+    # -- SR-OP-8, 11.10 ----------------------------------------------------
     def seal(self, plaintext: bytes, context: bytes, rng=os_rng):
-        if len(plaintext) > MAX_PLAINTEXT:
-            raise StrongroomError("limit_exceeded", "plaintext_too_large")
-        if len(context) > MAX_CONTEXT:
-            raise StrongroomError("limit_exceeded", "context_too_long")
-        salt = _draw(rng, 32)
-        nonce = _draw(rng, 12)
-        root = record_root_key(self.keyring_id, self.dek)
+        def s1():
+            if len(plaintext) > MAX_PLAINTEXT + (1 if mutant("plaintext_limit_off_by_one") else 0):
+                raise StrongroomError("limit_exceeded", "plaintext_too_large")
+
+        steps = _swap([s1, lambda: _check_context(context)], 0, 1,
+                      mutant("seal_context_before_plaintext"))
+        _steps(*steps)
+        if mutant("seal_draw_order"):
+            nonce = _draw(rng, 12)
+            salt = _draw(rng, 32)
+        else:
+            salt = _draw(rng, 32)
+            nonce = _draw(rng, 12)
+        root = self.record_root
         prk, rkey, commitment = record_keys(salt, root, self.keyring_id)
         header = (
             enc_head(5, 7)
@@ -849,9 +1287,12 @@ class Unlocked:
             + enc(6) + enc(commitment)
         )
         assert len(header) == 107
-        aad = header + len(context).to_bytes(8, "big") + context
+        aad = record_aad(header, context)
         ct = AESGCM(rkey).encrypt(nonce, plaintext, aad)
-        out = header + enc(7) + enc(ct)
+        if mutant("record_ct_head_fixed_width"):  # a 4-byte length head whatever the length
+            out = header + enc(7) + bytes([0x5A]) + len(ct).to_bytes(4, "big") + ct
+        else:
+            out = header + enc(7) + enc(ct)
         inter = {
             "record-root": root,
             "prk-rec": prk,
@@ -863,22 +1304,52 @@ class Unlocked:
         }
         return out, inter
 
-    # -- SR-OP-9 ---------------------------------------------------------
+    # -- SR-OP-9, 11.11 ----------------------------------------------------
     def open(self, data: bytes, context: bytes) -> bytes:
-        rec = decode_record(data)
-        if rec.keyring_id != self.keyring_id:
-            raise StrongroomError("wrong_keyring")
-        if len(context) > MAX_CONTEXT:
-            raise StrongroomError("limit_exceeded", "context_too_long")
-        root = record_root_key(self.keyring_id, self.dek)
-        _prk, rkey, commitment = record_keys(rec.salt, root, self.keyring_id)
-        if not hmac.compare_digest(commitment, rec.commitment):
+        st = {}
+
+        def s1():
+            st["rec"] = decode_record(data)
+
+        def s2():
+            if st["rec"].keyring_id != self.keyring_id and not mutant("wrong_keyring_unchecked"):
+                raise StrongroomError("wrong_keyring")
+
+        def s3():
+            if not mutant("open_context_unchecked"):
+                _check_context(context)
+
+        steps = [s1, s2, s3]
+        if mutant("open_context_before_decode"):
+            steps = [s3, s1, s2]
+        _swap(steps, 1, 2, mutant("open_context_before_keyring_id"))
+        _steps(*steps)
+        rec = st["rec"]
+        _prk, rkey, commitment = record_keys(rec.salt, self.record_root, self.keyring_id)
+        if not hmac.compare_digest(commitment, rec.commitment) and not mutant("record_commitment_skipped"):
             raise StrongroomError("record_authentication_failed")
-        aad = rec.header + len(context).to_bytes(8, "big") + context
+        aad = record_aad(rec.header, context)
         try:
             return AESGCM(rkey).decrypt(rec.nonce, rec.ciphertext, aad)
         except InvalidTag:
+            if mutant("open_releases_unverified_plaintext"):
+                return _gcm_decrypt_unverified(rkey, rec.nonce, rec.ciphertext)
             raise StrongroomError("record_authentication_failed") from None
+
+
+def _check_context(context: bytes) -> None:
+    """SR-OP-8, SR-OP-9: at most 4,096 bytes."""
+    if len(context) > MAX_CONTEXT + (1 if mutant("context_limit_off_by_one") else 0):
+        raise StrongroomError("limit_exceeded", "context_too_long")
+
+
+def _gcm_decrypt_unverified(key: bytes, nonce: bytes, ct_and_tag: bytes) -> bytes:
+    """Mutant open_releases_unverified_plaintext: the CTR part of AES-GCM without the tag
+    check, as a streaming decryptor that releases plaintext before the final tag check does."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    d = Cipher(algorithms.AES(key), modes.CTR(nonce + b"\x00\x00\x00\x02")).decryptor()
+    return d.update(ct_and_tag[:-16]) + d.finalize()
 
 
 # ---------------------------------------------------------------------------
@@ -887,32 +1358,54 @@ class Unlocked:
 
 
 def create(password: str, kdf, label: str, policy=DEFAULT_POLICY, rng=os_rng):
-    """SR-OP-1. `label` is required (it may be empty; there is no default).
-    `kdf` None means the SR-KDF-5 default, PBKDF2 with 600,000 iterations."""
+    """SR-OP-1. `label` is required (it may be empty; there is no default). `kdf` is a
+    Pbkdf2, an Argon2id, a descriptor object (kdf_from_descriptor) or DEFAULT_KDF, the
+    SR-KDF-5 default (PBKDF2 with 600,000 iterations)."""
     check_string_arg(label, "label")  # API boundary (SR-ERR-1)
     check_string_arg(password, "password")
-    if kdf is None:
-        kdf = Pbkdf2(600_000)
-    policy.validate()
-    check_label(label)
-    pw = normalize_password(password)
-    check_new_kdf(kdf, policy)
-    keyring_id = _draw(rng, 16)
-    dek = _draw(rng, 32)
-    salt = _draw(rng, 32)
-    nonce = _draw(rng, 12)
-    kek = derive_kek(pw, salt, kdf)
-    sb, sinter = build_slot(keyring_id, dek, KIND_PASSWORD, label, kek, kdf, salt, nonce)
+    policy = make_policy(policy)  # an argument: constructed before the operation (SR-POL-5)
+    st = {}
+
+    def s1():
+        st["pw"] = normalize_password(password)
+
+    def s3():
+        st["kdf"] = check_new_kdf(kdf, policy)
+
+    def draws():
+        keyring_id = _draw(rng, 16)
+        if mutant("create_draw_order"):  # salt drawn before the DEK (both 32 bytes)
+            salt = _draw(rng, 32)
+            dek = _draw(rng, 32)
+        else:
+            dek = _draw(rng, 32)
+            salt = _draw(rng, 32)
+        st["draws"] = (keyring_id, dek, salt, _draw(rng, 12))
+
+    steps = [s1, lambda: check_label(label), s3, draws]
+    _swap(steps, 0, 1, mutant("create_label_before_password"))
+    _swap(steps, 1, 2, mutant("create_kdf_before_label"))
+    _swap(steps, 2, 3, mutant("create_draw_before_kdf_check"))
+    _steps(*steps)
+    pw, k = st["pw"], st["kdf"]
+    keyring_id, dek, salt, nonce = st["draws"]
+    kek = derive_kek(pw, salt, k)
+    sb, sinter = build_slot(keyring_id, dek, KIND_PASSWORD, label, kek, k, salt, nonce)
     out, kinter = build_keyring(keyring_id, 0, [sb], dek)
     sinter = {"password-nfc": pw, **sinter}
     return Unlocked(decode_keyring(out), dek), sinter, kinter
 
 
 def _try_slot(kr: Keyring, slot: Slot, kek: bytes) -> Optional[bytes]:
+    """TrySlot (SPEC.md 11.1)."""
     _prk, wrap_key, commitment = slot_keys(kr.keyring_id, kek, slot.kind)
-    if not hmac.compare_digest(commitment, slot.commitment):
+    if not hmac.compare_digest(commitment, slot.commitment) and not mutant("slot_commitment_skipped"):
         return None
-    aad = enc(kr.keyring_id) + slot.aad_tail
+    if mutant("slot_aad_from_reencoding"):  # the slot as this port would write it
+        raw = enc(_slot_value(slot, nfc_labels=True))
+        aad = slot_aad(kr.keyring_id, raw[: len(raw) - 86])
+    else:
+        aad = slot_aad(kr.keyring_id, slot.aad_tail)
     try:
         return AESGCM(wrap_key).decrypt(slot.nonce, slot.wrapped, aad)
     except InvalidTag:
@@ -920,61 +1413,144 @@ def _try_slot(kr: Keyring, slot: Slot, kek: bytes) -> Optional[bytes]:
 
 
 def _finish(kr: Keyring, dek: bytes) -> Unlocked:
+    """FinishUnlock (SPEC.md 11.1)."""
     _prk, mk = mac_key(kr.keyring_id, dek)
-    mac = hmac.new(mk, kr.raw[: len(kr.raw) - 35], hashlib.sha256).digest()
-    if not hmac.compare_digest(mac, kr.mac):
+    if mutant("mac_over_reencoding"):  # the keyring as this port would write it
+        raw = reencode_keyring(kr, nfc_labels=True)
+    else:
+        raw = kr.raw
+    mac = hmac.new(mk, raw[: len(raw) - 35], hashlib.sha256).digest()
+    if not hmac.compare_digest(mac, kr.mac) and not mutant("keyring_mac_skipped"):
         raise StrongroomError("keyring_tampered")
     return Unlocked(kr, dek)
 
 
-def unlock(kr: Keyring, password: str, policy=DEFAULT_POLICY) -> Unlocked:
-    check_string_arg(password, "password")  # API boundary (SR-ERR-1)
-    policy.validate()
-    pw = normalize_password(password)
-    pslots = [s for s in kr.slots if s.kind == KIND_PASSWORD]
-    if not pslots:
-        raise StrongroomError("unlock_failed")
-    for s in pslots:  # SR-POL-2: all checked before any KDF call
-        if not policy.allows(s.kdf):
-            raise StrongroomError("out_of_policy")
-    for s in pslots:
-        dek = _try_slot(kr, s, derive_kek(pw, s.salt, s.kdf))
+def _decoded(keyring) -> Keyring:
+    """Step 2 of 11.3 to 11.5: decode the keyring, unless the caller passed a decoded one."""
+    return keyring if isinstance(keyring, Keyring) else decode_keyring(keyring)
+
+
+def _try_all(kr: Keyring, slots: List[Slot], kek_of) -> Unlocked:
+    """Step 5 of 11.3 and step 3 of 11.5: try each slot in order; the first that yields the
+    DEK decides (its MAC failure ends the unlock)."""
+    for s in slots:
+        dek = _try_slot(kr, s, kek_of(s))
         if dek is not None:
-            return _finish(kr, dek)
+            try:
+                return _finish(kr, dek)
+            except StrongroomError as e:
+                if not (mutant("mac_failure_as_unlock_failed") and e.cls == "keyring_tampered"):
+                    raise
+        if mutant("unlock_first_slot_only"):
+            break
     raise StrongroomError("unlock_failed")
 
 
-def unlock_slot(kr: Keyring, index: int, password: Optional[str] = None,
+def unlock(keyring, password: str, policy=DEFAULT_POLICY) -> Unlocked:
+    """SR-OP-2, 11.3. `keyring` is the keyring's bytes or an already decoded Keyring."""
+    check_string_arg(password, "password")  # API boundary (SR-ERR-1)
+    policy = make_policy(policy)
+    st = {}
+
+    def s1():
+        st["pw"] = normalize_password(password)
+
+    def s2():
+        st["kr"] = _decoded(keyring)
+
+    _steps(*_swap([s1, s2], 0, 1, mutant("unlock_decode_before_password")))
+    pw, kr = st["pw"], st["kr"]
+    pslots = [s for s in kr.slots if s.kind == KIND_PASSWORD]
+    if not pslots:
+        raise StrongroomError("unlock_failed")
+    if not mutant("policy_per_slot"):
+        for s in pslots:  # SR-POL-2: all checked before any KDF call
+            if not policy.allows(s.kdf):
+                raise StrongroomError("out_of_policy")
+
+    def kek_of(s):
+        if mutant("policy_per_slot") and not policy.allows(s.kdf):
+            raise StrongroomError("out_of_policy")  # checked only when this slot's turn comes
+        return derive_kek(pw, s.salt, s.kdf)
+
+    return _try_all(kr, pslots, kek_of)
+
+
+def unlock_slot(keyring, index, password: Optional[str] = None,
                 code: Optional[str] = None, policy=DEFAULT_POLICY) -> Unlocked:
+    """SR-OP-3, 11.4. The credential is exactly one of `password` and `code`."""
+    if (password is None) == (code is None):  # an argument error, not wrong_slot_kind
+        raise TypeError("unlock_slot takes exactly one of password and code")
     if password is not None:
         check_string_arg(password, "password")  # API boundary (SR-ERR-1)
-    policy.validate()
-    check_index(index, len(kr.slots))
-    s = kr.slots[index]
+    policy = make_policy(policy)
     want = KIND_PASSWORD if password is not None else KIND_RECOVERY
-    if s.kind != want:
-        raise StrongroomError("invalid_input", "wrong_slot_kind")
+    st = {}
+
+    def s1():  # credentials first (SR-OP-17)
+        if want == KIND_PASSWORD:
+            st["pw"] = normalize_password(password)
+        else:
+            st["secret"] = parse_recovery_code(code)
+
+    def s2():
+        st["kr"] = _decoded(keyring)
+
+    def s3():
+        st["i"] = check_index(index, len(st["kr"].slots))
+
+    def s4():
+        if st["kr"].slots[st["i"]].kind != want:
+            if mutant("unlock_slot_kind_unchecked"):
+                raise StrongroomError("unlock_failed")  # the credential is tried and fails
+            raise StrongroomError("invalid_input", "wrong_slot_kind")
+
+    steps = [s1, s2, s3, s4]
+    if mutant("unlock_slot_credential_after_checks"):
+        steps = [s2, s3, s4, s1]  # the order before SR-OP-17
+    _swap(steps, 0, 1, mutant("unlock_slot_decode_before_credential"))
+    _steps(*steps)
+    kr, s = st["kr"], st["kr"].slots[st["i"]]
     if want == KIND_PASSWORD:
-        pw = normalize_password(password)
-        if not policy.allows(s.kdf):
+        if mutant("unlock_slot_policy_all_slots"):
+            checked = [t for t in kr.slots if t.kind == KIND_PASSWORD]
+        elif mutant("unlock_slot_policy_unchecked"):
+            checked = []
+        else:
+            checked = [s]  # SR-POL-2: just the slot it is asked to try
+        if any(not policy.allows(t.kdf) for t in checked):
             raise StrongroomError("out_of_policy")
-        kek = derive_kek(pw, s.salt, s.kdf)
+        kek = derive_kek(st["pw"], s.salt, s.kdf)
     else:
-        kek = parse_recovery_code(code)
+        kek = st["secret"]
     dek = _try_slot(kr, s, kek)
     if dek is None:
         raise StrongroomError("unlock_failed")
     return _finish(kr, dek)
 
 
-def unlock_recovery(kr: Keyring, code: str) -> Unlocked:
-    secret = parse_recovery_code(code)
-    for s in kr.slots:
-        if s.kind == KIND_RECOVERY:
-            dek = _try_slot(kr, s, secret)
-            if dek is not None:
-                return _finish(kr, dek)
-    raise StrongroomError("unlock_failed")
+def unlock_recovery(keyring, code: str, policy=DEFAULT_POLICY) -> Unlocked:
+    """SR-OP-4, 11.5. `policy` is the policy in force of the result; the unlock itself uses
+    none (recovery slots are not subject to it)."""
+    policy = make_policy(policy)
+    st = {}
+
+    def s1():
+        st["secret"] = parse_recovery_code(code)
+
+    def s2():
+        st["kr"] = _decoded(keyring)
+
+    _steps(*_swap([s1, s2], 0, 1, mutant("unlock_recovery_decode_before_parse")))
+    kr, secret = st["kr"], st["secret"]
+    if mutant("unlock_recovery_checks_policy"):
+        for s in kr.slots:
+            if s.kind == KIND_PASSWORD and not policy.allows(s.kdf):
+                raise StrongroomError("out_of_policy")
+    rslots = [s for s in kr.slots if s.kind == KIND_RECOVERY]
+    if mutant("unlock_recovery_first_slot_only"):
+        rslots = rslots[:1]
+    return _try_all(kr, rslots, lambda s: secret)
 
 
 # ---------------------------------------------------------------------------
@@ -995,16 +1571,28 @@ def recovery_code(secret: bytes) -> str:
 
 
 def parse_recovery_code(code: str) -> bytes:
+    """ParseRecoveryCode (SR-REC-1)."""
+    if not isinstance(code, str):
+        raise TypeError("a recovery code is a str")
+    if mutant("recovery_unicode_upper"):
+        code = code.upper()  # the language's general upper-casing (maps U+0131 to I)
+    if mutant("recovery_whitespace_stripped"):
+        code = "".join(code.split())  # every kind of whitespace removed, not only spaces
     out = []
     for ch in code:
         if ch in "- ":
             continue
-        if "a" <= ch <= "z":
+        if "a" <= ch <= "z" and not mutant("recovery_lowercase_rejected"):
             ch = chr(ord(ch) - 32)
-        ch = {"O": "0", "I": "1", "L": "1"}.get(ch, ch)
+        if not mutant("recovery_aliases_missing"):
+            ch = {"O": "0", "I": "1", "L": "1"}.get(ch, ch)
+        if mutant("recovery_u_accepted") and ch == "U":
+            ch = "V"  # Crockford's U, wrongly read as V
         if ch not in CROCKFORD:
             raise StrongroomError("invalid_input", "recovery_code_format")
         out.append(CROCKFORD.index(ch))
+    if mutant("recovery_extra_symbols_ignored") and len(out) > 56:
+        out = out[:56]  # a fixed-size buffer filled from the front
     if len(out) != 56:
         raise StrongroomError("invalid_input", "recovery_code_format")
     n = 0
@@ -1012,7 +1600,7 @@ def parse_recovery_code(code: str) -> bytes:
         n = (n << 5) | v
     payload = n.to_bytes(35, "big")
     secret, check = payload[:32], payload[32:]
-    if not hmac.compare_digest(check, recovery_check(secret)):
+    if not hmac.compare_digest(check, recovery_check(secret)) and not mutant("recovery_check_skipped"):
         raise StrongroomError("invalid_input", "recovery_code_check")
     return secret
 
@@ -1022,20 +1610,29 @@ def parse_recovery_code(code: str) -> bytes:
 # ---------------------------------------------------------------------------
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+B64STD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _alphabet() -> str:
+    return B64STD if mutant("text_standard_base64") else B64URL
 
 
 def to_text(data: bytes, obj_type: int) -> str:
     prefix = PREFIX_KEYRING if obj_type == OBJ_KEYRING else PREFIX_RECORD
-    return prefix + base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+    body = base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+    if mutant("text_standard_base64"):
+        body = body.translate(str.maketrans("-_", "+/"))
+    return prefix + body
 
 
 def _b64_canonical_len(body: str) -> int:
     """SR-TXT-2 by a scan of the body that allocates nothing; returns the decoded
     length, 3 * floor(n / 4) + max(0, n mod 4 - 1)."""
-    if any(c not in B64URL for c in body) or len(body) % 4 == 1:
+    alphabet = _alphabet()
+    if any(c not in alphabet for c in body) or len(body) % 4 == 1:
         raise malformed("text_encoding")
-    if body:
-        last = B64URL.index(body[-1])
+    if body and not mutant("text_unused_bits_unchecked"):
+        last = alphabet.index(body[-1])
         if (len(body) % 4 == 2 and last & 0x0F) or (len(body) % 4 == 3 and last & 0x03):
             raise malformed("text_encoding")
     return 3 * (len(body) // 4) + max(0, len(body) % 4 - 1)
@@ -1055,21 +1652,52 @@ def _prefix_error(text: str, expected_type: int) -> StrongroomError:
             and not (len(digits) > 1 and digits[0] == "0")
         )
         if canonical and int(digits) < 2**64:
+            if mutant("text_version_before_type") and int(digits) != FORMAT_VERSION:
+                return StrongroomError("unsupported_version", detail=int(digits))
             if text[2] != want:
                 return malformed("wrong_object_type")
             return StrongroomError("unsupported_version", detail=int(digits))
     return malformed("text_prefix")
 
 
+def _lenient_body(text: str, want: str) -> Optional[str]:
+    """The prefix parsers of the text-form mutants; None when they do not apply."""
+    if mutant("text_prefix_case_insensitive") and text[:5].lower() == want:
+        return text[5:]
+    if mutant("text_version_leading_zeros"):  # the version read with int(), so "01" is 1
+        dot = text.find(".")
+        digits = text[3:dot] if dot > 3 else ""
+        if text[:3] == want[:3] and digits.isascii() and digits.isdigit() and int(digits) == 1:
+            return text[dot + 1:]
+    return None
+
+
 def from_text(text: str, expected_type: int) -> bytes:
     """SR-TXT-4: prefix, canonical base64url, decoded size, then the bytes."""
+    if not isinstance(text, str):
+        raise TypeError("a text form is a str")
     want = PREFIX_KEYRING if expected_type == OBJ_KEYRING else PREFIX_RECORD
     limit = MAX_KEYRING_BYTES if expected_type == OBJ_KEYRING else MAX_RECORD_BYTES
-    if not text.startswith(want):
-        raise _prefix_error(text, expected_type)
-    body = text[len(want):]
+    if mutant("text_trailing_newline_stripped"):  # SR-TXT-5 applied where it does not belong
+        text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
+    if text.startswith(want):
+        body = text[len(want):]
+    else:
+        body = _lenient_body(text, want)
+        if body is None:
+            raise _prefix_error(text, expected_type)
+    if mutant("text_padding_accepted") and len(body) % 4 != 1:
+        stripped = body.rstrip("=")
+        if len(body) - len(stripped) <= 2 and len(body) % 4 == 0:
+            body = stripped
+    if mutant("text_size_before_encoding"):
+        n = len(body)
+        if 3 * (n // 4) + max(0, n % 4 - 1) > limit:
+            raise malformed("too_large")
     if _b64_canonical_len(body) > limit:
         raise malformed("too_large")
+    if mutant("text_standard_base64"):
+        return base64.b64decode(body + "=" * (-len(body) % 4))
     return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
 
 

@@ -149,7 +149,7 @@ def test_index_must_be_an_integer_in_range():
 def test_label_required():
     with pytest.raises(TypeError):
         sr.create("pw", sr.Pbkdf2(1000))  # noqa: the missing label is the point
-    u, _, _ = sr.create("pw", None, "", RELAXED)
+    u, _, _ = sr.create("pw", sr.DEFAULT_KDF, "", RELAXED)
     assert u.keyring.slots[0].label == "" and u.keyring.slots[0].kdf == sr.Pbkdf2(600_000)
 
 
@@ -192,3 +192,119 @@ def test_recovery_code_ascii_only():
 # CheckNewKdf (SPEC.md 11.1): a KDF id outside the registry is unsupported_algorithm.
 def test_check_new_kdf_unknown_id():
     assert err(sr.create, "pw", ("scrypt", 1), "", RELAXED) == ("unsupported_algorithm", None)
+
+
+# SR-PWD-4: a code point unassigned in Unicode 14.0 (from vectors/data, not this Python's
+# tables) is unassigned_code_point, after SR-PWD-3 and before NFC and SR-PWD-2.
+def test_unassigned_code_points():
+    for bad in ("\u0378", "pw\U0001FAE8", "\uffff", "\ufdd0", "\U0010ffff", "pass\U0001E08F\u0316word"):
+        assert err(sr.normalize_password, bad) == ("invalid_input", "unassigned_code_point"), ascii(bad)
+    for good in ("\u00e9", "\U0001F600", "\ue000", "\U000F0000", "a\u00a0b", "\u200d\ufe0f\t"):
+        assert sr.normalize_password(good) == __import__("unicodedata").normalize("NFC", good).encode()
+    assert sr.is_assigned_14(0x1FAE7) and not sr.is_assigned_14(0x1FAE8)
+    assert err(sr.normalize_password, "\u0378" * 2000) == ("invalid_input", "unassigned_code_point")
+    with pytest.raises(ValueError):  # SR-PWD-3 comes first
+        sr.normalize_password("\u0378\ud800")
+    u = make()
+    assert err(sr.unlock, u.keyring, "\u0378", RELAXED) == ("invalid_input", "unassigned_code_point")
+
+
+# SR-OP-17: credentials first, before decoding and before every other check.
+def test_credentials_first():
+    u = make()
+    u2, code, _, _ = u.add_recovery_slot("r")
+    broken = b"\xff"
+    assert err(sr.unlock, broken, "", RELAXED) == ("invalid_input", "empty_password")
+    assert err(sr.unlock, broken, "pw one", RELAXED) == ("malformed", "forbidden_major_type")
+    assert sr.unlock(u.keyring.raw, "pw one", RELAXED).dek == u.dek  # bytes are decoded in step 2
+    assert err(sr.unlock_slot, broken, 9, code="x", policy=RELAXED) == ("invalid_input", "recovery_code_format")
+    assert err(sr.unlock_slot, u2.keyring.raw, 9, password="", policy=RELAXED) == ("invalid_input", "empty_password")
+    assert err(sr.unlock_slot, u2.keyring.raw, 0, code=code[:-1] + "0" if code[-1] != "0" else code[:-1] + "1",
+               policy=RELAXED) == ("invalid_input", "recovery_code_check")
+    assert err(sr.unlock_recovery, broken, "x") == ("invalid_input", "recovery_code_format")
+    assert err(sr.create, "", sr.Pbkdf2(0), "x" * 65, RELAXED) == ("invalid_input", "empty_password")
+    assert err(sr.create, "pw", sr.Pbkdf2(0), "x" * 65, RELAXED) == ("limit_exceeded", "label_too_long")
+    assert err(u2.change_password, 7, "", sr.Pbkdf2(0), RELAXED) == ("invalid_input", "empty_password")
+    assert err(u2.change_password, 1, "pw", sr.Pbkdf2(0), RELAXED) == ("invalid_input", "wrong_slot_kind")
+    full = u
+    for i in range(7):
+        full, _, _, _ = full.add_recovery_slot(str(i))
+    assert err(full.add_password_slot, "x" * 65, "", sr.Pbkdf2(0), RELAXED) == ("invalid_input", "empty_password")
+    assert err(full.add_password_slot, "x" * 65, "pw", sr.Pbkdf2(0), RELAXED) == ("limit_exceeded", "too_many_slots")
+    assert err(full.add_recovery_slot, "x" * 65) == ("limit_exceeded", "too_many_slots")
+
+
+# SPEC.md section 11's preamble: integers, KDF descriptors, policy objects.
+def test_dynamic_values():
+    assert [sr.as_integer(v) for v in (1, 1.0, -2.0, True, False, 1.5, "1", None, float("nan"), float("inf"))] == \
+        [1, 1, -2, None, None, None, None, None, None, None]
+    D = sr.kdf_from_descriptor
+    assert D({"id": 1, "name": "pbkdf2-hmac-sha256", "iterations": 1000.0}) == sr.Pbkdf2(1000)
+    assert D({"id": 1.0}) == sr.Pbkdf2(600_000) and D({"id": 2, "name": "argon2id"}) == sr.Argon2id(65_536, 3, 4)
+    assert D(sr.DEFAULT_KDF) == sr.Pbkdf2(600_000)
+    for bad in (None, [1, 1000], "pbkdf2", {"iterations": 5}, {"id": True, "iterations": 5},
+                {"id": 3}, {"id": "1"}, {"id": 1.5}, {"id": 1, "name": "argon2id", "iterations": 5},
+                {"id": 2, "name": None}):
+        assert err(D, bad) == ("unsupported_algorithm", None), bad
+    for bad in ({"id": 2, "memory_kib": 64}, {"id": 1, "iterations": 5, "memory_kib": 8},
+                {"id": 1, "iterations": 1.5}, {"id": 1, "iterations": True}, {"id": 1, "iterations": "5"},
+                {"id": 1, "salt": ""}):
+        assert err(D, bad) == ("kdf_params_out_of_bounds", None), bad
+    assert err(sr.create, "pw", {"id": 1, "iterations": 10_000_001}, "", RELAXED) == ("kdf_params_out_of_bounds", None)
+    assert err(sr.create, "pw", {"id": 1, "iterations": 10}, "", sr.DEFAULT_POLICY) == ("out_of_policy", None)
+    ok = {"name": "x", "pbkdf2_iterations": [1, 2.0], "argon2_memory_kib": [8, 8],
+          "argon2_time_cost": [1, 1], "argon2_parallelism": [1, 1]}
+    assert sr.make_policy(ok).pbkdf2_iterations == (1, 2)
+    for change in ({"extra": [1, 2]}, {"pbkdf2_iterations": [1, True]}, {"pbkdf2_iterations": [1, 2, 3]},
+                   {"pbkdf2_iterations": [1]}, {"pbkdf2_iterations": "1-2"}, {"argon2_time_cost": [1, 1.5]},
+                   {"argon2_memory_kib": [7, 8]}):
+        assert err(sr.make_policy, {**ok, **change}) == ("invalid_input", "policy_invalid"), change
+    assert err(sr.make_policy, {k: v for k, v in ok.items() if k != "argon2_parallelism"}) == ("invalid_input", "policy_invalid")
+    assert err(sr.make_policy, [1, 2]) == ("invalid_input", "policy_invalid")
+    u = make()
+    assert sr.unlock_slot(u.keyring, 0.0, password="pw one", policy=RELAXED).dek == u.dek
+    assert err(sr.unlock_slot, u.keyring, False, password="pw one", policy=RELAXED) == ("invalid_input", "no_such_slot")
+
+
+# The mutant catalogue: every entry has exactly its fault site, every site an entry, and the
+# reference runs with no fault switched on.
+def test_mutant_catalogue_matches_fault_sites():
+    import re
+    from pathlib import Path
+
+    import mutant_catalogue
+
+    src = (Path(__file__).parent / "strongroom_ref.py").read_text()
+    sites = set(re.findall(r'mutant\("([a-z0-9_]+)"\)', src))
+    assert sites == mutant_catalogue.NAMES
+    assert sr.MUTANT is None
+    for m in mutant_catalogue.CATALOGUE:
+        assert m.bug and m.spec and m.catch and m.area
+
+
+# CONFORMANCE.md: hello, an operation, an unknown operation, an error answer without output.
+def test_adapter_protocol():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    reqs = [
+        {"id": "hello", "op": "hello", "args": {"protocol": 1}},
+        {"id": "p", "op": "parse_recovery_code", "args": {"recovery_code": "x"}},
+        {"id": "n", "op": "normalize_password", "args": {"password": {"string": "e\u0301", "utf8_hex": "65cc81"}}},
+        {"id": "u", "op": "frobnicate", "args": {}},
+        {"id": "b", "op": "make_policy", "args": {}},
+    ]
+    adapter = Path(__file__).parent / "adapter.py"
+    out = subprocess.run([sys.executable, str(adapter)], input="".join(json.dumps(r) + "\n" for r in reqs),
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    ans = [json.loads(line) for line in out]
+    assert [a["id"] for a in ans] == ["hello", "p", "n", "u", "b"]
+    assert ans[0]["output"]["protocol"] == 1 and "accumulated_seal" in ans[0]["output"]["operations"]
+    assert ans[1] == {"id": "p", "result": "error", "class": "invalid_input", "reason": "recovery_code_format"}
+    assert ans[2]["output"] == {"nfc_utf8_hex": "c3a9"}
+    assert ans[3] == {"id": "u", "result": "unsupported"}
+    assert ans[4]["result"] == "protocol_error"
+    bad = subprocess.run([sys.executable, str(adapter), "--mutant", "no_such_mutant"], input="", capture_output=True)
+    assert bad.returncode == 2

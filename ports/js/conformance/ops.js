@@ -73,22 +73,34 @@ function password(v) {
   return v.string;
 }
 
+/**
+ * Vector policy (section 3.4) to UnlockPolicy: the four pairs in the API's spelling; `name` is
+ * informative and dropped; any other key is passed on, for the constructor to refuse
+ * (policy_invalid, SPEC.md section 11's preamble).
+ */
+const POLICY_KEYS = {
+  pbkdf2_iterations: "pbkdf2Iterations",
+  argon2_memory_kib: "argon2MemoryKib",
+  argon2_time_cost: "argon2TimeCost",
+  argon2_parallelism: "argon2Parallelism",
+};
 function policy(p) {
   if (!p) throw new ProtocolError("missing policy");
-  return new UnlockPolicy({
-    pbkdf2Iterations: p.pbkdf2_iterations,
-    argon2MemoryKib: p.argon2_memory_kib,
-    argon2TimeCost: p.argon2_time_cost,
-    argon2Parallelism: p.argon2_parallelism,
-  });
+  const bounds = {};
+  for (const [k, v] of Object.entries(p)) if (k !== "name") bounds[POLICY_KEYS[k] ?? k] = v;
+  return new UnlockPolicy(bounds);
 }
 
-/** Vector KDF object (section 3.3) to the API's KdfParams; unknown ids go through unchanged. */
+/**
+ * Vector KDF object (section 3.3) to the API's KdfParams: parameter names in the API's spelling,
+ * everything else (`name`, extra keys, values of any type) passed on for CheckNewKdf to judge
+ * (SPEC.md section 11's preamble).
+ */
+const KDF_KEYS = { memory_kib: "memoryKib", time_cost: "timeCost" };
 function kdf(k) {
-  if (!k) throw new ProtocolError("missing kdf");
-  if (k.id === 2) return { id: 2, memoryKib: k.memory_kib, timeCost: k.time_cost, parallelism: k.parallelism };
-  if (k.id === 1) return { id: 1, iterations: k.iterations };
-  return { ...k };
+  if (k === undefined) throw new ProtocolError("missing kdf");
+  if (k === null || typeof k !== "object" || Array.isArray(k)) return k;
+  return Object.fromEntries(Object.entries(k).map(([key, v]) => [KDF_KEYS[key] ?? key, v]));
 }
 
 /** The API's KdfParams back to the vector form, with its registry name. */
@@ -240,8 +252,11 @@ const HANDLERS = {
   },
 
   async unlock_password(a, ctx) {
-    const k = Keyring.fromBytes(expand(a.keyring));
+    // The policy is constructed before the call (SR-POL-5); then credentials first (SR-OP-17):
+    // the password is prepared before the keyring is decoded.
     const pol = policy(a.policy);
+    normalizePassword(password(a.password));
+    const k = Keyring.fromBytes(expand(a.keyring));
     ctx.kdfStart = kdfCalls();
     const u = await k.unlock(password(a.password), pol);
     Object.assign(ctx.extras, keyringExtras(u.keyring));
@@ -249,11 +264,14 @@ const HANDLERS = {
   },
 
   async unlock_slot(a, ctx) {
-    const k = Keyring.fromBytes(expand(a.keyring));
-    const pol = policy(a.policy);
     const hasPw = a.password !== undefined;
     if (hasPw === (a.recovery_code !== undefined)) throw new ProtocolError("need exactly one of password, recovery_code");
     const credential = hasPw ? { password: password(a.password) } : { recoveryCode: a.recovery_code };
+    const pol = policy(a.policy);
+    // Credentials first (SR-OP-17).
+    if (hasPw) normalizePassword(credential.password);
+    else await RecoveryCode.parse(credential.recoveryCode);
+    const k = Keyring.fromBytes(expand(a.keyring));
     ctx.kdfStart = kdfCalls();
     const u = await k.unlockSlot(a.index, credential, pol);
     Object.assign(ctx.extras, keyringExtras(u.keyring));
@@ -261,6 +279,7 @@ const HANDLERS = {
   },
 
   async unlock_recovery(a, ctx) {
+    await RecoveryCode.parse(a.recovery_code); // credentials first (SR-OP-17)
     const k = Keyring.fromBytes(expand(a.keyring));
     ctx.kdfStart = kdfCalls();
     const u = await k.unlockWithRecovery(a.recovery_code);

@@ -13,7 +13,7 @@ import { decodeKeyring, slotPrefix, assembleKeyringBody } from "./format.js";
 import { keyringToText, keyringFromText } from "./text.js";
 import { normalizePassword, checkLabel } from "./password.js";
 import { parseRecoveryCode, formatRecoveryCode } from "./recovery-code.js";
-import { UnlockPolicy, checkNewKdf, DEFAULT_KDF, DEFAULT_ARGON2ID } from "./policy.js";
+import { UnlockPolicy, checkNewKdf, DEFAULT_KDF } from "./policy.js";
 import { deriveKekBytes } from "./kdf.js";
 import { drawRandom } from "./random.js";
 import { limits } from "./limits.js";
@@ -82,6 +82,20 @@ function credentialArg(credential) {
   return { recoveryCode: credential.recoveryCode };
 }
 
+/**
+ * Step 1 of every operation that takes a credential (SR-OP-17): Normalize a password,
+ * ParseRecoveryCode a recovery code. The caller wipes the bytes returned.
+ */
+async function prepareCredential(cred) {
+  if (cred.password !== undefined) return { P: normalizePassword(cred.password) };
+  return { secret: await parseRecoveryCode(cred.recoveryCode) };
+}
+
+function wipeCredential(prepared) {
+  prepared?.P?.fill(0);
+  prepared?.secret?.fill(0);
+}
+
 /** SR-OP-3/5/7: anything but an integer in range (strings, fractions, negatives) is no_such_slot. */
 function checkIndex(index, count) {
   if (typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= count) {
@@ -96,22 +110,16 @@ function checkPolicyArg(policy) {
 }
 
 /**
- * Copies a KdfParams given by the application into the shape the format layer expects, so that a
- * later change of the caller's object cannot change what is checked vs what is written. Without
- * one, a new slot gets SR-KDF-5's default, never the parameters of a slot it replaces (SR-KDF-6).
+ * Copies a KdfParams given by the application, so that a later change of the caller's object
+ * cannot change what is checked vs what is written. Without one, a new slot gets SR-KDF-5's
+ * default, never the parameters of a slot it replaces (SR-KDF-6). Whatever else it is (not an
+ * object, unknown id, missing or extra parameters) is judged by CheckNewKdf at its step, with the
+ * errors of SPEC.md section 11's preamble.
  */
 function kdfArg(kdf) {
   if (kdf === undefined) return DEFAULT_KDF;
-  if (kdf === null || typeof kdf !== "object") throw new TypeError("kdf must be a KdfParams object");
-  if (kdf.id === 2) {
-    // SR-KDF-5: Argon2id chosen without parameters gets RFC 9106's second recommended option.
-    if (kdf.memoryKib === undefined && kdf.timeCost === undefined && kdf.parallelism === undefined) {
-      return DEFAULT_ARGON2ID;
-    }
-    return { id: 2, memoryKib: kdf.memoryKib, timeCost: kdf.timeCost, parallelism: kdf.parallelism };
-  }
-  if (kdf.id === 1) return { id: 1, iterations: kdf.iterations ?? DEFAULT_KDF.iterations };
-  return { ...kdf }; // an unknown id: CheckNewKdf reports unsupported_algorithm
+  if (kdf === null || typeof kdf !== "object" || Array.isArray(kdf)) return { invalid: kdf };
+  return { ...kdf };
 }
 
 function labelArg(label) {
@@ -171,23 +179,24 @@ function passwordCandidates(dec, policy) {
   return candidates;
 }
 
-/** Steps 2 to 5 of section 11.3: the first password slot that yields the DEK decides. */
-async function openWithPassword(dec, password, policy) {
-  const P = normalizePassword(password); // 2.
-  try {
-    for (const [i, s] of passwordCandidates(dec, policy)) {
-      const found = await trySlot(dec, s, await passwordKek(P, s.salt, s.kdf));
-      if (found) return { ...found, index: i };
-    }
-    return null;
-  } finally {
-    P.fill(0);
+/**
+ * Steps 3 to 5 of section 11.3 with `P` prepared by step 1 (the caller wipes it): the first
+ * password slot that yields the DEK decides.
+ */
+async function openWithPassword(dec, P, policy) {
+  for (const [i, s] of passwordCandidates(dec, policy)) {
+    const found = await trySlot(dec, s, await passwordKek(P, s.salt, s.kdf));
+    if (found) return { ...found, index: i };
   }
+  return null;
 }
 
-/** Steps 2 and 3 of section 11.5: the recovery secret is imported once and serves every slot. */
-async function openWithRecoveryCode(dec, code) {
-  const kek = await recoveryKek(await parseRecoveryCode(code));
+/**
+ * Step 3 of section 11.5 with the secret of step 1: imported once (which wipes it), it serves
+ * every recovery slot.
+ */
+async function openWithRecoverySecret(dec, secret) {
+  const kek = await recoveryKek(secret);
   for (let i = 0; i < dec.slots.length; i++) {
     const s = dec.slots[i];
     if (s.kind !== "recovery") continue;
@@ -318,26 +327,25 @@ export class Keyring {
     const label = labelArg(o.label);
     const policy = checkPolicyArg(o.policy);
     const kdf = kdfArg(o.kdf);
-    // 1. CheckLabel.
-    const labelEnc = checkLabel(label);
-    // 2. Normalize.
+    // 1. Normalize (SR-OP-17). 2. CheckLabel.
     const P = normalizePassword(password);
     let dekBytes = null;
     try {
+      const labelEnc = checkLabel(label);
       // 3. CheckNewKdf.
-      checkNewKdf(kdf, policy);
+      const newKdf = checkNewKdf(kdf, policy);
       // 4. Draws, in the order of section 9.5.
       const keyringId = drawRandom(16);
       dekBytes = drawRandom(32);
       const salt = drawRandom(32);
       const nonce = drawRandom(12);
       // 5. KEK.
-      const kek = await passwordKek(P, salt, kdf);
+      const kek = await passwordKek(P, salt, newKdf);
       P.fill(0);
       // 6. BuildSlot: the fresh DEK is encrypted directly (section 19.2 "DEK at creation").
       const d = dekBytes;
       const encryptDek = (wk, iv, aad) => backend().gcmEncrypt(wk, iv, aad, d);
-      const slot = await buildSlot(keyringId, "password", labelEnc, kek, kdf, salt, nonce, "encrypt", encryptDek);
+      const slot = await buildSlot(keyringId, "password", labelEnc, kek, newKdf, salt, nonce, "encrypt", encryptDek);
       const dek = await backend().importIkm(dekBytes); // wipes dekBytes
       // 7. AssembleKeyring at generation 0.
       const keyring = await assembleKeyring(keyringId, 0, [slot], dek);
@@ -379,7 +387,14 @@ export class Keyring {
   async unlock(password, policy) {
     requireWellFormed(password, "password");
     policy = checkPolicyArg(policy);
-    const found = await openWithPassword(this.#decoded, password, policy);
+    // 1. Normalize; 2. decoding happened when this Keyring was built.
+    const P = normalizePassword(password);
+    let found;
+    try {
+      found = await openWithPassword(this.#decoded, P, policy); // 3-5.
+    } finally {
+      P.fill(0);
+    }
     if (!found) throw fail("unlock_failed"); // 6.
     return finishUnlock(this, found.dek, policy, found.index);
   }
@@ -394,28 +409,29 @@ export class Keyring {
     const cred = credentialArg(credential);
     policy = checkPolicyArg(policy);
     const dec = this.#decoded;
-    // 2. Index.
-    checkIndex(index, dec.slots.length);
-    const s = dec.slots[index];
-    // 3. Kind.
-    if (s.kind !== (cred.password !== undefined ? "password" : "recovery")) throw invalidInput("wrong_slot_kind");
-    // 4. KEK.
+    // 1. The credential (SR-OP-17); 2. decoding happened when this Keyring was built.
+    const prepared = await prepareCredential(cred);
     let kek;
-    if (cred.password !== undefined) {
-      const P = normalizePassword(cred.password);
-      try {
+    try {
+      // 3. Index.
+      checkIndex(index, dec.slots.length);
+      const s = dec.slots[index];
+      // 4. Kind.
+      if (s.kind !== (prepared.P ? "password" : "recovery")) throw invalidInput("wrong_slot_kind");
+      // 5. KEK.
+      if (prepared.P) {
         policy.check(s.kdf);
-        kek = await passwordKek(P, s.salt, s.kdf);
-      } finally {
-        P.fill(0);
+        kek = await passwordKek(prepared.P, s.salt, s.kdf);
+      } else {
+        kek = await recoveryKek(prepared.secret);
       }
-    } else {
-      kek = await recoveryKek(await parseRecoveryCode(cred.recoveryCode));
+    } finally {
+      wipeCredential(prepared);
     }
-    // 5. TrySlot.
-    const found = await trySlot(dec, s, kek);
+    // 6. TrySlot.
+    const found = await trySlot(dec, dec.slots[index], kek);
     if (!found) throw fail("unlock_failed");
-    // 6.
+    // 7.
     return finishUnlock(this, found.dek, policy, index);
   }
 
@@ -429,7 +445,8 @@ export class Keyring {
   async unlockWithRecovery(code, policy) {
     if (typeof code !== "string") throw new TypeError("code must be a string");
     policy = checkPolicyArg(policy);
-    const found = await openWithRecoveryCode(this.#decoded, code); // 2-3.
+    // 1. ParseRecoveryCode; 2. decoding happened when this Keyring was built; 3. the slots.
+    const found = await openWithRecoverySecret(this.#decoded, await parseRecoveryCode(code));
     if (!found) throw fail("unlock_failed"); // 4.
     return finishUnlock(this, found.dek, policy, found.index);
   }
@@ -496,11 +513,10 @@ export class UnlockedKeyring {
    * or recovery slots), and the keyring MAC is verified under the DEK found, so the key that gets
    * re-wrapped is this keyring's DEK. unlock_failed if the credential opens no slot.
    */
-  async #authorize(dec, cred) {
-    const found =
-      cred.password !== undefined
-        ? await openWithPassword(dec, cred.password, this.policy)
-        : await openWithRecoveryCode(dec, cred.recoveryCode);
+  async #authorize(dec, prepared) {
+    const found = prepared.P
+      ? await openWithPassword(dec, prepared.P, this.policy)
+      : await openWithRecoverySecret(dec, prepared.secret);
     if (!found) throw fail("unlock_failed");
     await verifyMac(dec, found.dek);
     return found;
@@ -522,6 +538,21 @@ export class UnlockedKeyring {
   }
 
   /**
+   * Runs `fn(dec, prepared)` as one change: serialized after the changes before it, with the
+   * credential prepared first (SR-OP-17: before any check of the operation) and wiped at the end.
+   */
+  #change(cred, fn) {
+    return this.#serialize(async () => {
+      const prepared = await prepareCredential(cred);
+      try {
+        return await fn(decodedOf(this.#keyring), prepared);
+      } finally {
+        wipeCredential(prepared);
+      }
+    });
+  }
+
+  /**
    * SR-OP-5 / SPEC.md 11.6, authorized by `credential`.
    * @param {{password: string}|{recoveryCode: string}} credential
    * @param {number} index
@@ -532,26 +563,25 @@ export class UnlockedKeyring {
     const cred = credentialArg(credential);
     requireWellFormed(newPassword, "newPassword");
     const kdf = kdfArg(optionsArg(options, ["kdf"], "changePassword").kdf);
-    return this.#serialize(async () => {
-      const dec = decodedOf(this.#keyring);
-      // 1. Index. 2. Kind.
-      checkIndex(index, dec.slots.length);
-      const old = dec.slots[index];
-      if (old.kind !== "password") throw invalidInput("wrong_slot_kind");
-      // 3. Normalize.
+    return this.#change(cred, async (dec, prepared) => {
+      // 1. Normalize (after the current credential, SR-WEB-5).
       const P = normalizePassword(newPassword);
       try {
+        // 2. Index. 3. Kind.
+        checkIndex(index, dec.slots.length);
+        const old = dec.slots[index];
+        if (old.kind !== "password") throw invalidInput("wrong_slot_kind");
         // 4. CheckNewKdf against the policy in force (never the old slot's parameters, SR-KDF-6).
-        checkNewKdf(kdf, this.policy);
+        const newKdf = checkNewKdf(kdf, this.policy);
         // 5. Generation.
         if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
         // 6. Draws.
         const salt = drawRandom(32);
         const nonce = drawRandom(12);
-        // The DEK, from the credential (section 19.1).
-        const { dek, source } = await this.#authorize(dec, cred);
+        // The DEK, from the credential (SR-WEB-5).
+        const { dek, source } = await this.#authorize(dec, prepared);
         // 7. KEK and the new slot; the label is carried over as its exact key-2 bytes.
-        const slot = await this.#passwordSlot(dec, old.labelBytes, P, kdf, salt, nonce, source);
+        const slot = await this.#passwordSlot(dec, old.labelBytes, P, newKdf, salt, nonce, source);
         // 8-9.
         return await this.#commit(dec, dec.slots.map((s, i) => (i === index ? slot : s.bytes)), dek);
       } finally {
@@ -572,22 +602,21 @@ export class UnlockedKeyring {
     const o = optionsArg(options, ["label", "kdf"], "addPasswordSlot");
     const label = labelArg(o.label);
     const kdf = kdfArg(o.kdf);
-    return this.#serialize(async () => {
-      const dec = decodedOf(this.#keyring);
-      // 1. Slot count. 2. CheckLabel. 3. Normalize.
-      if (dec.slots.length >= MAX_SLOTS) throw limitExceeded("too_many_slots");
-      const labelEnc = checkLabel(label);
+    return this.#change(cred, async (dec, prepared) => {
+      // 1. Normalize.
       const P = normalizePassword(password);
       try {
-        // 4. CheckNewKdf. 5. Generation.
-        checkNewKdf(kdf, this.policy);
+        // 2. Slot count. 3. CheckLabel. 4. CheckNewKdf. 5. Generation.
+        if (dec.slots.length >= MAX_SLOTS) throw limitExceeded("too_many_slots");
+        const labelEnc = checkLabel(label);
+        const newKdf = checkNewKdf(kdf, this.policy);
         if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
         // 6. Draws.
         const salt = drawRandom(32);
         const nonce = drawRandom(12);
-        const { dek, source } = await this.#authorize(dec, cred);
+        const { dek, source } = await this.#authorize(dec, prepared);
         // 7. KEK and slot. 8. Assemble.
-        const slot = await this.#passwordSlot(dec, labelEnc, P, kdf, salt, nonce, source);
+        const slot = await this.#passwordSlot(dec, labelEnc, P, newKdf, salt, nonce, source);
         return await this.#commit(dec, [...dec.slots.map((s) => s.bytes), slot], dek);
       } finally {
         P.fill(0);
@@ -604,8 +633,7 @@ export class UnlockedKeyring {
   async addRecoverySlot(credential, options) {
     const cred = credentialArg(credential);
     const label = labelArg(optionsArg(options, ["label"], "addRecoverySlot").label);
-    return this.#serialize(async () => {
-      const dec = decodedOf(this.#keyring);
+    return this.#change(cred, async (dec, prepared) => {
       // 1. Slot count. 2. CheckLabel. 3. Generation.
       if (dec.slots.length >= MAX_SLOTS) throw limitExceeded("too_many_slots");
       const labelEnc = checkLabel(label);
@@ -614,7 +642,7 @@ export class UnlockedKeyring {
       const secret = drawRandom(32);
       try {
         const nonce = drawRandom(12);
-        const { dek, source } = await this.#authorize(dec, cred);
+        const { dek, source } = await this.#authorize(dec, prepared);
         // The code is formatted before the secret is wiped by importIkm.
         const recoveryCode = await formatRecoveryCode(secret);
         // 5. BuildSlot with KEK = secret. 6. Assemble.
@@ -636,13 +664,12 @@ export class UnlockedKeyring {
    */
   async removeSlot(credential, index) {
     const cred = credentialArg(credential);
-    return this.#serialize(async () => {
-      const dec = decodedOf(this.#keyring);
+    return this.#change(cred, async (dec, prepared) => {
       // 1. Index. 2. Last slot. 3. Generation.
       checkIndex(index, dec.slots.length);
       if (dec.slots.length === 1) throw invalidInput("last_slot");
       if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
-      const { dek } = await this.#authorize(dec, cred);
+      const { dek } = await this.#authorize(dec, prepared);
       // 4.
       const keyring = await this.#commit(
         dec,

@@ -6,6 +6,20 @@ import { invalidInput, limitExceeded } from "./errors.js";
 import { utf8 } from "./bytes.js";
 import { head } from "./cbor.js";
 import { limits } from "./limits.js";
+import { ASSIGNED_14 } from "./unicode-14.js";
+
+/** True when `cp` lies in one of the [first, last] pairs of ASSIGNED_14 (binary search). */
+function assignedIn14(cp) {
+  let lo = 0;
+  let hi = ASSIGNED_14.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cp < ASSIGNED_14[2 * mid]) hi = mid - 1;
+    else if (cp > ASSIGNED_14[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
 
 /**
  * An argument error of the host language (SR-PWD-3, SR-OP-16), checked before normalization:
@@ -17,12 +31,18 @@ function requireWellFormed(str, what) {
 }
 
 /**
- * P of SR-PWD-1: UTF-8 of the NFC form, with no other mapping; then the SR-PWD-2 length rules.
+ * P of SR-PWD-1: UTF-8 of the NFC form, with no other mapping, of a password whose code points
+ * are all assigned in Unicode 14.0 (SR-PWD-4); then the SR-PWD-2 length rules.
  * @param {string} password
  * @returns {Uint8Array}
  */
 export function normalizePassword(password) {
   requireWellFormed(password, "password");
+  // SR-PWD-4: only what Unicode 14.0 assigns, so that NFC gives the same bytes under every
+  // Unicode version from 14.0 on (the engine's own tables are newer).
+  for (const ch of password) {
+    if (!assignedIn14(ch.codePointAt(0))) throw invalidInput("unassigned_code_point");
+  }
   const p = utf8(password.normalize("NFC"));
   if (p.length === 0) throw invalidInput("empty_password");
   if (p.length > limits.maxPasswordBytes) throw limitExceeded("password_too_long");

@@ -22,6 +22,10 @@ export class UnlockPolicy {
    *          argon2TimeCost: [number, number], argon2Parallelism: [number, number]}} bounds
    */
   constructor(bounds) {
+    // Exactly the four pairs (SPEC.md section 11's preamble): a misspelt pair is not ignored.
+    if (bounds === null || typeof bounds !== "object" || Object.keys(bounds).some((k) => !FIELDS.includes(k))) {
+      throw invalidInput("policy_invalid");
+    }
     for (const f of FIELDS) {
       const pair = bounds?.[f];
       if (!Array.isArray(pair) || pair.length !== 2) throw invalidInput("policy_invalid");
@@ -64,12 +68,40 @@ export class UnlockPolicy {
   }
 }
 
+/** Parameter names of each KDF id in the API's spelling, and the registry names (section 17). */
+const KDF_PARAMS = { 1: ["iterations"], 2: ["memoryKib", "timeCost", "parallelism"] };
+const KDF_NAMES = { 1: "pbkdf2-hmac-sha256", 2: "argon2id" };
+const KDF_DEFAULTS = { 1: DEFAULT_KDF, 2: DEFAULT_ARGON2ID };
+
 /**
- * CheckNewKdf (section 11.1, SR-POL-3): unsupported_algorithm, then kdf_params_out_of_bounds,
- * then out_of_policy, so that nothing we write is rejected by our own reader.
+ * The KDF descriptor rules of SPEC.md section 11's preamble, for an object from the caller:
+ * returns a clean descriptor or throws unsupported_algorithm / kdf_params_out_of_bounds.
+ */
+function descriptor(kdf) {
+  if (kdf === null || typeof kdf !== "object" || "invalid" in kdf) throw fail("unsupported_algorithm");
+  const { id } = kdf;
+  if (!Number.isInteger(id) || !Object.hasOwn(KDF_PARAMS, id)) throw fail("unsupported_algorithm");
+  if (kdf.name !== undefined && kdf.name !== KDF_NAMES[id]) throw fail("unsupported_algorithm");
+  const params = KDF_PARAMS[id];
+  const keys = Object.keys(kdf).filter((k) => k !== "id" && k !== "name");
+  if (keys.length === 0) return KDF_DEFAULTS[id]; // SR-KDF-5: an id alone means its defaults
+  if (keys.some((k) => !params.includes(k)) || params.some((k) => !Number.isInteger(kdf[k]))) {
+    throw fail("kdf_params_out_of_bounds");
+  }
+  return id === 1
+    ? { id: 1, iterations: kdf.iterations }
+    : { id: 2, memoryKib: kdf.memoryKib, timeCost: kdf.timeCost, parallelism: kdf.parallelism };
+}
+
+/**
+ * CheckNewKdf (section 11.1, SR-POL-3): the descriptor, then unsupported_algorithm,
+ * kdf_params_out_of_bounds, out_of_policy, so that nothing we write is rejected by our own reader.
+ * Returns the descriptor to write.
  */
 export function checkNewKdf(kdf, policy) {
-  checkKdfLimits(kdf);
+  const d = descriptor(kdf);
+  checkKdfLimits(d);
   if (!(policy instanceof UnlockPolicy)) throw new TypeError("policy must be an UnlockPolicy");
-  policy.check(kdf);
+  policy.check(d);
+  return d;
 }

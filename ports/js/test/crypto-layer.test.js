@@ -324,3 +324,49 @@ test("fromBytes refuses an oversized input before copying it", () => {
   }
   assert.equal(bigCopies, 1);
 });
+
+// SR-PWD-4, SR-OP-17 and section 11's preamble, at the API: what vectors/password.json and the
+// multi-fault vectors check through ops.js, here through the public API directly.
+test("SR-PWD-4: a code point unassigned in Unicode 14.0 is unassigned_code_point, before NFC", async () => {
+  const { normalizePassword } = await import("../src/index.js");
+  for (const pw of ["pass\u{1E08F}\u{0316}word", "\u{1FAE8}", "\u{FFFE}", "\u{10FFFF}", "a\u{0378}"]) {
+    assert.throws(() => normalizePassword(pw), (e) => e.class === "invalid_input" && e.reason === "unassigned_code_point", pw);
+  }
+  // Assigned in 14.0: kept, and NFC only (no OpaqueString mappings).
+  const hex = (s) => Buffer.from(normalizePassword(s)).toString("hex");
+  assert.equal(hex("\u{1F979}"), "f09fa5b9");
+  assert.equal(hex("a\u00a0b\u3000c"), "61c2a062e38080" + "63");
+  assert.equal(hex("\u200d\ufe0f"), "e2808defb88f");
+  assert.equal(hex("\ufb01\uff21"), "efac81efbca1");
+  assert.equal(hex("e\u0301"), "c3a9");
+  assert.equal(hex("\ue000"), "ee8080"); // private use is assigned
+});
+
+test("SR-OP-17: the password comes before every other check of an operation", async () => {
+  await rejects(Keyring.create("", { label: "x".repeat(65), kdf: { id: 9 }, policy: relaxed }), "invalid_input", "empty_password");
+  await rejects(Keyring.create("ok", { label: "x".repeat(65), kdf: { id: 9 }, policy: relaxed }), "limit_exceeded", "label_too_long");
+  const u = await Keyring.create("pw", { label: "l", ...fast });
+  await rejects(u.changePassword(PW, 7, "", { kdf: { id: 9 } }), "invalid_input", "empty_password");
+  await rejects(u.changePassword({ recoveryCode: "x" }, 7, "", { kdf: { id: 9 } }), "invalid_input", "recovery_code_format");
+  await rejects(u.keyring.unlockSlot(7, { password: "" }, relaxed), "invalid_input", "empty_password");
+  await rejects(u.keyring.unlockSlot(7, { recoveryCode: "x" }, relaxed), "invalid_input", "recovery_code_format");
+});
+
+test("KDF descriptors and policies from a dynamically typed caller (SPEC.md section 11 preamble)", async () => {
+  const c = (kdf) => Keyring.create("pw", { kdf, policy: relaxed });
+  for (const bad of [null, 1, "pbkdf2", [1, 2], { id: 3 }, { id: true, iterations: 2 }, { id: "1", iterations: 2 },
+    { id: 1, name: "argon2id", iterations: 2 }, { iterations: 2 }]) {
+    await rejects(c(bad), "unsupported_algorithm");
+  }
+  for (const bad of [{ id: 1, iterations: 2, memoryKib: 64 }, { id: 2, memoryKib: 64, timeCost: 1 }, { id: 1, iterations: 1.5 },
+    { id: 1, iterations: true }, { id: 1, iterations: "2" }, { id: 2, memoryKib: 64, timeCost: 1, parallelism: NaN }]) {
+    await rejects(c(bad), "kdf_params_out_of_bounds");
+  }
+  // 1.0 is the integer 1; an id alone means SR-KDF-5's defaults; a matching name is accepted.
+  const u = await c({ id: 1.0, name: "pbkdf2-hmac-sha256", iterations: 2.0 });
+  assert.deepEqual({ ...u.keyring.slots[0].kdf }, { id: 1, iterations: 2 });
+  const bounds = { pbkdf2Iterations: [1, 2], argon2MemoryKib: [8, 64], argon2TimeCost: [1, 2], argon2Parallelism: [1, 2] };
+  assert.throws(() => new UnlockPolicy({ ...bounds, extra: [1, 2] }), (e) => e.reason === "policy_invalid");
+  assert.throws(() => new UnlockPolicy({ ...bounds, argon2TimeCost: [true, 2] }), (e) => e.reason === "policy_invalid");
+  assert.ok(new UnlockPolicy({ ...bounds, argon2TimeCost: [1.0, 2] }));
+});

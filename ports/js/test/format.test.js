@@ -94,11 +94,15 @@ async function run(op, inputs) {
       return { nfc_utf8_hex: hex(normalizePassword(inputs.password.string)) };
     }
     case "make_policy": {
-      const p = inputs.policy;
-      new UnlockPolicy({
-        pbkdf2Iterations: p.pbkdf2_iterations, argon2MemoryKib: p.argon2_memory_kib,
-        argon2TimeCost: p.argon2_time_cost, argon2Parallelism: p.argon2_parallelism,
-      });
+      // The four pairs in the API's spelling; `name` is informative; any other key goes to the
+      // constructor, which refuses it (SPEC.md section 11's preamble), as conformance/ops.js does.
+      const keys = {
+        pbkdf2_iterations: "pbkdf2Iterations", argon2_memory_kib: "argon2MemoryKib",
+        argon2_time_cost: "argon2TimeCost", argon2_parallelism: "argon2Parallelism",
+      };
+      const bounds = {};
+      for (const [k, v] of Object.entries(inputs.policy)) if (k !== "name") bounds[keys[k] ?? k] = v;
+      new UnlockPolicy(bounds);
       return {};
     }
     case "parse_recovery_code": {

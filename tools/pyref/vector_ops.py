@@ -1,0 +1,317 @@
+"""The operations of vectors/README.md section 4 on top of strongroom_ref.
+
+Shared by vectors/check_pyref.py (every vector, in-process) and tools/pyref/adapter.py (the
+same operations behind CONFORMANCE.md's protocol, for `strongroom conformance`). `run(op,
+inputs)` takes a vector's `inputs` exactly as the vector files spell them and returns the
+outcome; what a value means is decided by strongroom_ref, not here: a policy object, a KDF
+descriptor, a slot index, a label and every credential are passed through as given (SPEC.md
+section 11's preamble), so a vector that breaks one of those rules is judged by the reference.
+
+The harness keeps the order of vectors/README.md section 4: an operation on an unlocked keyring
+first decodes and unlocks `inputs.keyring` (the setup, which succeeds in a valid vector); an
+operation that starts from keyring bytes passes the bytes to the reference, which prepares the
+credential before it decodes them (SPEC.md SR-OP-17). A policy is an argument and is
+constructed before the operation is called (the vector README's `create`: "construct the
+policy, call create").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import strongroom_ref as sr
+
+#: vectors/README.md section 4, in its order.
+OPERATIONS = (
+    "decode_keyring",
+    "decode_keyring_text",
+    "decode_record",
+    "decode_record_text",
+    "normalize_password",
+    "make_policy",
+    "create",
+    "unlock_password",
+    "unlock_slot",
+    "unlock_recovery",
+    "change_password",
+    "add_password_slot",
+    "add_recovery_slot",
+    "remove_slot",
+    "seal",
+    "open",
+    "parse_recovery_code",
+    "accumulated_seal",
+)
+
+#: CONFORMANCE.md section 3.1.
+DEK_FINGERPRINT_INFO = b"strongroom-conformance/dek-fingerprint"
+
+
+class HarnessError(Exception):
+    """The vector could not be followed as written (not an outcome of the implementation):
+    CONFORMANCE.md's protocol_error."""
+
+
+class UnknownOperation(HarnessError):
+    pass
+
+
+def bytes_in(v) -> bytes:
+    """vectors/README.md 3.1: hex, or {prefix, fill, length} for a large input."""
+    if isinstance(v, str):
+        try:
+            return bytes.fromhex(v)
+        except ValueError:
+            raise HarnessError("not a hex string") from None
+    if isinstance(v, dict) and {"prefix", "fill", "length"} <= set(v):
+        fill = bytes.fromhex(v["fill"])
+        prefix = bytes.fromhex(v["prefix"])
+        if len(fill) != 1 or not isinstance(v["length"], int) or v["length"] < len(prefix):
+            raise HarnessError("bad {prefix, fill, length} value")
+        return prefix + fill * (v["length"] - len(prefix))
+    raise HarnessError("not a bytes value")
+
+
+def password(v) -> str:
+    """vectors/README.md 3.2: the implementation gets the `string`."""
+    if not isinstance(v, dict) or not isinstance(v.get("string"), str):
+        raise HarnessError("password input without a string")
+    s = v["string"]
+    if "utf8_hex" in v:
+        try:
+            same = s.encode("utf-8") == bytes.fromhex(v["utf8_hex"])
+        except (UnicodeEncodeError, ValueError):
+            same = False
+        if not same:
+            raise HarnessError("password.utf8_hex does not match password.string")
+    return s
+
+
+def field(inputs: dict, name: str):
+    if name not in inputs:
+        raise HarnessError(f"input `{name}` missing")
+    return inputs[name]
+
+
+class Script:
+    """The scripted generator of vectors/README.md 3.5."""
+
+    def __init__(self, inputs):
+        raw = inputs.get("random", [])
+        if not isinstance(raw, list):
+            raise HarnessError("`random` is not a list")
+        self.draws = [bytes_in(d["hex"]) for d in raw]
+        self.next = 0
+        self.out_of_step = None
+
+    def __call__(self, n: int) -> bytes:
+        if self.next >= len(self.draws):
+            raise RuntimeError("script exhausted")  # a CSPRNG failure (randomness_unavailable)
+        d = self.draws[self.next]
+        if len(d) != n:
+            self.out_of_step = f"draw {self.next}: asked for {n} bytes, the script has {len(d)}"
+            raise RuntimeError("out of step")
+        self.next += 1
+        return d
+
+
+def kdf_json(k) -> dict:
+    if isinstance(k, sr.Pbkdf2):
+        return {"id": 1, "name": "pbkdf2-hmac-sha256", "iterations": k.iterations}
+    return {"id": 2, "name": "argon2id", "memory_kib": k.memory_kib,
+            "time_cost": k.time_cost, "parallelism": k.parallelism}
+
+
+def keyring_summary(k) -> dict:
+    slots = []
+    for s in k.slots:
+        o = {"kind": "password" if s.kind == sr.KIND_PASSWORD else "recovery", "label": s.label}
+        if s.kind == sr.KIND_PASSWORD:
+            o["kdf"] = kdf_json(s.kdf)
+            o["salt"] = s.salt.hex()
+        o.update({"nonce": s.nonce.hex(), "wrapped_dek": s.wrapped.hex(),
+                  "commitment": s.commitment.hex(), "slot_bytes": s.raw.hex()})
+        slots.append(o)
+    return {"keyring_id": k.keyring_id.hex(), "generation": k.generation, "slots": slots,
+            "mac": k.mac.hex()}
+
+
+def dek_fingerprint(dek: bytes) -> str:
+    """CONFORMANCE.md 3.1: HKDF-SHA256(IKM = DEK, salt = 32 zero bytes, info, L = 32)."""
+    # Computed here, not through strongroom_ref: a test hook that no deliberate fault touches.
+    prk = hmac.new(bytes(32), dek, hashlib.sha256).digest()
+    return hmac.new(prk, DEK_FINGERPRINT_INFO + b"\x01", hashlib.sha256).digest()
+
+
+def unlocked_out(u) -> dict:
+    return {"keyring_id": u.keyring.keyring_id.hex(), "generation": u.keyring.generation,
+            "dek": u.dek.hex(), "dek_fingerprint": dek_fingerprint(u.dek).hex()}
+
+
+def keyring_out(u) -> dict:
+    raw = u.keyring.raw
+    return {"keyring": raw.hex(), "keyring_text": sr.to_text(raw, sr.OBJ_KEYRING)}
+
+
+def make_policy(inputs: dict):
+    """Construct the vector's policy (the reference judges it: SR-POL-5)."""
+    return sr.make_policy(field(inputs, "policy"))
+
+
+def kdf_arg(inputs: dict):
+    """The vector's KDF descriptor, passed through for CheckNewKdf to judge; absent means
+    the argument is omitted (SR-KDF-5 default)."""
+    return inputs["kdf"] if "kdf" in inputs else sr.DEFAULT_KDF
+
+
+def setup(inputs: dict, pol):
+    """vectors/README.md section 4: decode and unlock `inputs.keyring` as `inputs.unlock`
+    says; it succeeds in a valid vector."""
+    u = field(inputs, "unlock")
+    try:
+        kr = sr.decode_keyring(bytes_in(field(inputs, "keyring")))
+        if u.get("method") == "password":
+            return sr.unlock(kr, password(u.get("password")), pol)
+        if u.get("method") == "recovery_code":
+            return sr.unlock_recovery(kr, u.get("recovery_code"), pol)
+    except sr.StrongroomError as e:
+        raise HarnessError(f"setup unlock failed: {e}") from None
+    raise HarnessError("unknown unlock method")
+
+
+def accumulated(inputs: dict) -> str:
+    """SPEC.md Appendix C."""
+    iterations = field(inputs, "iterations")
+    if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 0:
+        raise HarnessError("bad iterations")
+    seed = bytes_in(field(inputs, "seed"))
+    pw = password(field(inputs, "password"))
+    pol = make_policy(inputs)
+    k = sr.check_new_kdf(kdf_arg(inputs), pol)
+    # Python's hashlib cannot squeeze SHAKE incrementally: take the whole stream at once.
+    # Per iteration at most 92 + 1 + 255 + 1 + 255 + 44 = 648 bytes.
+    stream = hashlib.shake_128(seed).digest(648 * iterations)
+    pos = 0
+
+    def read(n):
+        nonlocal pos
+        out = stream[pos:pos + n]
+        pos += n
+        return out
+
+    acc = hashlib.shake_128()
+    for _ in range(iterations):
+        u, _, _ = sr.create(pw, k, "", pol, rng=read)
+        pt = read(read(1)[0])
+        ctx = read(read(1)[0])
+        rec, _ = u.seal(pt, ctx, rng=read)
+        acc.update(rec)
+    return acc.digest(32).hex()
+
+
+def _operation(op: str, inputs: dict, script: Script) -> dict:
+    if op == "decode_keyring":
+        data = bytes_in(field(inputs, "keyring"))
+        k = sr.decode_keyring(data)
+        # SR-CBOR-9: the decoded values, labels from their decoded strings, encode to the input.
+        if sr.reencode_keyring(k) != data:
+            raise HarnessError("re-encoding the decoded keyring does not give its bytes")
+        return keyring_summary(k)
+    if op == "decode_keyring_text":
+        return {"keyring": sr.decode_keyring_text(field(inputs, "text")).raw.hex()}
+    if op == "decode_record":
+        data = bytes_in(field(inputs, "record"))
+        r = sr.decode_record(data)
+        if sr.reencode_record(r) != data:
+            raise HarnessError("re-encoding the decoded record does not give its bytes")
+        return {"keyring_id": r.keyring_id.hex(), "salt": r.salt.hex(), "nonce": r.nonce.hex(),
+                "commitment": r.commitment.hex(), "ciphertext": r.ciphertext.hex()}
+    if op == "decode_record_text":
+        return {"record": sr.decode_record_text(field(inputs, "text")).raw.hex()}
+    if op == "normalize_password":
+        return {"nfc_utf8_hex": sr.normalize_password(password(field(inputs, "password"))).hex()}
+    if op == "make_policy":
+        make_policy(inputs)
+        return {}
+    if op == "create":
+        pol = make_policy(inputs)
+        u, _, _ = sr.create(password(field(inputs, "password")), kdf_arg(inputs),
+                            field(inputs, "label"), pol, rng=script)
+        out = keyring_out(u)
+        out["dek"] = u.dek.hex()
+        out["dek_fingerprint"] = dek_fingerprint(u.dek).hex()
+        return out
+    if op == "unlock_password":
+        pol = make_policy(inputs)
+        u = sr.unlock(bytes_in(field(inputs, "keyring")), password(field(inputs, "password")), pol)
+        return unlocked_out(u)
+    if op == "unlock_slot":
+        pol = make_policy(inputs)
+        if ("password" in inputs) == ("recovery_code" in inputs):
+            raise HarnessError("unlock_slot needs exactly one of password and recovery_code")
+        kr = bytes_in(field(inputs, "keyring"))
+        index = field(inputs, "index")
+        if "password" in inputs:
+            u = sr.unlock_slot(kr, index, password=password(inputs["password"]), policy=pol)
+        else:
+            u = sr.unlock_slot(kr, index, code=inputs["recovery_code"], policy=pol)
+        return unlocked_out(u)
+    if op == "unlock_recovery":
+        pol = make_policy(inputs) if "policy" in inputs else sr.DEFAULT_POLICY
+        u = sr.unlock_recovery(bytes_in(field(inputs, "keyring")),
+                               field(inputs, "recovery_code"), pol)
+        return unlocked_out(u)
+    if op in ("change_password", "add_password_slot", "add_recovery_slot", "remove_slot",
+              "seal", "open"):
+        pol = make_policy(inputs)
+        unlocked = setup(inputs, pol)
+        if op == "change_password":
+            u = unlocked.change_password(field(inputs, "index"),
+                                         password(field(inputs, "new_password")),
+                                         kdf_arg(inputs), pol, rng=script)
+            return keyring_out(u)
+        if op == "add_password_slot":
+            u, _, _ = unlocked.add_password_slot(field(inputs, "label"),
+                                                 password(field(inputs, "password")),
+                                                 kdf_arg(inputs), pol, rng=script)
+            return keyring_out(u)
+        if op == "add_recovery_slot":
+            u, code, _, _ = unlocked.add_recovery_slot(field(inputs, "label"), rng=script)
+            out = keyring_out(u)
+            out["recovery_code"] = code
+            return out
+        if op == "remove_slot":
+            return keyring_out(unlocked.remove_slot(field(inputs, "index")))
+        if op == "seal":
+            rec, _ = unlocked.seal(bytes_in(field(inputs, "plaintext")),
+                                   bytes_in(field(inputs, "context")), rng=script)
+            return {"record": rec.hex(), "record_text": sr.to_text(rec, sr.OBJ_RECORD)}
+        pt = unlocked.open(bytes_in(field(inputs, "record")), bytes_in(field(inputs, "context")))
+        return {"plaintext": pt.hex()}
+    if op == "parse_recovery_code":
+        secret = sr.parse_recovery_code(field(inputs, "recovery_code"))
+        return {"secret": secret.hex(), "canonical": sr.recovery_code(secret)}
+    if op == "accumulated_seal":
+        return {"digest": accumulated(inputs)}
+    raise UnknownOperation(f"unknown operation {op!r}")
+
+
+def run(op: str, inputs: dict):
+    """One vector operation. Returns ("ok", output) or ("error", class, reason); raises
+    HarnessError when the request cannot be followed as written (CONFORMANCE.md's
+    protocol_error), and lets any other exception (an argument error of the host language,
+    SR-ERR-1, or a bug) through."""
+    if not isinstance(inputs, dict):
+        raise HarnessError("inputs is not an object")
+    script = Script(inputs)
+    try:
+        out = _operation(op, inputs, script)
+    except sr.StrongroomError as e:
+        if script.out_of_step:
+            raise HarnessError(script.out_of_step) from None
+        return ("error", e.cls, e.reason)
+    if script.next != len(script.draws):
+        raise HarnessError(f"success with {len(script.draws) - script.next} scripted random "
+                           "values left unused")
+    return ("ok", out)
