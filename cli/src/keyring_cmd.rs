@@ -22,7 +22,7 @@ pub enum KeyringCommand {
     /// Create a keyring with one password slot.
     #[command(after_help = CREATE_HELP)]
     Create(CreateArgs),
-    /// Show a keyring's slots, KDF parameters, generation and fingerprint (no secret).
+    /// Show a keyring's slots, KDF parameters, generation and digest (no secret).
     #[command(after_help = INFO_HELP)]
     Info(InfoArgs),
     /// Change the password of one password slot (records stay as they are).
@@ -51,7 +51,7 @@ or $STRONGROOM_PASSWORD (the first line of either). Defaults: PBKDF2-HMAC-SHA256
 600,000 iterations, or Argon2id with 64 MiB, t=3, p=4. The file is written atomically with
 mode 0600; an existing file is replaced only with --force (a symbolic link is followed).
 
---json prints {\"command\", \"keyring\", \"id\", \"generation\", \"fingerprint\", \"slots\",
+--json prints {\"command\", \"keyring\", \"id\", \"generation\", \"digest\", \"slots\",
 \"slot\": {\"index\", \"kind\", \"label\", \"kdf\"}} on standard output.";
 
 const INFO_HELP: &str = "\
@@ -59,8 +59,9 @@ Examples:
   strongroom keyring info alice.srk
   strongroom keyring info alice.srk --json
 
-`id` is the keyring's stable identity (pin it); `fingerprint` is the SHA-256 of the exact
-encoding and changes with every generation (compare it to check two copies are the same).";
+`id` is the keyring's stable identity (pin it); `digest` is the SHA-256 of the exact
+encoding (the keyring digest of SPEC.md) and changes with every generation (compare it to check
+two copies are the same).";
 
 /// What every keyring change says about concurrent updates, and its JSON.
 macro_rules! update_note {
@@ -71,7 +72,7 @@ The keyring file is replaced atomically with mode 0600 (through a symbolic link:
 points to). If it changed between being read and being written back (another process or
 device), nothing is written and the exit status is 5: run the command again.
 
---json prints {\"command\", \"keyring\", \"id\", \"generation\", \"fingerprint\", \"slots\",
+--json prints {\"command\", \"keyring\", \"id\", \"generation\", \"digest\", \"slots\",
 \"slot\": {\"index\", \"kind\", \"label\", \"kdf\"}} on standard output"
     };
 }
@@ -327,7 +328,7 @@ fn report(
         "keyring": show(path),
         "id": hex::encode(keyring.id()),
         "generation": keyring.generation(),
-        "fingerprint": fingerprint(keyring),
+        "digest": digest(keyring),
         "slots": keyring.slots().len(),
         "slot": slot_json(keyring, slot),
     });
@@ -337,15 +338,9 @@ fn report(
     println!("{}", term::json_pretty(&out));
 }
 
-/// SHA-256 of the exact encoding, first 16 bytes, in groups of four hex digits.
-fn fingerprint(keyring: &Keyring) -> String {
-    let digest = Sha256::digest(keyring.as_bytes());
-    let h = hex::encode(&digest[..16]);
-    h.as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join(":")
+/// The keyring digest of SPEC.md (section 18): SHA-256 of the exact encoding, lowercase hex.
+fn digest(keyring: &Keyring) -> String {
+    hex::encode(Sha256::digest(keyring.as_bytes()))
 }
 
 /// Whether parameters pass a policy, in words.
@@ -398,7 +393,7 @@ fn info(a: InfoArgs) -> CliResult<()> {
             "form": form_name,
             "size": keyring.as_bytes().len(),
             "id": hex::encode(keyring.id()),
-            "fingerprint": fingerprint(&keyring),
+            "digest": digest(&keyring),
             "generation": keyring.generation(),
             "slots": slots,
             "hard_limits": opts::hard_limits(),
@@ -412,7 +407,7 @@ fn info(a: InfoArgs) -> CliResult<()> {
         keyring.as_bytes().len()
     );
     println!("id           {}", hex::encode(keyring.id()));
-    println!("fingerprint  {}", fingerprint(&keyring));
+    println!("digest       {}", digest(&keyring));
     println!("generation   {}", keyring.generation());
     println!("slots        {} of 8", keyring.slots().len());
     for (i, s) in keyring.slots().iter().enumerate() {
@@ -605,7 +600,7 @@ fn remove_slot(a: RemoveSlotArgs) -> CliResult<()> {
             "keyring": show(&a.keyring),
             "id": hex::encode(changed.id()),
             "generation": changed.generation(),
-            "fingerprint": fingerprint(changed),
+            "digest": digest(changed),
             "slots": changed.slots().len(),
             "slot": removed,
         });

@@ -254,10 +254,12 @@ impl Process {
                     .and_then(Value::as_str)
                     .unwrap_or("unnamed implementation")
                     .to_string();
-                let protocol = out.get("protocol").and_then(Value::as_u64);
-                if protocol != Some(adapter::PROTOCOL) {
+                let protocol = out.get("protocol");
+                if protocol.and_then(Value::as_u64) != Some(adapter::PROTOCOL) {
+                    let theirs =
+                        protocol.map_or_else(|| "no protocol".into(), |p| format!("protocol {p}"));
                     return Err(CliError::Nonconforming(format!(
-                        "{:?} speaks protocol {protocol:?}, this runner speaks {}",
+                        "{:?} speaks {theirs}, this runner speaks protocol {}",
                         self.command,
                         adapter::PROTOCOL
                     )));

@@ -220,7 +220,7 @@ fn vector_case(file: &str, v: &Value, slow: bool) -> Result<Case, String> {
     Ok(case)
 }
 
-/// One case per mutation of a tamper set (vectors/README.md section 5).
+/// The base case and one case per mutation of a tamper set (vectors/README.md section 5).
 fn tamper_cases(file: &str, set: &Value) -> Result<Vec<Case>, String> {
     let set_id = str_field(set, "id")?;
     let target = str_field(set, "target")?;
@@ -231,7 +231,9 @@ fn tamper_cases(file: &str, set: &Value) -> Result<Vec<Case>, String> {
         .and_then(Value::as_str)
         .ok_or_else(|| format!("{set_id}: target input `{target}` is not a hex string"))?;
     let bytes = hex::decode(original).map_err(|_| format!("{set_id}: target is not hex"))?;
-    let mut out = Vec::new();
+    // The unmodified base is a case of its own (it must succeed, README section 5), so that every
+    // runner counts a set as 1 + its mutations.
+    let mut out = vec![base.clone()];
     for m in set
         .get("mutations")
         .and_then(Value::as_array)

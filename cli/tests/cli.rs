@@ -55,7 +55,7 @@ fn create_info_seal_open() {
         "slots        1 of 8",
         "\"laptop\"",
         "1000 iterations",
-        "fingerprint",
+        "digest       ",
     ] {
         assert!(info.contains(want), "{want} missing in:\n{info}");
     }

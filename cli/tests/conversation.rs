@@ -341,7 +341,7 @@ fn quiet_and_json_reports() {
     assert_eq!(v["slot"]["label"], "laptop");
     assert_eq!(v["slot"]["kdf"]["iterations"], 1000);
     assert_eq!(v["id"].as_str().unwrap().len(), 32);
-    assert_eq!(v["fingerprint"].as_str().unwrap().len(), 39);
+    assert_eq!(v["digest"].as_str().unwrap().len(), 64);
     let id = v["id"].clone();
 
     let v = json(
