@@ -129,9 +129,38 @@ pub fn roundtrip(data: &[u8]) -> Outcome {
     }
 }
 
-/// `Password::new`, checked against SR-PWD-2 from the outside.
+/// Code points assigned in Unicode 14.0, read from the published data file that SR-PWD-4
+/// names rather than from the library's own table, so that the two are checked against
+/// each other.
+fn assigned_in_14(c: char) -> bool {
+    static RANGES: std::sync::OnceLock<Vec<(u32, u32)>> = std::sync::OnceLock::new();
+    let ranges = RANGES.get_or_init(|| {
+        let json = include_str!("../../vectors/data/unicode-14.0-assigned.json");
+        let body = &json[json.find("\"ranges\"").expect("ranges key")..];
+        let numbers: Vec<u32> = body
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().expect("code point"))
+            .collect();
+        numbers.chunks_exact(2).map(|p| (p[0], p[1])).collect()
+    });
+    let c = u32::from(c);
+    let i = ranges.partition_point(|&(_, last)| last < c);
+    ranges.get(i).is_some_and(|&(first, _)| first <= c)
+}
+
+/// `Password::new`, checked against SR-PWD-2 and SR-PWD-4 from the outside.
 pub(crate) fn checked_password(s: &str) -> Option<Password> {
     let result = Password::new(s);
+    if !s.chars().all(assigned_in_14) {
+        // SR-PWD-4 comes before normalization, so it decides whatever the length.
+        assert_eq!(
+            result.as_ref().err(),
+            Some(&Error::InvalidInput(InvalidInput::UnassignedCodePoint)),
+            "unassigned code point accepted or misclassified"
+        );
+        return None;
+    }
     let nfc_len = {
         use unicode_normalization::UnicodeNormalization;
         s.nfc().collect::<String>().len()
