@@ -15,8 +15,9 @@ the catalogue's names.
 Answers (CONFORMANCE.md section 3):
 - success, with the output fields of vectors/README.md section 4 (plus `dek_fingerprint`
   next to every `dek`, section 3.1);
-- error, with the SPEC.md section 14 class and, for malformed, limit_exceeded and
-  invalid_input, the reason (null otherwise), and never an `output`;
+- error, with the SPEC.md section 14 class and, for malformed, limit_exceeded,
+  invalid_input and history_violation (SR-ERR-1), the reason (null otherwise), and never an
+  `output`;
 - unsupported, for an operation this adapter does not know;
 - protocol_error, for a request that cannot be followed as written (a broken input, a scripted
   draw of the wrong size, scripted values left unused, a failed setup unlock) and for an

@@ -203,10 +203,14 @@ def render(results, total_cases, baseline_seconds):
         "## Left out",
         "",
         "Faults that change nothing a conformance answer shows are not in the catalogue:",
-        "a non-constant-time comparison (SR-KEY-12) and a KDF run before a decoding or",
-        "policy error that is reported anyway (SR-POL-1, the vectors' `NoKdf` flag) change",
-        "only the running time or the number of KDF evaluations, which CONFORMANCE.md's",
-        "protocol does not carry.",
+        "a non-constant-time comparison (SR-KEY-12) and a KDF run before a decoding,",
+        "policy or work-budget error that is reported anyway (SR-POL-1, SR-POL-7, the",
+        "vectors' `NoKdf` flag) change only the running time or the number of KDF",
+        "evaluations, which CONFORMANCE.md's protocol does not carry. CheckPin run after",
+        "the unlock instead of before it (SR-PIN-1) is not observable either: the",
+        "operation `check_pin` runs CheckPin alone on a keyring it does not unlock, and no",
+        "unlock operation takes a pin; the same holds for a pin updated from a keyring",
+        "that was only decoded (SR-PIN-2), which is client state, not an answer.",
         "",
     ]
     return "\n".join(lines)

@@ -64,6 +64,15 @@ FORMAT_VERSION = 1
 
 KIND_PASSWORD = 1
 KIND_RECOVERY = 2
+KIND_SECRET_KEY = 64  # SR-KEY-16: skippable (section 6.3.1)
+
+# Section 6.3.1: kinds 1..63 are critical, 64..65,535 skippable; these are the kinds this
+# reference implements. A skippable kind it does not implement is decoded generically.
+IMPLEMENTED_KINDS = (KIND_PASSWORD, KIND_RECOVERY, KIND_SECRET_KEY)
+FIRST_SKIPPABLE_KIND = 64
+MAX_SLOT_KIND = 65_535
+#: The kinds whose KEK comes from a password KDF (keys 3 and 4 present).
+KDF_KINDS = (KIND_PASSWORD, KIND_SECRET_KEY)
 
 KDF_PBKDF2 = 1
 KDF_ARGON2ID = 2
@@ -71,16 +80,23 @@ KDF_ARGON2ID = 2
 LABEL_WRAP = {
     KIND_PASSWORD: b"strongroom/v1/password-slot/wrap-key",
     KIND_RECOVERY: b"strongroom/v1/recovery-slot/wrap-key",
+    KIND_SECRET_KEY: b"strongroom/v1/secret-key-slot/wrap-key",
 }
 LABEL_COMMIT = {
     KIND_PASSWORD: b"strongroom/v1/password-slot/commitment",
     KIND_RECOVERY: b"strongroom/v1/recovery-slot/commitment",
+    KIND_SECRET_KEY: b"strongroom/v1/secret-key-slot/commitment",
 }
+LABEL_SECRET_KEY_KEK = b"strongroom/v1/secret-key-slot/kek"
 LABEL_KEYRING_MAC = b"strongroom/v1/keyring/mac-key"
+LABEL_AUTH_KEY = b"strongroom/v1/auth-key"
 LABEL_RECORD_ROOT = b"strongroom/v1/record/root-key"
 LABEL_RECORD_KEY = b"strongroom/v1/record/key"
 LABEL_RECORD_COMMIT = b"strongroom/v1/record/commitment"
 LABEL_RECOVERY_CODE = b"strongroom/v1/recovery-code"
+LABEL_SECRET_KEY_CODE = b"strongroom/v1/secret-key-code"
+SECRET_KEY_PREFIX = "SK1"
+SECRET_KEY_BYTES = 16
 
 PREFIX_KEYRING = "srk1."
 PREFIX_RECORD = "srr1."
@@ -95,6 +111,15 @@ MAX_PASSWORD = 1024
 MAX_SLOTS = 8
 MAX_GENERATION = 2**53 - 1
 MAX_DEPTH = 4
+MAX_AUTH_MESSAGE = MAX_PLAINTEXT  # section 11.14: 0 to 16,777,216 bytes
+
+# Section 10: the unlock work budget (SR-POL-7)
+DEFAULT_MAX_UNLOCK_WORK = 16_777_216
+MAX_UNLOCK_WORK_LIMIT = 2**40
+ARGON2_WORK_FACTOR = 8
+
+# SR-PIN-3: the largest generation jump accepted without confirmation
+PIN_MAX_JUMP = 64
 
 # SR-KDF-3 hard limits
 PBKDF2_MIN_ITER, PBKDF2_MAX_ITER = 1, 10_000_000
@@ -144,8 +169,18 @@ def enc_head(major: int, arg: int) -> bytes:
     return bytes([(major << 5) | 27]) + arg.to_bytes(8, "big")
 
 
+class Verbatim:
+    """An item already encoded (a slot of a kind this reference does not implement, kept
+    byte for byte, SR-OP-18): `enc` writes its bytes unchanged."""
+
+    def __init__(self, raw: bytes):
+        self.raw = bytes(raw)
+
+
 def enc(x) -> bytes:
     """Deterministic encoding of x in the Strongroom profile."""
+    if isinstance(x, Verbatim):
+        return x.raw
     if isinstance(x, bool):
         raise TypeError("booleans are not in the profile")
     if isinstance(x, int):
@@ -375,19 +410,26 @@ def _profile(data: bytes) -> Node:
     return root
 
 
-def _walk_map(node: Node, schema: List[int], handlers) -> None:
-    """SR-OBJ-2: keys expected in schema order."""
-    i = 0
+def _walk_map(node: Node, schema: List[int], handlers, optional=()) -> None:
+    """SR-OBJ-2: keys expected in schema order. `optional` keys (the generic schema of a
+    skippable slot, section 6.6) may be absent: a key is the next expected one when every
+    schema key before it that is absent is optional."""
+    i = 0  # position in `schema` of the next expected key
+
+    def required_between(a, b):
+        return any(schema[x] not in optional for x in range(a, b))
+
     for k, v in node.value:
         if k not in schema:
             raise malformed("unknown_key")
-        if i >= len(schema) or schema.index(k) > i:
+        j = schema.index(k)
+        if i >= len(schema) or (j > i and required_between(i, j)):
             if mutant("schema_missing_as_unknown"):  # any unexpected key called unknown
                 raise malformed("unknown_key")
             raise malformed("missing_key")
         handlers[k](v)
-        i += 1
-    if i < len(schema):
+        i = j + 1 if j > i else i + 1
+    if required_between(i, len(schema)):
         raise malformed("missing_key")
 
 
@@ -405,8 +447,10 @@ def _bstr(node: Node, size: int) -> bytes:
 
 KEYRING_KEYS = [1, 2, 3, 4, 5, 6]
 RECORD_KEYS = [1, 2, 3, 4, 5, 6, 7]
-PASSWORD_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7]
+PASSWORD_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7]  # password and secret-key slots
 RECOVERY_SLOT_KEYS = [1, 2, 5, 6, 7]
+GENERIC_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7]  # a skippable kind not implemented (section 6.6)
+GENERIC_SLOT_OPTIONAL = (3, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -468,20 +512,27 @@ def _kdf(node: Node):
 
 @dataclass
 class Slot:
-    kind: int
+    kind: int  # the kind's value (1, 2, 64, or a skippable kind this reference does not know)
     label: str
     kdf: object  # Pbkdf2 / Argon2id / None
     salt: Optional[bytes]
-    nonce: bytes
+    nonce: Optional[bytes]  # None only for a slot of an unknown kind
     wrapped: bytes
     commitment: bytes
     raw: bytes  # exact encoding of the slot map
     label_enc: bytes = b""  # exact encoding of the key 2 value (text head and UTF-8 bytes)
+    extra: dict = field(default_factory=dict)  # unknown kind: the nodes of keys 3, 4, 5 present
 
     @property
     def aad_tail(self) -> bytes:
         """slot_bytes without its last two entries (86 bytes), SR-KEY-3."""
         return self.raw[: len(self.raw) - 86]
+
+    @property
+    def known(self) -> bool:
+        """False for a skippable kind this reference does not implement (SR-OP-18: never
+        tried, kept byte for byte, removable, not changeable)."""
+        return self.kind in IMPLEMENTED_KINDS
 
 
 def _slot(node: Node, data: bytes) -> Slot:
@@ -494,9 +545,26 @@ def _slot(node: Node, data: bytes) -> Slot:
         raise malformed("missing_key" if 2 <= k <= 7 else "unknown_key")
     _expect(v, 0)
     kind = v.value
-    if kind not in (KIND_PASSWORD, KIND_RECOVERY):
-        raise StrongroomError("unsupported_algorithm")
-    f = {}
+    # Step 3 of the slot walk (section 6.6, SR-OBJ-7): the range, then implemented kinds,
+    # then critical (1..63, and the reserved 0) and skippable (64..65,535) kinds.
+    if kind > MAX_SLOT_KIND:
+        if mutant("slot_kind_above_max_unsupported"):
+            raise StrongroomError("unsupported_algorithm")  # judged as one more unknown kind
+        if not mutant("slot_kind_range_unchecked"):
+            raise malformed("value_out_of_range")
+    generic = False
+    if kind not in IMPLEMENTED_KINDS:
+        if mutant("unknown_skippable_rejected"):  # every unknown kind rejected, as before 21.2
+            raise StrongroomError("unsupported_algorithm")
+        if kind < FIRST_SKIPPABLE_KIND and not mutant("unknown_critical_accepted"):
+            raise StrongroomError("unsupported_algorithm")
+        generic = True
+    f = {"extra": {}}
+
+    def anything(key):  # the generic schema: checked by the profile only (section 6.6)
+        def h(n):
+            f["extra"][key] = n
+        return h
 
     def label(n):
         _expect(n, 3)
@@ -518,18 +586,28 @@ def _slot(node: Node, data: bytes) -> Slot:
         6: lambda n: f.__setitem__("wrapped", _bstr(n, 48)),
         7: lambda n: f.__setitem__("commitment", _bstr(n, 32)),
     }
-    schema = PASSWORD_SLOT_KEYS if kind == KIND_PASSWORD else RECOVERY_SLOT_KEYS
-    _walk_map(node, schema, handlers)
+    if generic:
+        optional = GENERIC_SLOT_OPTIONAL
+        if mutant("unknown_slot_optional_keys_required"):
+            optional = ()  # the password-slot schema applied to every kind with a KDF field
+        handlers[3] = _kdf if mutant("unknown_slot_key3_as_kdf") else anything(3)
+        handlers[4] = anything(4)
+        handlers[5] = anything(5)
+        _walk_map(node, GENERIC_SLOT_KEYS, handlers, optional)
+    else:
+        schema = PASSWORD_SLOT_KEYS if kind in KDF_KINDS else RECOVERY_SLOT_KEYS
+        _walk_map(node, schema, handlers)
     return Slot(
         kind,
         f["label"],
         f.get("kdf"),
         f.get("salt"),
-        f["nonce"],
+        f.get("nonce"),
         f["wrapped"],
         f["commitment"],
         data[node.start : node.end],
         f["label_enc"],
+        f["extra"],
     )
 
 
@@ -745,15 +823,40 @@ def derive_kek(pw: bytes, salt: bytes, kdf) -> bytes:
 def slot_keys(keyring_id: bytes, kek: bytes, kind: int):
     """SR-KEY-2."""
     salt = b"" if mutant("hkdf_slot_salt_empty") else keyring_id
-    label_kind = KIND_PASSWORD if mutant("recovery_uses_password_labels") else kind
+    label_kind = kind
+    if kind == KIND_RECOVERY and mutant("recovery_uses_password_labels"):
+        label_kind = KIND_PASSWORD
+    if kind == KIND_SECRET_KEY and mutant("secret_key_uses_password_labels"):
+        label_kind = KIND_PASSWORD  # the secret-key slot taken for a password slot
     prk = hkdf_extract(salt, kek)
     return prk, hkdf_expand32(prk, LABEL_WRAP[label_kind]), hkdf_expand32(prk, LABEL_COMMIT[label_kind])
+
+
+def secret_key_kek(kek_p: bytes, secret_key: bytes) -> bytes:
+    """SR-KEY-16: KEK = HKDF-Expand(HKDF-Extract(salt = secret_key, IKM = kek_p),
+    LABEL_SECRET_KEY_KEK, 32), where kek_p = KDF(P, salt, kdf)."""
+    if mutant("secret_key_as_info"):
+        # the secret key appended to the info of an Expand of the password KEK, not the salt
+        return hkdf_expand32(hkdf_extract(b"", kek_p), LABEL_SECRET_KEY_KEK + secret_key)
+    if mutant("secret_key_extract_swapped"):
+        prk_sk = hkdf_extract(kek_p, secret_key)  # salt and IKM the other way round
+    else:
+        prk_sk = hkdf_extract(secret_key, kek_p)
+    if mutant("secret_key_kek_unexpanded"):
+        return prk_sk  # the Extract output used as the KEK, no Expand with the KEK label
+    return hkdf_expand32(prk_sk, LABEL_SECRET_KEY_KEK)
 
 
 def mac_key(keyring_id: bytes, dek: bytes):
     """SR-KEY-6."""
     prk = hkdf_extract(keyring_id, dek)
     return prk, hkdf_expand32(prk, LABEL_KEYRING_MAC)
+
+
+def auth_key(keyring_id: bytes, dek: bytes) -> bytes:
+    """SR-KEY-15: a sibling of mac_key and record_root under prk_ring."""
+    prk = hkdf_extract(keyring_id, dek)
+    return hkdf_expand32(prk, LABEL_KEYRING_MAC if mutant("auth_key_mac_label") else LABEL_AUTH_KEY)
 
 
 def record_root_key(keyring_id: bytes, dek: bytes) -> bytes:
@@ -807,6 +910,7 @@ def as_integer(v) -> Optional[int]:
 # ---------------------------------------------------------------------------
 
 POLICY_PAIRS = ("pbkdf2_iterations", "argon2_memory_kib", "argon2_time_cost", "argon2_parallelism")
+POLICY_WORK = "max_unlock_work"
 
 
 @dataclass(frozen=True)
@@ -815,10 +919,15 @@ class UnlockPolicy:
     argon2_memory_kib: Tuple[int, int] = (19_456, 262_144)
     argon2_time_cost: Tuple[int, int] = (2, 8)
     argon2_parallelism: Tuple[int, int] = (1, 8)
+    max_unlock_work: int = DEFAULT_MAX_UNLOCK_WORK  # SR-POL-7
 
     def validate(self) -> "UnlockPolicy":
         """SR-POL-5: hard minimum <= floor <= ceiling <= hard maximum for every parameter
-        (hard minimum of memory_kib: 8); a pair that is not two integers is invalid too."""
+        (hard minimum of memory_kib: 8), and max_unlock_work from 1 to 2^40; a pair that is
+        not two integers, or a budget that is not an integer, is invalid too."""
+        w = as_integer(self.max_unlock_work)
+        if w is None or not (1 <= w <= MAX_UNLOCK_WORK_LIMIT or mutant("policy_work_range_unchecked")):
+            raise StrongroomError("invalid_input", "policy_invalid")
         hard = [
             (self.pbkdf2_iterations, PBKDF2_MIN_ITER, PBKDF2_MAX_ITER),
             (self.argon2_memory_kib, 8, ARGON_MAX_M),
@@ -838,6 +947,10 @@ class UnlockPolicy:
             if not ok:
                 raise StrongroomError("invalid_input", "policy_invalid")
         return self
+
+    @property
+    def work_budget(self) -> int:
+        return as_integer(self.max_unlock_work)
 
     def allows(self, kdf) -> bool:
         def within(v, r):
@@ -862,15 +975,22 @@ DEFAULT_POLICY = UnlockPolicy()
 
 def make_policy(obj) -> UnlockPolicy:
     """Construct a policy (SR-POL-5) from an UnlockPolicy or from a policy object (the JSON
-    form of vectors/README.md 3.4: the four pairs, and an informative `name`). Section 11's
-    preamble: a missing or extra pair, a pair that does not have exactly two elements, or a
-    bound that is not an integer is invalid_input policy_invalid."""
+    form of vectors/README.md 3.4: the four pairs, max_unlock_work, and an informative
+    `name`). Section 11's preamble: a missing or extra entry, a pair that does not have exactly
+    two elements, or a bound that is not an integer is invalid_input policy_invalid."""
     if isinstance(obj, UnlockPolicy):
         return obj.validate()
     invalid = StrongroomError("invalid_input", "policy_invalid")
     if not isinstance(obj, dict):
         raise invalid
-    if any(k not in POLICY_PAIRS and k != "name" for k in obj) and not mutant("policy_extra_pair_ignored"):
+    known = (*POLICY_PAIRS, POLICY_WORK, "name")
+    if any(k not in known for k in obj) and not mutant("policy_extra_pair_ignored"):
+        raise invalid
+    if POLICY_WORK in obj:
+        work = obj[POLICY_WORK]
+    elif mutant("policy_work_optional"):
+        work = DEFAULT_MAX_UNLOCK_WORK  # a missing budget taken as the default
+    else:
         raise invalid
     pairs = []
     for k in POLICY_PAIRS:
@@ -881,7 +1001,43 @@ def make_policy(obj) -> UnlockPolicy:
         if lo is None or hi is None:
             raise invalid
         pairs.append((lo, hi))
-    return UnlockPolicy(*pairs).validate()
+    w = as_integer(work)
+    if w is None:
+        raise invalid
+    return UnlockPolicy(*pairs, max_unlock_work=w).validate()
+
+
+def work(kdf) -> int:
+    """Section 10: the work of one KDF evaluation, in PBKDF2-HMAC-SHA256 iterations:
+    work([1, n]) = n, work([2, m, t, p]) = 8 x m x t."""
+    if isinstance(kdf, Pbkdf2):
+        return kdf.iterations
+    w = kdf.memory_kib * kdf.time_cost
+    if mutant("work_argon2_with_parallelism"):
+        w *= kdf.parallelism  # the lanes counted as more work
+    if not mutant("work_argon2_without_factor_8"):
+        w *= ARGON2_WORK_FACTOR
+    return w
+
+
+def is_weaker_kdf(new, old) -> bool:
+    """SR-KDF-8: same id and a lower iterations, or a lower memory_kib or time_cost; or
+    PBKDF2 replacing Argon2id. A change of parallelism alone, and PBKDF2 -> Argon2id, are never
+    weaker."""
+    if mutant("weaker_kdf_reversed"):
+        new, old = old, new  # "the old one is weaker than the new one"
+    if isinstance(new, Pbkdf2) and isinstance(old, Pbkdf2):
+        return new.iterations < old.iterations
+    if isinstance(new, Argon2id) and isinstance(old, Argon2id):
+        weaker = new.memory_kib < old.memory_kib
+        if not mutant("weaker_kdf_time_cost_ignored"):
+            weaker = weaker or new.time_cost < old.time_cost
+        if mutant("weaker_kdf_parallelism_counted"):
+            weaker = weaker or new.parallelism < old.parallelism
+        return weaker
+    if isinstance(new, Pbkdf2):  # Argon2id replaced by PBKDF2
+        return not mutant("weaker_kdf_cross_ignored")
+    return mutant("weaker_kdf_pbkdf2_to_argon2id")  # PBKDF2 replaced by Argon2id
 
 
 # ---------------------------------------------------------------------------
@@ -1018,7 +1174,7 @@ def build_slot(keyring_id, dek, kind, label, kek, kdf, salt, nonce):
 
     `label` is a str, or the exact encoding (text head and bytes) of an existing
     slot's label, which change_password copies byte for byte (SR-OP-5)."""
-    n_entries = 7 if kind == KIND_PASSWORD else 5
+    n_entries = 7 if kind in KDF_KINDS else 5
     if mutant("label_normalized_on_write") and isinstance(label, str):
         label = unicodedata.normalize("NFC", label)  # a new label stored in NFC, not as given
     label_enc = label if isinstance(label, bytes) else enc(label)
@@ -1028,7 +1184,7 @@ def build_slot(keyring_id, dek, kind, label, kek, kdf, salt, nonce):
     # The slot map up to and including key 5 (the nonce): exactly the bytes that
     # the AAD covers, i.e. slot_bytes[0 .. len(slot_bytes) - 86].
     prefix = enc_head(5, n_entries) + enc(1) + enc(kind) + enc(2) + label_enc
-    if kind == KIND_PASSWORD:
+    if kind in KDF_KINDS:  # password and secret-key slots (section 6.3: the same layout)
         prefix += enc(3) + enc(kdf.as_cbor()) + enc(4) + enc(salt)
     prefix += enc(5) + enc(nonce)
     prk, wrap_key, commitment = slot_keys(keyring_id, kek, kind)
@@ -1037,7 +1193,7 @@ def build_slot(keyring_id, dek, kind, label, kek, kdf, salt, nonce):
     slot_bytes = prefix + enc(6) + enc(wrapped) + enc(7) + enc(commitment)
     # Cross-checks: the generic encoder gives the same bytes; the AAD slice is 86 short.
     full = {1: kind, 2: label, 5: nonce, 6: wrapped, 7: commitment}
-    if kind == KIND_PASSWORD:
+    if kind in KDF_KINDS:
         full[3] = kdf.as_cbor()
         full[4] = salt
     assert enc(full) == slot_bytes
@@ -1092,13 +1248,20 @@ def build_keyring(keyring_id: bytes, generation: int, slot_bytes: List[bytes], d
 # vectors compare with their input. Labels are encoded from their decoded strings.
 
 
-def _slot_value(s: Slot, nfc_labels: bool = False) -> dict:
+def _slot_value(s: Slot, nfc_labels: bool = False):
+    if not s.known:
+        return Verbatim(s.raw)  # a kind this reference does not implement: its exact bytes
     label = unicodedata.normalize("NFC", s.label) if nfc_labels else s.label
     v = {1: s.kind, 2: label, 5: s.nonce, 6: s.wrapped, 7: s.commitment}
-    if s.kind == KIND_PASSWORD:
+    if s.kind in KDF_KINDS:
         v[3] = s.kdf.as_cbor()
         v[4] = s.salt
     return v
+
+
+def keyring_digest(raw: bytes) -> bytes:
+    """Section 18 and 11.12: SHA-256 of a keyring's exact bytes."""
+    return hashlib.sha256(raw).digest()
 
 
 def reencode_keyring(k: Keyring, nfc_labels: bool = False) -> bytes:
@@ -1128,6 +1291,11 @@ def _swap(steps: list, i: int, j: int, when: bool) -> list:
 class Unlocked:
     keyring: Keyring
     dek: bytes = field(repr=False)
+    # Section 11's preamble: the index of the slot that opened the keyring (the slot created,
+    # for a new keyring), so that a client can remember it (its salt and commitment are the
+    # `preferred` slot of a later unlock, section 11.12). Carried through changes; None when
+    # a change removed that slot.
+    slot_index: Optional[int] = None
 
     @property
     def keyring_id(self) -> bytes:
@@ -1148,20 +1316,63 @@ class Unlocked:
         if self.keyring.generation >= generation_limit():
             raise StrongroomError("limit_exceeded", "generation_exhausted")
 
-    def _rebuild(self, slot_bytes: List[bytes]):
+    def _raws(self) -> List[bytes]:
+        """The current slot encodings, each kept byte for byte (SR-OP-5, SR-OP-6, SR-OP-7),
+        slots of a kind this reference does not implement included (SR-OP-18)."""
+        out = []
+        for s in self.keyring.slots:
+            if not s.known and mutant("unknown_slot_reencoded"):
+                # written again from the fields a port keeps of an unknown slot (decode_keyring's
+                # kind_value, label, wrapped_dek and commitment): keys 3, 4 and 5 are lost
+                out.append(enc({1: s.kind, 2: s.label, 6: s.wrapped, 7: s.commitment}))
+            else:
+                out.append(s.raw)
+        return out
+
+    def _rebuild(self, slot_bytes: List[bytes], slot_index: Optional[int] = None):
+        if mutant("unknown_slot_dropped_on_write"):
+            unknown = {s.raw for s in self.keyring.slots if not s.known}
+            slot_bytes = [b for b in slot_bytes if b not in unknown]  # what it cannot represent
         g = self.keyring.generation + (0 if mutant("generation_not_incremented") else 1)
         out, inter = build_keyring(self.keyring_id, g, slot_bytes, self.dek)
-        return Unlocked(decode_keyring(out), self.dek), inter
+        return Unlocked(decode_keyring(out), self.dek, slot_index), inter
+
+    def auth_tag(self, message: bytes) -> bytes:
+        """Section 11.14: HMAC-SHA256(auth_key, message), auth_key by SR-KEY-15; a message of
+        at most 16,777,216 bytes (limit_exceeded plaintext_too_large above)."""
+        limit = MAX_AUTH_MESSAGE + (1 if mutant("auth_tag_limit_off_by_one") else 0)
+        if len(message) > limit:
+            raise StrongroomError("limit_exceeded", "plaintext_too_large")
+        key = auth_key(self.keyring_id, self.dek)
+        if mutant("auth_tag_length_prefixed"):
+            message = len(message).to_bytes(8, "big") + message  # framed like the record AAD
+        return hmac.new(key, message, hashlib.sha256).digest()
 
     # -- SR-OP-6, 11.7 -----------------------------------------------------
     def add_password_slot(self, label, password, kdf, policy=DEFAULT_POLICY, rng=os_rng):
+        return self._add_kdf_slot(KIND_PASSWORD, label, password, None, kdf, policy, rng)
+
+    # -- SR-OP-21, 11.7.1 --------------------------------------------------
+    def add_secret_key_slot(self, label, password, secret_key_code, kdf, policy=DEFAULT_POLICY,
+                            rng=os_rng):
+        """The steps of 11.7, with both credentials prepared in step 1 (Normalize, then
+        ParseSecretKey), the KEK of SR-KEY-16 and a slot of kind 64. The secret key is the
+        caller's (the one the user has, or new_secret_key())."""
+        if not isinstance(secret_key_code, str):
+            raise TypeError("a secret key code is a str")
+        return self._add_kdf_slot(KIND_SECRET_KEY, label, password, secret_key_code, kdf, policy, rng)
+
+    def _add_kdf_slot(self, kind, label, password, secret_key_code, kdf, policy, rng):
         check_string_arg(label, "label")  # API boundary (SR-ERR-1)
         check_string_arg(password, "password")
         policy = make_policy(policy)
         st = {}
 
         def s1():
-            st["pw"] = normalize_password(password)
+            if kind == KIND_SECRET_KEY:
+                st["pw"], st["sk"] = prepare_secret_key_credential(password, secret_key_code)
+            else:
+                st["pw"] = normalize_password(password)
 
         def s4():
             st["kdf"] = check_new_kdf(kdf, policy)
@@ -1175,9 +1386,11 @@ class Unlocked:
         salt = _draw(rng, 32)
         nonce = _draw(rng, 12)
         kek = derive_kek(st["pw"], salt, k)
-        sb, sinter = build_slot(self.keyring_id, self.dek, KIND_PASSWORD, label, kek, k, salt, nonce)
+        if kind == KIND_SECRET_KEY:
+            kek = secret_key_kek(kek, st["sk"])
+        sb, sinter = build_slot(self.keyring_id, self.dek, kind, label, kek, k, salt, nonce)
         sinter = {"password-nfc": st["pw"], **sinter}
-        new, kinter = self._rebuild([s.raw for s in self.keyring.slots] + [sb])
+        new, kinter = self._rebuild(self._raws() + [sb], self.slot_index)
         return new, sinter, kinter
 
     # -- SR-OP-6, SR-KEY-5, 11.8 -------------------------------------------
@@ -1193,12 +1406,15 @@ class Unlocked:
             secret = _draw(rng, 32)
             nonce = _draw(rng, 12)
         sb, sinter = build_slot(self.keyring_id, self.dek, KIND_RECOVERY, label, secret, None, None, nonce)
-        new, kinter = self._rebuild([s.raw for s in self.keyring.slots] + [sb])
+        new, kinter = self._rebuild(self._raws() + [sb], self.slot_index)
         return new, recovery_code(secret), sinter, kinter
 
     # -- SR-OP-5, 11.6 -----------------------------------------------------
-    def change_password(self, index, password, kdf, policy=DEFAULT_POLICY, rng=os_rng):
+    def change_password(self, index, password, kdf, policy=DEFAULT_POLICY, rng=os_rng,
+                        allow_weaker_kdf: bool = False):
         check_string_arg(password, "password")  # API boundary (SR-ERR-1)
+        if not isinstance(allow_weaker_kdf, bool):
+            raise TypeError("allow_weaker_kdf is a bool")
         policy = make_policy(policy)
         slots = self.keyring.slots
         st = {}
@@ -1210,16 +1426,31 @@ class Unlocked:
             st["i"] = check_index(index, len(slots))
 
         def s3():
-            if slots[st["i"]].kind != KIND_PASSWORD and not mutant("change_password_kind_unchecked"):
+            s = slots[st["i"]]
+            if mutant("unknown_slot_change_allowed") and not s.known:
+                return  # only the kinds it knows are told apart
+            if s.kind != KIND_PASSWORD and not mutant("change_password_kind_unchecked"):
                 raise StrongroomError("invalid_input", "wrong_slot_kind")
 
         def s4():
             st["kdf"] = check_new_kdf(kdf, policy)
 
-        steps = [s1, s2, s3, s4, self._check_generation]
+        def s5():  # SR-KDF-8, against the authenticated KDF of the slot it replaces
+            new = st["kdf"] if "kdf" in st else kdf_from_descriptor(kdf)
+            old = slots[st["i"]].kdf
+            if mutant("weaker_kdf_allow_ignored"):
+                allow = False
+            else:
+                allow = allow_weaker_kdf
+            if old is not None and not allow and is_weaker_kdf(new, old):
+                raise StrongroomError("invalid_input", "weaker_kdf")
+
+        steps = [s1, s2, s3, s4, s5, self._check_generation]
         if mutant("change_password_index_before_password"):
-            steps = [s2, s3, s1, s4, self._check_generation]  # the order before SR-OP-17
+            steps = [s2, s3, s1, s4, s5, self._check_generation]  # the order before SR-OP-17
         _swap(steps, 2, 3, mutant("change_password_kdf_before_kind"))
+        _swap(steps, 3, 4, mutant("weaker_kdf_before_check_new_kdf"))
+        _swap(steps, 4, 5, mutant("weaker_kdf_after_generation"))
         _steps(*steps)
         i, k, old = st["i"], st["kdf"], slots[st["i"]]
         if mutant("change_password_keeps_old_kdf"):
@@ -1235,9 +1466,9 @@ class Unlocked:
         if mutant("change_password_label_reencoded"):
             label = unicodedata.normalize("NFC", old.label)  # decoded, normalized, encoded again
         sb, _ = build_slot(self.keyring_id, self.dek, KIND_PASSWORD, label, kek, k, salt, nonce)
-        raws = [s.raw for s in slots]
+        raws = self._raws()
         raws[i] = sb
-        return self._rebuild(raws)[0]
+        return self._rebuild(raws, self.slot_index)[0]
 
     # -- SR-OP-7, 11.9 -----------------------------------------------------
     def remove_slot(self, index):
@@ -1251,14 +1482,23 @@ class Unlocked:
             if len(slots) == 1 and not mutant("remove_slot_last_unchecked"):
                 raise StrongroomError("invalid_input", "last_slot")
 
+        def s_unknown():
+            if not slots[st["i"]].known:  # only the kinds it implements may be removed
+                raise StrongroomError("invalid_input", "wrong_slot_kind")
+
         steps = [s1, s2]
+        if mutant("unknown_slot_remove_refused"):
+            steps.append(s_unknown)
         if not mutant("remove_slot_generation_unchecked"):
             steps.append(self._check_generation)
         _swap(steps, 0, 1, mutant("remove_slot_last_before_index"))
         _steps(*steps)
-        raws = [s.raw for s in slots]
+        raws = self._raws()
         del raws[st["i"]]
-        return self._rebuild(raws)[0]
+        opened = self.slot_index
+        if opened is not None:
+            opened = None if opened == st["i"] else opened - (1 if opened > st["i"] else 0)
+        return self._rebuild(raws, opened)[0]
 
     # -- SR-OP-8, 11.10 ----------------------------------------------------
     def seal(self, plaintext: bytes, context: bytes, rng=os_rng):
@@ -1361,6 +1601,19 @@ def create(password: str, kdf, label: str, policy=DEFAULT_POLICY, rng=os_rng):
     """SR-OP-1. `label` is required (it may be empty; there is no default). `kdf` is a
     Pbkdf2, an Argon2id, a descriptor object (kdf_from_descriptor) or DEFAULT_KDF, the
     SR-KDF-5 default (PBKDF2 with 600,000 iterations)."""
+    u, sinter, kinter, _sk = _create(KIND_PASSWORD, password, kdf, label, policy, rng)
+    return u, sinter, kinter
+
+
+def create_with_secret_key(password: str, kdf, label: str, policy=DEFAULT_POLICY, rng=os_rng):
+    """SR-OP-19, 11.2.1: the steps of create with a secret key drawn right after the DEK, the
+    KEK of SR-KEY-16 and a secret-key slot (kind 64). Returns (unlocked, secret key code,
+    slot intermediates, keyring intermediates); the code is shown to the user once (SR-SK-2)."""
+    u, sinter, kinter, sk = _create(KIND_SECRET_KEY, password, kdf, label, policy, rng)
+    return u, secret_key_code(sk), sinter, kinter
+
+
+def _create(kind, password, kdf, label, policy, rng):
     check_string_arg(label, "label")  # API boundary (SR-ERR-1)
     check_string_arg(password, "password")
     policy = make_policy(policy)  # an argument: constructed before the operation (SR-POL-5)
@@ -1373,14 +1626,19 @@ def create(password: str, kdf, label: str, policy=DEFAULT_POLICY, rng=os_rng):
         st["kdf"] = check_new_kdf(kdf, policy)
 
     def draws():
+        sk = None
+        if kind == KIND_SECRET_KEY and mutant("create_secret_key_draw_order"):
+            sk = _draw(rng, SECRET_KEY_BYTES)  # the secret key drawn first, before the id
         keyring_id = _draw(rng, 16)
         if mutant("create_draw_order"):  # salt drawn before the DEK (both 32 bytes)
             salt = _draw(rng, 32)
             dek = _draw(rng, 32)
         else:
             dek = _draw(rng, 32)
+            if kind == KIND_SECRET_KEY and sk is None:
+                sk = _draw(rng, SECRET_KEY_BYTES)  # SR-OP-19: right after the DEK
             salt = _draw(rng, 32)
-        st["draws"] = (keyring_id, dek, salt, _draw(rng, 12))
+        st["draws"] = (keyring_id, dek, sk, salt, _draw(rng, 12))
 
     steps = [s1, lambda: check_label(label), s3, draws]
     _swap(steps, 0, 1, mutant("create_label_before_password"))
@@ -1388,12 +1646,14 @@ def create(password: str, kdf, label: str, policy=DEFAULT_POLICY, rng=os_rng):
     _swap(steps, 2, 3, mutant("create_draw_before_kdf_check"))
     _steps(*steps)
     pw, k = st["pw"], st["kdf"]
-    keyring_id, dek, salt, nonce = st["draws"]
+    keyring_id, dek, sk, salt, nonce = st["draws"]
     kek = derive_kek(pw, salt, k)
-    sb, sinter = build_slot(keyring_id, dek, KIND_PASSWORD, label, kek, k, salt, nonce)
+    if kind == KIND_SECRET_KEY:
+        kek = secret_key_kek(kek, sk)
+    sb, sinter = build_slot(keyring_id, dek, kind, label, kek, k, salt, nonce)
     out, kinter = build_keyring(keyring_id, 0, [sb], dek)
     sinter = {"password-nfc": pw, **sinter}
-    return Unlocked(decode_keyring(out), dek), sinter, kinter
+    return Unlocked(decode_keyring(out), dek, 0), sinter, kinter, sk
 
 
 def _try_slot(kr: Keyring, slot: Slot, kek: bytes) -> Optional[bytes]:
@@ -1412,17 +1672,21 @@ def _try_slot(kr: Keyring, slot: Slot, kek: bytes) -> Optional[bytes]:
         return None
 
 
-def _finish(kr: Keyring, dek: bytes) -> Unlocked:
-    """FinishUnlock (SPEC.md 11.1)."""
+def _finish(kr: Keyring, dek: bytes, slot_index: Optional[int] = None) -> Unlocked:
+    """FinishUnlock (SPEC.md 11.1); `slot_index` is the index of the slot that opened it."""
     _prk, mk = mac_key(kr.keyring_id, dek)
     if mutant("mac_over_reencoding"):  # the keyring as this port would write it
         raw = reencode_keyring(kr, nfc_labels=True)
+    elif mutant("unknown_slot_outside_mac") and not all(s.known for s in kr.slots):
+        # the slots of kinds it skips left out of the MAC input, as if they were not there
+        raw = enc({1: OBJ_KEYRING, 2: FORMAT_VERSION, 3: kr.keyring_id, 4: kr.generation,
+                   5: [_slot_value(s) for s in kr.slots if s.known], 6: kr.mac})
     else:
         raw = kr.raw
     mac = hmac.new(mk, raw[: len(raw) - 35], hashlib.sha256).digest()
     if not hmac.compare_digest(mac, kr.mac) and not mutant("keyring_mac_skipped"):
         raise StrongroomError("keyring_tampered")
-    return Unlocked(kr, dek)
+    return Unlocked(kr, dek, slot_index)
 
 
 def _decoded(keyring) -> Keyring:
@@ -1430,14 +1694,31 @@ def _decoded(keyring) -> Keyring:
     return keyring if isinstance(keyring, Keyring) else decode_keyring(keyring)
 
 
-def _try_all(kr: Keyring, slots: List[Slot], kek_of) -> Unlocked:
-    """Step 5 of 11.3 and step 3 of 11.5: try each slot in order; the first that yields the
-    DEK decides (its MAC failure ends the unlock)."""
-    for s in slots:
+def _index_in_keyring(kr: Keyring, slot: Slot) -> int:
+    for i, t in enumerate(kr.slots):
+        if t is slot:
+            return i
+    for i, t in enumerate(kr.slots):  # a copy (mutant unknown_slot_tried)
+        if t.raw == slot.raw:
+            return i
+    raise AssertionError("slot not in keyring")
+
+
+def _try_all(kr: Keyring, slots: List[Slot], kek_of, before=None) -> Unlocked:
+    """Step 6 of 11.3 and step 3 of 11.5: try each slot in order; the first that yields the
+    DEK decides (its MAC failure ends the unlock). `before(position)` runs before a slot's
+    KEK is computed (step 6.1, the budget of the slots after a preferred one)."""
+    for pos, s in enumerate(slots):
+        if before is not None:
+            before(pos)
         dek = _try_slot(kr, s, kek_of(s))
         if dek is not None:
+            if mutant("slot_index_among_tried"):
+                index = pos  # the position in the list of slots tried, not in the keyring
+            else:
+                index = _index_in_keyring(kr, s)
             try:
-                return _finish(kr, dek)
+                return _finish(kr, dek, index)
             except StrongroomError as e:
                 if not (mutant("mac_failure_as_unlock_failed") and e.cls == "keyring_tampered"):
                     raise
@@ -1446,8 +1727,97 @@ def _try_all(kr: Keyring, slots: List[Slot], kek_of) -> Unlocked:
     raise StrongroomError("unlock_failed")
 
 
-def unlock(keyring, password: str, policy=DEFAULT_POLICY) -> Unlocked:
-    """SR-OP-2, 11.3. `keyring` is the keyring's bytes or an already decoded Keyring."""
+@dataclass(frozen=True)
+class Preferred:
+    """The slot a client opened last (section 11.3 step 3, 11.12): its salt and commitment."""
+
+    salt: bytes
+    commitment: bytes
+
+
+def _guess_password_slot(s: Slot) -> Optional[Slot]:
+    """Mutant unknown_slot_tried: a slot of an unknown kind whose keys 3, 4 and 5 read as a KDF
+    descriptor, a salt and a nonce, taken for a password slot."""
+    try:
+        kdf = _kdf(s.extra[3])
+        salt = _bstr(s.extra[4], 32)
+        nonce = _bstr(s.extra[5], 12)
+    except (KeyError, StrongroomError):
+        return None
+    return Slot(KIND_PASSWORD, s.label, kdf, salt, nonce, s.wrapped, s.commitment, s.raw, s.label_enc)
+
+
+def _unlock_kdf_slots(kr: Keyring, kind: int, policy: UnlockPolicy, preferred, kek_of) -> Unlocked:
+    """Steps 3 to 7 of 11.3 for the slots of `kind` (password for unlock, secret-key for
+    unlock_secret_key, SR-OP-20): the preferred slot first, the policy of every slot, the work
+    budget (SR-POL-7), then the slots in order."""
+    if preferred is not None and not isinstance(preferred, Preferred):
+        raise TypeError("preferred is a Preferred (salt, commitment) or None")
+    # Step 3
+    S = [s for s in kr.slots if s.kind == kind]
+    if kind == KIND_PASSWORD and mutant("unlock_tries_secret_key_slots"):
+        S = [s for s in kr.slots if s.kind in KDF_KINDS]  # every slot with keys 3 and 4
+    if kind == KIND_PASSWORD and mutant("unknown_slot_tried"):
+        S = [g for s in kr.slots
+             for g in ([s] if s.kind == kind else [] if s.known else [_guess_password_slot(s)])
+             if g is not None]
+    p = None
+    if preferred is not None and not mutant("preferred_ignored"):
+        for s in S:
+            if s.salt == preferred.salt and s.commitment == preferred.commitment:
+                p = s
+                break
+        if p is not None:
+            rest = S if mutant("preferred_tried_twice") else [s for s in S if s is not p]
+            S = [p] + rest
+    if not S:
+        raise StrongroomError("unlock_failed")
+    budget = policy.work_budget
+
+    def over(total, limit):
+        return total >= limit if mutant("work_limit_inclusive") else total > limit
+
+    def exceeds(slots, limit):
+        if mutant("work_budget_per_slot"):
+            return any(over(work(s.kdf), limit) for s in slots)
+        return over(sum(work(s.kdf) for s in slots), limit)
+
+    def step4():  # SR-POL-2: every slot of S checked before any KDF call
+        if not mutant("policy_per_slot"):
+            for s in S:
+                if not policy.allows(s.kdf):
+                    raise StrongroomError("out_of_policy")
+
+    def step5():  # SR-POL-7
+        if p is not None:
+            if over(work(p.kdf), budget):
+                raise StrongroomError("limit_exceeded", "unlock_work_exceeded")
+        elif exceeds(S, budget):
+            raise StrongroomError("limit_exceeded", "unlock_work_exceeded")
+
+    late = mutant("work_checked_after_first_kdf")
+    _steps(*_swap([step4, step5], 0, 1, mutant("work_before_policy"))[: 1 if late else 2])
+
+    def before(pos):  # step 6.1: the slots after a preferred slot that failed
+        if late and pos == 1:
+            step5()  # the budget judged only once the first slot has failed
+        if p is None or pos != 1 or mutant("preferred_rest_unchecked"):
+            return
+        limit = budget if mutant("preferred_rest_full_budget") else budget - work(p.kdf)
+        if exceeds(S[1:], limit):
+            raise StrongroomError("limit_exceeded", "unlock_work_exceeded")
+
+    def kek(s):
+        if mutant("policy_per_slot") and not policy.allows(s.kdf):
+            raise StrongroomError("out_of_policy")  # checked only when this slot's turn comes
+        return kek_of(s)
+
+    return _try_all(kr, S, kek, before)
+
+
+def unlock(keyring, password: str, policy=DEFAULT_POLICY, preferred: Optional[Preferred] = None) -> Unlocked:
+    """SR-OP-2, 11.3. `keyring` is the keyring's bytes or an already decoded Keyring;
+    `preferred` the slot the client opened last (a Preferred, optional)."""
     check_string_arg(password, "password")  # API boundary (SR-ERR-1)
     policy = make_policy(policy)
     st = {}
@@ -1460,36 +1830,58 @@ def unlock(keyring, password: str, policy=DEFAULT_POLICY) -> Unlocked:
 
     _steps(*_swap([s1, s2], 0, 1, mutant("unlock_decode_before_password")))
     pw, kr = st["pw"], st["kr"]
-    pslots = [s for s in kr.slots if s.kind == KIND_PASSWORD]
-    if not pslots:
-        raise StrongroomError("unlock_failed")
-    if not mutant("policy_per_slot"):
-        for s in pslots:  # SR-POL-2: all checked before any KDF call
-            if not policy.allows(s.kdf):
-                raise StrongroomError("out_of_policy")
+    return _unlock_kdf_slots(kr, KIND_PASSWORD, policy, preferred,
+                             lambda s: derive_kek(pw, s.salt, s.kdf))
 
-    def kek_of(s):
-        if mutant("policy_per_slot") and not policy.allows(s.kdf):
-            raise StrongroomError("out_of_policy")  # checked only when this slot's turn comes
-        return derive_kek(pw, s.salt, s.kdf)
 
-    return _try_all(kr, pslots, kek_of)
+def prepare_secret_key_credential(password: str, secret_key_code: str) -> Tuple[bytes, bytes]:
+    """Step 1 of 11.3.1, 11.4 and 11.7.1 for a password and a secret key: Normalize, then
+    ParseSecretKey (SR-OP-17: in the order of the arguments)."""
+    if mutant("secret_key_parsed_before_password"):
+        sk = parse_secret_key(secret_key_code)
+        return normalize_password(password), sk
+    pw = normalize_password(password)
+    return pw, parse_secret_key(secret_key_code)
+
+
+def unlock_secret_key(keyring, password: str, secret_key_code: str, policy=DEFAULT_POLICY,
+                      preferred: Optional[Preferred] = None) -> Unlocked:
+    """SR-OP-20, 11.3.1: the steps of 11.3 with both credentials prepared in step 1, the
+    secret-key slots as S, and the KEK of SR-KEY-16."""
+    check_string_arg(password, "password")  # API boundary (SR-ERR-1)
+    if not isinstance(secret_key_code, str):
+        raise TypeError("a secret key code is a str")
+    policy = make_policy(policy)
+    pw, sk = prepare_secret_key_credential(password, secret_key_code)
+    kr = _decoded(keyring)
+    return _unlock_kdf_slots(kr, KIND_SECRET_KEY, policy, preferred,
+                             lambda s: secret_key_kek(derive_kek(pw, s.salt, s.kdf), sk))
 
 
 def unlock_slot(keyring, index, password: Optional[str] = None,
-                code: Optional[str] = None, policy=DEFAULT_POLICY) -> Unlocked:
-    """SR-OP-3, 11.4. The credential is exactly one of `password` and `code`."""
-    if (password is None) == (code is None):  # an argument error, not wrong_slot_kind
-        raise TypeError("unlock_slot takes exactly one of password and code")
+                code: Optional[str] = None, policy=DEFAULT_POLICY,
+                secret_key_code: Optional[str] = None) -> Unlocked:
+    """SR-OP-3, 11.4. The credential is a password (a password slot), a password and a
+    secret key code (a secret-key slot), or a recovery code `code` (a recovery slot)."""
+    if (password is None) == (code is None) or (secret_key_code is not None and password is None):
+        raise TypeError("unlock_slot takes a password, a password and a secret key code, "
+                        "or a recovery code")  # an argument error, not wrong_slot_kind
     if password is not None:
         check_string_arg(password, "password")  # API boundary (SR-ERR-1)
+    if secret_key_code is not None and not isinstance(secret_key_code, str):
+        raise TypeError("a secret key code is a str")
     policy = make_policy(policy)
-    want = KIND_PASSWORD if password is not None else KIND_RECOVERY
+    if password is None:
+        want = KIND_RECOVERY
+    else:
+        want = KIND_PASSWORD if secret_key_code is None else KIND_SECRET_KEY
     st = {}
 
     def s1():  # credentials first (SR-OP-17)
         if want == KIND_PASSWORD:
             st["pw"] = normalize_password(password)
+        elif want == KIND_SECRET_KEY:
+            st["pw"], st["sk"] = prepare_secret_key_credential(password, secret_key_code)
         else:
             st["secret"] = parse_recovery_code(code)
 
@@ -1500,7 +1892,10 @@ def unlock_slot(keyring, index, password: Optional[str] = None,
         st["i"] = check_index(index, len(st["kr"].slots))
 
     def s4():
-        if st["kr"].slots[st["i"]].kind != want:
+        s = st["kr"].slots[st["i"]]
+        if mutant("unknown_slot_tried") and not s.known:
+            raise StrongroomError("unlock_failed")  # tried with the credential, and it fails
+        if s.kind != want:
             if mutant("unlock_slot_kind_unchecked"):
                 raise StrongroomError("unlock_failed")  # the credential is tried and fails
             raise StrongroomError("invalid_input", "wrong_slot_kind")
@@ -1511,9 +1906,9 @@ def unlock_slot(keyring, index, password: Optional[str] = None,
     _swap(steps, 0, 1, mutant("unlock_slot_decode_before_credential"))
     _steps(*steps)
     kr, s = st["kr"], st["kr"].slots[st["i"]]
-    if want == KIND_PASSWORD:
+    if want in KDF_KINDS:
         if mutant("unlock_slot_policy_all_slots"):
-            checked = [t for t in kr.slots if t.kind == KIND_PASSWORD]
+            checked = [t for t in kr.slots if t.kind in KDF_KINDS]
         elif mutant("unlock_slot_policy_unchecked"):
             checked = []
         else:
@@ -1521,12 +1916,14 @@ def unlock_slot(keyring, index, password: Optional[str] = None,
         if any(not policy.allows(t.kdf) for t in checked):
             raise StrongroomError("out_of_policy")
         kek = derive_kek(st["pw"], s.salt, s.kdf)
+        if want == KIND_SECRET_KEY:
+            kek = secret_key_kek(kek, st["sk"])
     else:
         kek = st["secret"]
     dek = _try_slot(kr, s, kek)
     if dek is None:
         raise StrongroomError("unlock_failed")
-    return _finish(kr, dek)
+    return _finish(kr, dek, st["i"])
 
 
 def unlock_recovery(keyring, code: str, policy=DEFAULT_POLICY) -> Unlocked:
@@ -1551,6 +1948,68 @@ def unlock_recovery(keyring, code: str, policy=DEFAULT_POLICY) -> Unlocked:
     if mutant("unlock_recovery_first_slot_only"):
         rslots = rslots[:1]
     return _try_all(kr, rslots, lambda s: secret)
+
+
+# ---------------------------------------------------------------------------
+# Pins: rollback and fork detection (SPEC.md 11.12, SR-PIN-1..3)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pin:
+    """What a client remembers of a keyring it has unlocked or written (section 11.12)."""
+
+    keyring_id: bytes
+    generation: int
+    digest: bytes  # SHA-256 of the keyring's exact bytes
+    preferred: Optional[Preferred] = None  # the slot that opened it, if known
+
+
+def pin_of(u: Unlocked) -> Pin:
+    """The pin of a keyring whose MAC this client has verified (SR-PIN-2)."""
+    pref = None
+    if u.slot_index is not None:
+        s = u.keyring.slots[u.slot_index]
+        if s.salt is not None:
+            pref = Preferred(s.salt, s.commitment)
+    return Pin(u.keyring_id, u.keyring.generation, keyring_digest(u.keyring.raw), pref)
+
+
+def check_pin(keyring, pin: Pin, accept_jump: bool = False) -> None:
+    """CheckPin(K, pin, accept_jump) of 11.12, on a decoded keyring (no KDF, no key). Fails
+    with history_violation keyring_replaced, keyring_rollback, keyring_fork or
+    keyring_generation_jump, in this order."""
+    if not isinstance(accept_jump, bool):
+        raise TypeError("accept_jump is a bool")
+    kr = _decoded(keyring)
+
+    def hv(reason):
+        return StrongroomError("history_violation", reason)
+
+    def s1():
+        if kr.keyring_id != pin.keyring_id:
+            raise hv("keyring_replaced")
+
+    def s2():
+        if kr.generation < pin.generation or (
+                mutant("pin_rollback_inclusive") and kr.generation == pin.generation):
+            raise hv("keyring_rollback")
+
+    def s3():
+        if mutant("pin_digest_over_reencoding"):
+            digest = keyring_digest(reencode_keyring(kr, nfc_labels=True))
+        else:
+            digest = keyring_digest(kr.raw)
+        if kr.generation == pin.generation and digest != pin.digest and not mutant("pin_fork_generation_only"):
+            raise hv("keyring_fork")
+
+    def s4():
+        jump = kr.generation - pin.generation
+        too_far = jump >= PIN_MAX_JUMP if mutant("pin_jump_off_by_one") else jump > PIN_MAX_JUMP
+        if too_far and (not accept_jump or mutant("pin_accept_jump_ignored")):
+            raise hv("keyring_generation_jump")
+
+    _steps(*_swap([s1, s2, s3, s4], 0, 1, mutant("pin_generation_before_id")))
 
 
 # ---------------------------------------------------------------------------
@@ -1603,6 +2062,76 @@ def parse_recovery_code(code: str) -> bytes:
     if not hmac.compare_digest(check, recovery_check(secret)) and not mutant("recovery_check_skipped"):
         raise StrongroomError("invalid_input", "recovery_code_check")
     return secret
+
+
+# ---------------------------------------------------------------------------
+# Secret keys (SPEC.md 12.1, SR-SK)
+# ---------------------------------------------------------------------------
+
+
+def secret_key_check(secret_key: bytes) -> bytes:
+    if mutant("secret_key_check_without_label"):
+        return hashlib.sha256(secret_key).digest()[:4]  # the check over the key alone
+    return hashlib.sha256(LABEL_SECRET_KEY_CODE + secret_key).digest()[:4]
+
+
+def secret_key_code(secret_key: bytes) -> str:
+    """SecretKeyCode (SR-SK-3): "SK1-" and the 32 symbols of secret_key || check in 8 groups
+    of 4 joined by "-" (43 characters)."""
+    if len(secret_key) != SECRET_KEY_BYTES:
+        raise ValueError("a secret key has 16 bytes")
+    payload = secret_key + secret_key_check(secret_key)
+    n = int.from_bytes(payload, "big")  # 160 bits
+    s = "".join(CROCKFORD[(n >> (5 * (31 - i))) & 31] for i in range(32))
+    groups = "-".join(s[i : i + 4] for i in range(0, 32, 4))
+    if mutant("secret_key_code_without_prefix"):
+        return groups
+    return SECRET_KEY_PREFIX + "-" + groups
+
+
+def parse_secret_key(code: str) -> bytes:
+    """ParseSecretKey (SR-SK-1): remove ASCII "-" and space; ASCII a-z to A-Z; require and
+    remove the prefix SK1 (else secret_key_format); O to 0, I and L to 1; any other character
+    outside the alphabet, or not exactly 32 symbols: secret_key_format; the last 4 of the 20
+    decoded bytes not the check of the first 16: secret_key_check."""
+    if not isinstance(code, str):
+        raise TypeError("a secret key code is a str")
+    fmt = StrongroomError("invalid_input", "secret_key_format")
+    chars = []
+    for ch in code:
+        if ch in "- ":
+            continue
+        if "a" <= ch <= "z":
+            ch = chr(ord(ch) - 32)
+        if mutant("secret_key_aliases_before_prefix"):
+            ch = {"O": "0", "I": "1", "L": "1"}.get(ch, ch)  # so "SKI" and "SKL" pass as SK1
+        chars.append(ch)
+    t = "".join(chars)
+    if t.startswith(SECRET_KEY_PREFIX):
+        t = t[len(SECRET_KEY_PREFIX):]
+    elif not mutant("secret_key_prefix_optional"):
+        raise fmt
+    out = []
+    for ch in t:
+        ch = {"O": "0", "I": "1", "L": "1"}.get(ch, ch)
+        if ch not in CROCKFORD:
+            raise fmt
+        out.append(CROCKFORD.index(ch))
+    if len(out) != 32:
+        raise fmt
+    n = 0
+    for v in out:
+        n = (n << 5) | v
+    payload = n.to_bytes(20, "big")
+    secret, check = payload[:16], payload[16:]
+    if check != secret_key_check(secret) and not mutant("secret_key_check_skipped"):
+        raise StrongroomError("invalid_input", "secret_key_check")
+    return secret
+
+
+def new_secret_key(rng=os_rng) -> str:
+    """new_secret_key() of 11.7.1: 16 fresh bytes (SR-KEY-9), returned as their code."""
+    return secret_key_code(_draw(rng, SECRET_KEY_BYTES))
 
 
 # ---------------------------------------------------------------------------

@@ -253,7 +253,7 @@ def test_dynamic_values():
     assert err(sr.create, "pw", {"id": 1, "iterations": 10_000_001}, "", RELAXED) == ("kdf_params_out_of_bounds", None)
     assert err(sr.create, "pw", {"id": 1, "iterations": 10}, "", sr.DEFAULT_POLICY) == ("out_of_policy", None)
     ok = {"name": "x", "pbkdf2_iterations": [1, 2.0], "argon2_memory_kib": [8, 8],
-          "argon2_time_cost": [1, 1], "argon2_parallelism": [1, 1]}
+          "argon2_time_cost": [1, 1], "argon2_parallelism": [1, 1], "max_unlock_work": 16777216}
     assert sr.make_policy(ok).pbkdf2_iterations == (1, 2)
     for change in ({"extra": [1, 2]}, {"pbkdf2_iterations": [1, True]}, {"pbkdf2_iterations": [1, 2, 3]},
                    {"pbkdf2_iterations": [1]}, {"pbkdf2_iterations": "1-2"}, {"argon2_time_cost": [1, 1.5]},
@@ -308,3 +308,408 @@ def test_adapter_protocol():
     assert ans[4]["result"] == "protocol_error"
     bad = subprocess.run([sys.executable, str(adapter), "--mutant", "no_such_mutant"], input="", capture_output=True)
     assert bad.returncode == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 14 (SPEC.md 21.2): secret-key slots, skippable kinds, the work budget, weaker KDFs,
+# pins, the authentication key. Each rule is tested here directly, not only through vectors.
+# ---------------------------------------------------------------------------------------------
+
+import hashlib  # noqa: E402
+import hmac  # noqa: E402
+
+
+def H(key, msg):
+    return hmac.new(key, msg, hashlib.sha256).digest()
+
+
+class Draws:
+    """A scripted generator that records the sizes asked for."""
+
+    def __init__(self, *sizes_and_bytes):
+        self.values = list(sizes_and_bytes)
+        self.asked = []
+
+    def __call__(self, n):
+        self.asked.append(n)
+        v = self.values.pop(0)
+        assert len(v) == n, (n, len(v))
+        return v
+
+
+# SR-SK-1, SR-SK-3, section 12.1: the secret key code.
+def test_secret_key_code():
+    sk = bytes(range(16))
+    code = sr.secret_key_code(sk)
+    payload = sk + hashlib.sha256(b"strongroom/v1/secret-key-code" + sk).digest()[:4]
+    bits = bin(int.from_bytes(payload, "big"))[2:].zfill(160)
+    syms = "".join(sr.CROCKFORD[int(bits[i:i + 5], 2)] for i in range(0, 160, 5))
+    assert code == "SK1-" + "-".join(syms[i:i + 4] for i in range(0, 32, 4))
+    assert len(code) == 43
+    P = sr.parse_secret_key
+    assert P(code) == sk
+    assert P(code.lower()) == sk
+    assert P(code.replace("-", "")) == sk
+    assert P(" ".join(code)) == sk  # hyphens and spaces anywhere, even inside the prefix
+    assert P("s-k-1" + code[3:]) == sk
+    body = code[4:]
+    assert P("SK1" + body.replace("0", "O").replace("1", "l")) == sk  # aliases after the prefix
+    FMT, CHK = ("invalid_input", "secret_key_format"), ("invalid_input", "secret_key_check")
+    assert err(P, body) == FMT  # no prefix: 32 symbols alone are not a secret key code
+    assert err(P, "SKI-" + body) == FMT  # the aliases apply after the prefix is removed
+    assert err(P, "SKL-" + body) == FMT
+    assert err(P, "SK2-" + body) == FMT
+    assert err(P, "SK1-" + body[:-1]) == FMT  # 31 symbols
+    assert err(P, code + "0") == FMT  # 33 symbols
+    assert err(P, code.replace("-", "_", 1)) == FMT
+    assert err(P, code[:-1] + "U") == FMT
+    assert err(P, code[:-1] + "\u0131") == FMT  # non-ASCII, even one that upper-cases to I
+    assert err(P, "\u017fk1-" + body) == FMT  # long s is not S
+    assert err(P, "SK1-\t" + body) == FMT
+    assert err(P, "") == FMT
+    flipped = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert err(P, flipped) == CHK
+    rc = sr.recovery_code(bytes(32))
+    assert err(P, rc) == FMT  # a recovery code is not a secret key code
+    assert err(sr.parse_recovery_code, code) == ("invalid_input", "recovery_code_format")
+    assert sr.new_secret_key(lambda n: bytes([7]) * n) == sr.secret_key_code(bytes([7]) * 16)
+
+
+# SR-KEY-16, SR-OP-19: the secret-key KEK, the labels of kind 64, the draw order, the layout.
+def test_create_with_secret_key():
+    ids, dek, sk, salt, nonce = bytes([1]) * 16, bytes([2]) * 32, bytes([3]) * 16, bytes([4]) * 32, bytes([5]) * 12
+    rng = Draws(ids, dek, sk, salt, nonce)
+    u, code, sinter, _ = sr.create_with_secret_key("pw", sr.Pbkdf2(10), "kit", RELAXED, rng=rng)
+    assert rng.asked == [16, 32, 16, 32, 12] and not rng.values
+    assert sr.parse_secret_key(code) == sk and u.slot_index == 0 and u.dek == dek
+    kek_p = hashlib.pbkdf2_hmac("sha256", b"pw", salt, 10, 32)
+    prk_sk = H(sk, kek_p)
+    kek = H(prk_sk, b"strongroom/v1/secret-key-slot/kek" + b"\x01")
+    prk_slot = H(ids, kek)
+    assert sinter["kek"] == kek
+    assert sinter["commitment"] == H(prk_slot, b"strongroom/v1/secret-key-slot/commitment\x01")
+    assert sinter["wrap-key"] == H(prk_slot, b"strongroom/v1/secret-key-slot/wrap-key\x01")
+    slot = u.keyring.slots[0]
+    # a password slot's layout with key 1 = 64, which SR-CBOR-2 writes `18 40` (SPEC.md 6.3's
+    # "01 40" would be key 1 followed by an empty byte string): one byte longer
+    assert slot.kind == 64 and slot.raw[:4] == bytes.fromhex("a7011840")
+    assert len(slot.raw) == 108 + 1 + 1 + 3 + len(sr.enc([1, 10])) + 32
+    pw_only, _, _ = sr.create("pw", sr.Pbkdf2(10), "kit", RELAXED, rng=Draws(ids, dek, salt, nonce))
+    assert pw_only.keyring.slots[0].raw[:3] == bytes.fromhex("a70101")
+    assert pw_only.keyring.slots[0].raw[3:-86] == slot.raw[4:-86]
+    assert pw_only.keyring.slots[0].commitment != slot.commitment
+    assert sr.unlock_secret_key(u.keyring.raw, "pw", code, RELAXED).dek == dek
+    assert err(sr.unlock_secret_key, u.keyring.raw, "pw2", code, RELAXED) == ("unlock_failed", None)
+    other = sr.secret_key_code(bytes(16))
+    assert err(sr.unlock_secret_key, u.keyring.raw, "pw", other, RELAXED) == ("unlock_failed", None)
+    # unlock never tries a secret-key slot, unlock_secret_key never a password slot
+    assert err(sr.unlock, u.keyring.raw, "pw", RELAXED) == ("unlock_failed", None)
+    assert err(sr.unlock_secret_key, pw_only.keyring.raw, "pw", code, RELAXED) == ("unlock_failed", None)
+    # the draws come after every check (SR-KEY-9): an argument error draws nothing
+    none = Draws()
+    assert err(sr.create_with_secret_key, "pw", sr.Pbkdf2(10), "x" * 65, RELAXED, rng=none) == \
+        ("limit_exceeded", "label_too_long")
+    assert none.asked == []
+
+
+# SR-OP-3 with a password and a secret key; SR-OP-17 for two credentials; SR-OP-21.
+def test_secret_key_slot_operations():
+    u, code, _, _ = sr.create_with_secret_key("pw", sr.Pbkdf2(10), "kit", RELAXED)
+    u2, _, _ = u.add_password_slot("plain", "pw", sr.Pbkdf2(10), RELAXED)
+    u3, rc, _, _ = u2.add_recovery_slot("r")
+    u4, _, _ = u3.add_secret_key_slot("kit2", "other pw", code, sr.Pbkdf2(20), RELAXED)
+    kr = u4.keyring.raw
+    assert [s.kind for s in u4.keyring.slots] == [64, 1, 2, 64]
+    assert u4.keyring.slots[:3] == u3.keyring.slots and u4.keyring.generation == 3
+    US = sr.unlock_slot
+    assert US(kr, 0, password="pw", secret_key_code=code, policy=RELAXED).slot_index == 0
+    assert US(kr, 3, password="other pw", secret_key_code=code, policy=RELAXED).slot_index == 3
+    assert US(kr, 1, password="pw", policy=RELAXED).slot_index == 1
+    assert US(kr, 2, code=rc, policy=RELAXED).slot_index == 2
+    WK = ("invalid_input", "wrong_slot_kind")
+    assert err(US, kr, 0, password="pw", policy=RELAXED) == WK  # a password alone on a secret-key slot
+    assert err(US, kr, 1, password="pw", secret_key_code=code, policy=RELAXED) == WK
+    assert err(US, kr, 2, password="pw", secret_key_code=code, policy=RELAXED) == WK
+    assert err(US, kr, 0, code=rc, policy=RELAXED) == WK
+    assert err(US, kr, 0, password="pw", secret_key_code=code, policy=sr.DEFAULT_POLICY) == ("out_of_policy", None)
+    assert err(US, kr, 3, password="pw", secret_key_code=code, policy=RELAXED) == ("unlock_failed", None)
+    with pytest.raises(TypeError):
+        US(kr, 0, code=rc, secret_key_code=code, policy=RELAXED)
+    # credentials first, password before secret key, both before decoding
+    assert err(US, b"\xff", 9, password="", secret_key_code="x", policy=RELAXED) == ("invalid_input", "empty_password")
+    assert err(US, b"\xff", 9, password="pw", secret_key_code="x", policy=RELAXED) == ("invalid_input", "secret_key_format")
+    assert err(sr.unlock_secret_key, b"\xff", "", "x", RELAXED) == ("invalid_input", "empty_password")
+    assert err(sr.unlock_secret_key, b"\xff", "pw", "x", RELAXED) == ("invalid_input", "secret_key_format")
+    assert err(sr.unlock_secret_key, b"\xff", "pw", code, RELAXED) == ("malformed", "forbidden_major_type")
+    assert err(u4.add_secret_key_slot, "x" * 65, "", "x", sr.Pbkdf2(0), RELAXED) == ("invalid_input", "empty_password")
+    assert err(u4.add_secret_key_slot, "x" * 65, "pw", "x", sr.Pbkdf2(0), RELAXED) == ("invalid_input", "secret_key_format")
+    assert err(u4.add_secret_key_slot, "x" * 65, "pw", code, sr.Pbkdf2(0), RELAXED) == ("limit_exceeded", "label_too_long")
+    assert err(u4.add_secret_key_slot, "k", "pw", code, sr.Pbkdf2(0), RELAXED) == ("kdf_params_out_of_bounds", None)
+    # a secret-key slot is not changed by change_password (11.6)
+    assert err(u4.change_password, 0, "new", sr.Pbkdf2(10), RELAXED) == WK
+    # unlock_secret_key tries every secret-key slot in order
+    assert sr.unlock_secret_key(kr, "other pw", code, RELAXED).slot_index == 3
+
+
+def _with_slots(u, extra_slots, generation=None):
+    """The keyring of `u` with raw slot encodings appended, MACed under its DEK."""
+    raws = [s.raw for s in u.keyring.slots] + list(extra_slots)
+    out, _ = sr.build_keyring(u.keyring_id, u.keyring.generation if generation is None else generation,
+                              raws, u.dek)
+    return out
+
+
+def generic_slot(kind, label="new", extra=None):
+    v = {1: kind, 2: label, 6: bytes([6]) * 48, 7: bytes([7]) * 32}
+    v.update(extra or {})
+    return sr.enc(v)
+
+
+# SR-OBJ-7, section 6.6: critical and skippable kinds, the generic schema, kinds above 65,535.
+def test_skippable_and_critical_kinds():
+    u = make()
+    D = sr.decode_keyring
+    for kind in (65, 100, 4096, 65535):
+        kr = D(_with_slots(u, [generic_slot(kind)]))
+        s = kr.slots[1]
+        assert s.kind == kind and not s.known and s.label == "new" and s.nonce is None
+        assert sr.reencode_keyring(kr) == kr.raw
+    # keys 3, 4 and 5 optional, any profile-valid value
+    for extra in ({3: "text"}, {4: [1, 2]}, {5: {1: b""}}, {3: 0, 4: b"x", 5: "y"}, {3: [9, 9, 9]}):
+        raw = _with_slots(u, [generic_slot(70, extra=extra)])
+        assert D(raw).slots[1].raw == generic_slot(70, extra=extra)
+    MK, UK = ("malformed", "missing_key"), ("malformed", "unknown_key")
+    assert err(D, _with_slots(u, [sr.enc({1: 70, 2: "", 7: bytes(32)})])) == MK  # no key 6
+    assert err(D, _with_slots(u, [sr.enc({1: 70, 2: "", 6: bytes(48)})])) == MK  # no key 7
+    assert err(D, _with_slots(u, [sr.enc({1: 70, 6: bytes(48), 7: bytes(32)})])) == MK  # no label
+    assert err(D, _with_slots(u, [generic_slot(70, extra={8: 0})])) == UK
+    assert err(D, _with_slots(u, [generic_slot(70, extra={6: bytes(47)})])) == ("malformed", "wrong_length")
+    assert err(D, _with_slots(u, [generic_slot(70, label="x" * 65)])) == ("malformed", "value_out_of_range")
+    assert err(D, _with_slots(u, [generic_slot(70, label=5)])) == ("malformed", "unexpected_type")
+    # the generic values are checked by the profile only, but by the profile still
+    deep = generic_slot(70, extra={3: [[1]]})  # an array at depth 5
+    assert err(D, _with_slots(u, [deep])) == ("malformed", "nesting_too_deep")
+    for kind in (0, 3, 17, 63):
+        assert err(D, _with_slots(u, [generic_slot(kind)])) == ("unsupported_algorithm", None), kind
+    for kind in (65536, 2**32, 2**64 - 1):
+        assert err(D, _with_slots(u, [generic_slot(kind)])) == ("malformed", "value_out_of_range"), kind
+    # kind 64 is implemented: the secret-key schema, not the generic one
+    assert err(D, _with_slots(u, [generic_slot(64)])) == MK
+    # the first failure in walk order decides: an unsupported kind in slot 1 before a bad MAC length
+    bad = _with_slots(u, [generic_slot(3)])
+    assert err(D, bad[:-34] + b"\x51" + bytes(17)) == ("unsupported_algorithm", None)
+    good = _with_slots(u, [generic_slot(70)])
+    assert err(D, good[:-34] + b"\x51" + bytes(17)) == ("malformed", "wrong_length")
+
+
+# SR-OP-18: a slot of a kind not implemented is never tried, kept byte for byte, removable,
+# not changeable.
+def test_unknown_slot_rules():
+    u = make()
+    unknown = generic_slot(65, extra={3: [1, 10], 4: bytes(32), 5: bytes(12)})
+    raw = _with_slots(u, [unknown])
+    kr = sr.decode_keyring(raw)
+    un = sr.unlock(raw, "pw one", RELAXED)
+    assert un.slot_index == 0 and un.dek == u.dek
+    WK = ("invalid_input", "wrong_slot_kind")
+    assert err(sr.unlock_slot, raw, 1, password="pw one", policy=RELAXED) == WK
+    assert err(sr.unlock_slot, raw, 1, password="pw one", secret_key_code=sr.secret_key_code(bytes(16)),
+               policy=RELAXED) == WK
+    assert err(sr.unlock_slot, raw, 1, code=sr.recovery_code(bytes(32)), policy=RELAXED) == WK
+    # never tried: with its "KDF" outside the policy, unlock still succeeds and checks nothing
+    tight = sr.UnlockPolicy((10, 1000), (8, 8), (1, 1), (1, 1), max_unlock_work=1000)
+    assert sr.unlock(raw, "pw one", tight).dek == u.dek
+    assert err(un.change_password, 1, "new", sr.Pbkdf2(10), RELAXED) == WK
+    u2, _, _ = un.add_password_slot("b", "pw two", sr.Pbkdf2(10), RELAXED)
+    assert u2.keyring.slots[1].raw == unknown
+    u3 = u2.change_password(0, "pw three", sr.Pbkdf2(1000), RELAXED)
+    assert u3.keyring.slots[1].raw == unknown
+    u4 = u3.remove_slot(1)
+    assert [s.kind for s in u4.keyring.slots] == [1, 1]
+    assert sr.unlock(u4.keyring.raw, "pw two", RELAXED).slot_index == 1
+
+
+# Section 10, SR-POL-5, SR-POL-7: work, the budget, its range.
+def test_work_and_policy_budget():
+    assert sr.work(sr.Pbkdf2(600_000)) == 600_000
+    assert sr.work(sr.Argon2id(65_536, 3, 4)) == 8 * 65_536 * 3
+    assert sr.work(sr.Argon2id(262_144, 8, 8)) == sr.DEFAULT_POLICY.max_unlock_work == 16_777_216
+    assert sr.work(sr.Argon2id(64, 1, 1)) == sr.work(sr.Argon2id(64, 1, 8))  # p is not counted
+    for w in (1, 2**40, 1.0, 2.0**40):
+        sr.UnlockPolicy(max_unlock_work=w).validate()
+    for w in (0, -1, 2**40 + 1, True, 1.5, "8", None, float("nan")):
+        assert err(sr.UnlockPolicy(max_unlock_work=w).validate) == ("invalid_input", "policy_invalid"), w
+    base = {"pbkdf2_iterations": [1, 2], "argon2_memory_kib": [8, 8], "argon2_time_cost": [1, 1],
+            "argon2_parallelism": [1, 1], "max_unlock_work": 100}
+    assert sr.make_policy(base).max_unlock_work == 100
+    assert sr.make_policy({**base, "max_unlock_work": 100.0}).max_unlock_work == 100
+    missing = {k: v for k, v in base.items() if k != "max_unlock_work"}
+    for bad in (missing, {**base, "max_unlock_work": [1, 100]}, {**base, "max_unlock_work": 0},
+                {**base, "max_unlock_work": 2**40 + 1}, {**base, "max_unlock_work": False}):
+        assert err(sr.make_policy, bad) == ("invalid_input", "policy_invalid"), bad
+
+
+def _three_slots():
+    u, _, _ = sr.create("pw a", sr.Pbkdf2(100), "a", RELAXED)
+    u, _, _ = u.add_password_slot("b", "pw b", sr.Pbkdf2(200), RELAXED)
+    u, _, _ = u.add_password_slot("c", "pw c", sr.Pbkdf2(300), RELAXED)
+    return u
+
+
+def budget(w):
+    return sr.UnlockPolicy((1, 10_000_000), (8, 1_048_576), (1, 16), (1, 16), max_unlock_work=w)
+
+
+# 11.3 steps 3 to 6: the preferred slot, the total work, the budget left after the preferred slot.
+def test_unlock_preferred_and_budget():
+    u = _three_slots()
+    raw = u.keyring.raw
+    slots = u.keyring.slots
+    pref = [sr.Preferred(s.salt, s.commitment) for s in slots]
+    EX = ("limit_exceeded", "unlock_work_exceeded")
+    assert sr.unlock(raw, "pw c", budget(600)).slot_index == 2  # total 600 = budget
+    assert err(sr.unlock, raw, "pw c", budget(599)) == EX  # before any KDF, even for slot 0's password
+    assert err(sr.unlock, raw, "pw a", budget(599)) == EX
+    # the preferred slot alone is checked first, and tried first
+    assert sr.unlock(raw, "pw c", budget(300), pref[2]).slot_index == 2
+    assert err(sr.unlock, raw, "pw c", budget(299), pref[2]) == EX
+    # it failed: the others together against what is left (300 - 300 = 0 < 100 + 200)
+    assert err(sr.unlock, raw, "pw a", budget(300), pref[2]) == EX
+    assert sr.unlock(raw, "pw a", budget(600), pref[2]).slot_index == 0  # 300 left = 100 + 200
+    assert err(sr.unlock, raw, "pw a", budget(599), pref[2]) == EX
+    assert sr.unlock(raw, "pw b", budget(600), pref[0]).slot_index == 1
+    # a preferred slot that matches no slot (salt of one, commitment of another) is no preferred slot
+    assert err(sr.unlock, raw, "pw c", budget(300), sr.Preferred(slots[2].salt, slots[1].commitment)) == EX
+    # the policy comes before the budget
+    pol = sr.UnlockPolicy((150, 10_000_000), (8, 1_048_576), (1, 16), (1, 16), max_unlock_work=1)
+    assert err(sr.unlock, raw, "pw c", pol, pref[2]) == ("out_of_policy", None)
+    # every slot of S is checked against the policy, with a preferred slot as without
+    pol = sr.UnlockPolicy((150, 10_000_000), (8, 1_048_576), (1, 16), (1, 16), max_unlock_work=1000)
+    assert err(sr.unlock, raw, "pw c", pol, pref[2]) == ("out_of_policy", None)
+    # a preferred slot that yields a DEK under a bad MAC fails the whole unlock
+    forged = raw[:-1] + bytes([raw[-1] ^ 1])
+    assert err(sr.unlock, forged, "pw c", budget(300), pref[2]) == ("keyring_tampered", None)
+    # recovery and secret-key slots are no part of unlock's work
+    u2, rc, _, _ = u.add_recovery_slot("r")
+    assert sr.unlock(u2.keyring.raw, "pw c", budget(600)).slot_index == 2
+    assert sr.unlock_recovery(u2.keyring.raw, rc, budget(1)).slot_index == 3
+    # unlock_slot checks the policy of its slot, not the budget
+    assert sr.unlock_slot(raw, 2, password="pw c", policy=budget(1)).slot_index == 2
+
+
+# SR-POL-7 for unlock_secret_key: the secret-key slots' work, with a preferred slot too.
+def test_unlock_secret_key_budget():
+    u, code, _, _ = sr.create_with_secret_key("pw", sr.Pbkdf2(100), "a", RELAXED)
+    u, _, _ = u.add_password_slot("p", "pw", sr.Pbkdf2(1000), RELAXED)
+    u, _, _ = u.add_secret_key_slot("b", "pw2", code, sr.Pbkdf2(200), RELAXED)
+    raw = u.keyring.raw
+    EX = ("limit_exceeded", "unlock_work_exceeded")
+    assert sr.unlock_secret_key(raw, "pw2", code, budget(300)).slot_index == 2
+    assert err(sr.unlock_secret_key, raw, "pw2", code, budget(299)) == EX
+    p = sr.Preferred(u.keyring.slots[2].salt, u.keyring.slots[2].commitment)
+    assert sr.unlock_secret_key(raw, "pw2", code, budget(200), p).slot_index == 2
+    assert err(sr.unlock_secret_key, raw, "pw", code, budget(299), p) == EX
+    assert sr.unlock_secret_key(raw, "pw", code, budget(300), p).slot_index == 0
+    # a password slot is not a secret-key slot: it cannot be preferred by unlock_secret_key
+    pp = sr.Preferred(u.keyring.slots[1].salt, u.keyring.slots[1].commitment)
+    assert err(sr.unlock_secret_key, raw, "pw2", code, budget(299), pp) == EX
+    assert sr.unlock(raw, "pw", budget(1000)).slot_index == 1
+
+
+# SR-KDF-8, 11.6 step 5: weaker KDFs.
+def test_weaker_kdf():
+    W = sr.is_weaker_kdf
+    P, A = sr.Pbkdf2, sr.Argon2id
+    assert W(P(9), P(10)) and not W(P(10), P(10)) and not W(P(11), P(10))
+    assert W(A(63, 3, 1), A(64, 3, 1)) and W(A(64, 2, 1), A(64, 3, 1))
+    assert W(A(128, 2, 1), A(64, 3, 1))  # per parameter, not by cost
+    assert not W(A(64, 3, 1), A(64, 3, 8)) and not W(A(64, 3, 8), A(64, 3, 1))  # parallelism alone
+    assert W(P(10_000_000), A(8, 1, 1))  # Argon2id replaced by PBKDF2
+    assert not W(A(8, 1, 1), P(10_000_000))  # PBKDF2 -> Argon2id is never weaker
+    u, _, _ = sr.create("pw", sr.Argon2id(64, 2, 1), "a", RELAXED)
+    WK = ("invalid_input", "weaker_kdf")
+    assert err(u.change_password, 0, "new", sr.Pbkdf2(1000), RELAXED) == WK
+    assert err(u.change_password, 0, "new", sr.Argon2id(64, 1, 1), RELAXED) == WK
+    assert err(u.change_password, 0, "new", sr.DEFAULT_KDF, RELAXED) == WK  # the default is no excuse
+    assert u.change_password(0, "new", sr.Argon2id(64, 2, 8), RELAXED).keyring.generation == 1
+    allowed = u.change_password(0, "new", sr.Pbkdf2(1000), RELAXED, allow_weaker_kdf=True)
+    assert allowed.keyring.slots[0].kdf == sr.Pbkdf2(1000)
+    # the KDF it is compared with is the slot's own (a later change to Pbkdf2(2000) is weaker? no: same id, more)
+    assert allowed.change_password(0, "x", sr.Pbkdf2(2000), RELAXED).keyring.generation == 2
+    assert err(allowed.change_password, 0, "x", sr.Pbkdf2(999), RELAXED) == WK
+    # order: after CheckNewKdf (out_of_policy first), before generation_exhausted and the draws
+    assert err(u.change_password, 0, "new", sr.Pbkdf2(10), sr.DEFAULT_POLICY) == ("out_of_policy", None)
+    assert err(u.change_password, 0, "new", {"id": 1, "iterations": 0}, RELAXED) == ("kdf_params_out_of_bounds", None)
+    top = sr.decode_keyring(_with_slots(u, [], generation=2**53 - 1))
+    top_u = sr.Unlocked(top, u.dek, 0)
+    none = Draws()
+    assert err(top_u.change_password, 0, "new", sr.Pbkdf2(1000), RELAXED, rng=none) == WK
+    assert err(top_u.change_password, 0, "new", sr.Argon2id(64, 3, 1), RELAXED, rng=none) == \
+        ("limit_exceeded", "generation_exhausted")
+    assert none.asked == []
+    with pytest.raises(TypeError):
+        u.change_password(0, "new", sr.Pbkdf2(1000), RELAXED, allow_weaker_kdf=1)
+
+
+# 11.12, SR-PIN-1..3: CheckPin.
+def test_check_pin():
+    u = make()
+    u1, _, _, _ = u.add_recovery_slot("r")
+    pin = sr.pin_of(u1)
+    assert pin.digest == hashlib.sha256(u1.keyring.raw).digest() and pin.generation == 1
+    assert pin.preferred == sr.Preferred(u1.keyring.slots[0].salt, u1.keyring.slots[0].commitment)
+    sr.check_pin(u1.keyring.raw, pin)
+    HV = "history_violation"
+    assert err(sr.check_pin, u.keyring.raw, pin) == (HV, "keyring_rollback")
+    fork, _, _, _ = u.add_recovery_slot("other")  # the same generation, other bytes
+    assert err(sr.check_pin, fork.keyring.raw, pin) == (HV, "keyring_fork")
+    other = make()
+    assert err(sr.check_pin, other.keyring.raw, pin) == (HV, "keyring_replaced")  # id before rollback
+    # jumps: 64 accepted, 65 refused unless confirmed
+    at = lambda g: _with_slots(u1, [], generation=g)  # noqa: E731
+    sr.check_pin(at(1 + 64), pin)
+    assert err(sr.check_pin, at(1 + 65), pin) == (HV, "keyring_generation_jump")
+    sr.check_pin(at(1 + 65), pin, accept_jump=True)
+    sr.check_pin(at(2**53 - 1), pin, accept_jump=True)
+    # no key needed: a keyring with a forged MAC passes CheckPin (the unlock finds it)
+    forged = at(5)[:-1] + b"\x00"
+    sr.check_pin(forged, pin)
+    # the digest is of the exact bytes, also when a re-encoding with NFC labels would differ
+    un, _, _ = sr.create("pw", sr.Pbkdf2(10), "e\u0301", RELAXED)
+    p2 = sr.pin_of(un)
+    sr.check_pin(un.keyring.raw, p2)
+    assert p2.digest != hashlib.sha256(sr.reencode_keyring(un.keyring, nfc_labels=True)).digest()
+    # decoding errors come first
+    assert err(sr.check_pin, b"\xff", pin) == ("malformed", "forbidden_major_type")
+    with pytest.raises(TypeError):
+        sr.check_pin(u1.keyring.raw, pin, accept_jump="yes")
+
+
+# SR-KEY-15, 11.14: the authentication key and auth_tag.
+def test_auth_tag():
+    u = make()
+    prk_ring = H(u.keyring_id, u.dek)
+    key = H(prk_ring, b"strongroom/v1/auth-key\x01")
+    assert sr.auth_key(u.keyring_id, u.dek) == key
+    assert key not in (H(prk_ring, b"strongroom/v1/keyring/mac-key\x01"), u.record_root)
+    assert u.auth_tag(b"") == H(key, b"")
+    assert u.auth_tag(b"GET /records") == H(key, b"GET /records")
+    # from the DEK only: the same after a password change
+    u2 = u.change_password(0, "another", sr.Pbkdf2(1000), RELAXED)
+    assert u2.auth_tag(b"x") == u.auth_tag(b"x")
+    big = bytes(sr.MAX_AUTH_MESSAGE)
+    assert u.auth_tag(big) == H(key, big)
+    assert err(u.auth_tag, big + b"\x00") == ("limit_exceeded", "plaintext_too_large")
+
+
+# Section 11's preamble: the index of the slot that opened the keyring.
+def test_slot_index():
+    u = make()
+    assert u.slot_index == 0
+    u2, rc, _, _ = u.add_recovery_slot("r")
+    u3, _, _ = u2.add_password_slot("b", "pw two", sr.Pbkdf2(10), RELAXED)
+    raw = u3.keyring.raw
+    assert sr.unlock(raw, "pw two", RELAXED).slot_index == 2  # the keyring index, not 1 of S
+    assert sr.unlock_recovery(raw, rc).slot_index == 1
+    o = sr.unlock(raw, "pw two", RELAXED)
+    assert o.remove_slot(0).slot_index == 1 and o.remove_slot(2).slot_index is None

@@ -31,18 +31,28 @@ OPERATIONS = (
     "normalize_password",
     "make_policy",
     "create",
+    "create_secret_key",
     "unlock_password",
+    "unlock_secret_key",
     "unlock_slot",
     "unlock_recovery",
+    "check_pin",
     "change_password",
     "add_password_slot",
+    "add_secret_key_slot",
     "add_recovery_slot",
     "remove_slot",
     "seal",
     "open",
     "parse_recovery_code",
+    "parse_secret_key",
+    "auth_tag",
     "accumulated_seal",
 )
+
+#: decode_keyring's `kind` strings (vectors/README.md 4.1); any other kind is "unknown".
+KIND_NAMES = {sr.KIND_PASSWORD: "password", sr.KIND_RECOVERY: "recovery",
+              sr.KIND_SECRET_KEY: "secret-key"}
 
 #: CONFORMANCE.md section 3.1.
 DEK_FINGERPRINT_INFO = b"strongroom-conformance/dek-fingerprint"
@@ -126,8 +136,13 @@ def kdf_json(k) -> dict:
 def keyring_summary(k) -> dict:
     slots = []
     for s in k.slots:
-        o = {"kind": "password" if s.kind == sr.KIND_PASSWORD else "recovery", "label": s.label}
-        if s.kind == sr.KIND_PASSWORD:
+        if not s.known:  # a skippable kind not in SPEC.md (section 6.3.1)
+            slots.append({"kind": "unknown", "kind_value": s.kind, "label": s.label,
+                          "wrapped_dek": s.wrapped.hex(), "commitment": s.commitment.hex(),
+                          "slot_bytes": s.raw.hex()})
+            continue
+        o = {"kind": KIND_NAMES[s.kind], "label": s.label}
+        if s.kind in sr.KDF_KINDS:
             o["kdf"] = kdf_json(s.kdf)
             o["salt"] = s.salt.hex()
         o.update({"nonce": s.nonce.hex(), "wrapped_dek": s.wrapped.hex(),
@@ -146,7 +161,40 @@ def dek_fingerprint(dek: bytes) -> str:
 
 def unlocked_out(u) -> dict:
     return {"keyring_id": u.keyring.keyring_id.hex(), "generation": u.keyring.generation,
+            "slot_index": u.slot_index,
             "dek": u.dek.hex(), "dek_fingerprint": dek_fingerprint(u.dek).hex()}
+
+
+def preferred_in(inputs: dict):
+    """The optional `preferred` input (vectors/README.md section 4): salt and commitment."""
+    if "preferred" not in inputs or inputs["preferred"] is None:
+        return None
+    v = inputs["preferred"]
+    if not isinstance(v, dict) or set(v) != {"salt", "commitment"}:
+        raise HarnessError("`preferred` is not {salt, commitment}")
+    return sr.Preferred(bytes_in(v["salt"]), bytes_in(v["commitment"]))
+
+
+def pin_in(inputs: dict):
+    """The `pin` input of check_pin: {keyring_id, generation, digest}."""
+    v = field(inputs, "pin")
+    if not isinstance(v, dict) or not {"keyring_id", "generation", "digest"} <= set(v):
+        raise HarnessError("`pin` is not {keyring_id, generation, digest}")
+    g = v["generation"]
+    if not isinstance(g, int) or isinstance(g, bool) or g < 0:
+        raise HarnessError("pin.generation is not a non-negative integer")
+    return sr.Pin(bytes_in(v["keyring_id"]), g, bytes_in(v["digest"]))
+
+
+def boolean(inputs: dict, name: str, default=None) -> bool:
+    if name not in inputs:
+        if default is None:
+            raise HarnessError(f"input `{name}` missing")
+        return default
+    v = inputs[name]
+    if not isinstance(v, bool):
+        raise HarnessError(f"`{name}` is not a boolean")
+    return v
 
 
 def keyring_out(u) -> dict:
@@ -173,6 +221,8 @@ def setup(inputs: dict, pol):
         kr = sr.decode_keyring(bytes_in(field(inputs, "keyring")))
         if u.get("method") == "password":
             return sr.unlock(kr, password(u.get("password")), pol)
+        if u.get("method") == "secret_key":
+            return sr.unlock_secret_key(kr, password(u.get("password")), u.get("secret_key_code"), pol)
         if u.get("method") == "recovery_code":
             return sr.unlock_recovery(kr, u.get("recovery_code"), pol)
     except sr.StrongroomError as e:
@@ -242,35 +292,67 @@ def _operation(op: str, inputs: dict, script: Script) -> dict:
         out["dek"] = u.dek.hex()
         out["dek_fingerprint"] = dek_fingerprint(u.dek).hex()
         return out
+    if op == "create_secret_key":
+        pol = make_policy(inputs)
+        u, code, _, _ = sr.create_with_secret_key(password(field(inputs, "password")), kdf_arg(inputs),
+                                                  field(inputs, "label"), pol, rng=script)
+        out = keyring_out(u)
+        out["dek"] = u.dek.hex()
+        out["dek_fingerprint"] = dek_fingerprint(u.dek).hex()
+        out["secret_key_code"] = code
+        return out
     if op == "unlock_password":
         pol = make_policy(inputs)
-        u = sr.unlock(bytes_in(field(inputs, "keyring")), password(field(inputs, "password")), pol)
+        u = sr.unlock(bytes_in(field(inputs, "keyring")), password(field(inputs, "password")), pol,
+                      preferred_in(inputs))
+        return unlocked_out(u)
+    if op == "unlock_secret_key":
+        pol = make_policy(inputs)
+        u = sr.unlock_secret_key(bytes_in(field(inputs, "keyring")), password(field(inputs, "password")),
+                                 field(inputs, "secret_key_code"), pol, preferred_in(inputs))
         return unlocked_out(u)
     if op == "unlock_slot":
         pol = make_policy(inputs)
-        if ("password" in inputs) == ("recovery_code" in inputs):
-            raise HarnessError("unlock_slot needs exactly one of password and recovery_code")
+        if ("password" in inputs) == ("recovery_code" in inputs) or (
+                "secret_key_code" in inputs and "password" not in inputs):
+            raise HarnessError("unlock_slot needs a password, a password and a secret_key_code, "
+                               "or a recovery_code")
         kr = bytes_in(field(inputs, "keyring"))
         index = field(inputs, "index")
         if "password" in inputs:
-            u = sr.unlock_slot(kr, index, password=password(inputs["password"]), policy=pol)
+            u = sr.unlock_slot(kr, index, password=password(inputs["password"]), policy=pol,
+                               secret_key_code=inputs.get("secret_key_code"))
         else:
             u = sr.unlock_slot(kr, index, code=inputs["recovery_code"], policy=pol)
         return unlocked_out(u)
+    if op == "check_pin":
+        pin = pin_in(inputs)
+        accept = boolean(inputs, "accept_jump", False)
+        sr.check_pin(bytes_in(field(inputs, "keyring")), pin, accept)
+        return {}
     if op == "unlock_recovery":
         pol = make_policy(inputs) if "policy" in inputs else sr.DEFAULT_POLICY
         u = sr.unlock_recovery(bytes_in(field(inputs, "keyring")),
                                field(inputs, "recovery_code"), pol)
         return unlocked_out(u)
-    if op in ("change_password", "add_password_slot", "add_recovery_slot", "remove_slot",
-              "seal", "open"):
+    if op in ("change_password", "add_password_slot", "add_secret_key_slot", "add_recovery_slot",
+              "remove_slot", "seal", "open", "auth_tag"):
         pol = make_policy(inputs)
         unlocked = setup(inputs, pol)
         if op == "change_password":
             u = unlocked.change_password(field(inputs, "index"),
                                          password(field(inputs, "new_password")),
-                                         kdf_arg(inputs), pol, rng=script)
+                                         kdf_arg(inputs), pol, rng=script,
+                                         allow_weaker_kdf=boolean(inputs, "allow_weaker_kdf", False))
             return keyring_out(u)
+        if op == "add_secret_key_slot":
+            u, _, _ = unlocked.add_secret_key_slot(field(inputs, "label"),
+                                                   password(field(inputs, "password")),
+                                                   field(inputs, "secret_key_code"),
+                                                   kdf_arg(inputs), pol, rng=script)
+            return keyring_out(u)
+        if op == "auth_tag":
+            return {"tag": unlocked.auth_tag(bytes_in(field(inputs, "message"))).hex()}
         if op == "add_password_slot":
             u, _, _ = unlocked.add_password_slot(field(inputs, "label"),
                                                  password(field(inputs, "password")),
@@ -292,6 +374,9 @@ def _operation(op: str, inputs: dict, script: Script) -> dict:
     if op == "parse_recovery_code":
         secret = sr.parse_recovery_code(field(inputs, "recovery_code"))
         return {"secret": secret.hex(), "canonical": sr.recovery_code(secret)}
+    if op == "parse_secret_key":
+        sk = sr.parse_secret_key(field(inputs, "secret_key_code"))
+        return {"secret_key": sk.hex(), "canonical": sr.secret_key_code(sk)}
     if op == "accumulated_seal":
         return {"digest": accumulated(inputs)}
     raise UnknownOperation(f"unknown operation {op!r}")
