@@ -10,7 +10,7 @@
  */
 
 /** The classes that carry a reason code (SR-ERR-1). */
-const WITH_REASON = new Set(["malformed", "limit_exceeded", "invalid_input"]);
+const WITH_REASON = new Set(["malformed", "limit_exceeded", "invalid_input", "history_violation"]);
 
 /** Human wording per class; a reason code is appended where the class has one. */
 const MESSAGES = {
@@ -24,6 +24,7 @@ const MESSAGES = {
   wrong_keyring: "record belongs to a different keyring",
   record_authentication_failed: "record authentication failed (tampered record, or not the context it was sealed with)",
   limit_exceeded: "limit exceeded",
+  history_violation: "the server served an older or different keyring than this client has seen",
   invalid_input: "invalid input",
   randomness_unavailable: "random number generator unavailable",
   kdf_unavailable: "the KDF could not run on this machine",
@@ -32,7 +33,8 @@ const MESSAGES = {
 export class StrongroomError extends Error {
   /**
    * @param {string} cls error class of section 14, e.g. "malformed"
-   * @param {string|null} [reason] reason code; only for malformed, limit_exceeded, invalid_input
+   * @param {string|null} [reason] reason code; only for malformed, limit_exceeded, invalid_input,
+   *   history_violation
    * @param {string} [detail] appended to the message for people; never compared by anything
    * @param {{cause?: unknown}} [options]
    */
@@ -55,5 +57,7 @@ export const malformed = (reason) => new StrongroomError("malformed", reason);
 export const limitExceeded = (reason) => new StrongroomError("limit_exceeded", reason);
 /** @param {string} reason */
 export const invalidInput = (reason) => new StrongroomError("invalid_input", reason);
+/** @param {string} reason keyring_replaced, keyring_rollback, keyring_fork or keyring_generation_jump */
+export const historyViolation = (reason) => new StrongroomError("history_violation", reason);
 /** For the classes without a reason code (unsupported_version, unlock_failed, ...). */
 export const fail = (cls, detail, options) => new StrongroomError(cls, null, detail, options);

@@ -18,12 +18,24 @@ const TYPE_KEYRING = 1;
 const TYPE_RECORD = 2;
 const KIND_PASSWORD = 1;
 const KIND_RECOVERY = 2;
+const KIND_SECRET_KEY = 64;
+// Kinds 1 to 63 are critical, 64 to 65,535 skippable (SPEC.md 6.3.1): a skippable kind this
+// decoder does not implement is kept as bytes so that a keyring a newer client extended still
+// opens here with the slots this client knows.
+const FIRST_SKIPPABLE_KIND = 64;
+const MAX_KIND = 65_535;
+const KIND_NAMES = { [KIND_PASSWORD]: "password", [KIND_RECOVERY]: "recovery", [KIND_SECRET_KEY]: "secret-key" };
+const KIND_VALUES = { password: KIND_PASSWORD, recovery: KIND_RECOVERY, "secret-key": KIND_SECRET_KEY };
 
 /** Schemas of SR-OBJ-2 (key lists in order). */
 const KEYRING_KEYS = [1, 2, 3, 4, 5, 6];
 const RECORD_KEYS = [1, 2, 3, 4, 5, 6, 7];
 const PASSWORD_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7];
 const RECOVERY_SLOT_KEYS = [1, 2, 5, 6, 7];
+const SLOT_KEYS = { password: PASSWORD_SLOT_KEYS, recovery: RECOVERY_SLOT_KEYS, "secret-key": PASSWORD_SLOT_KEYS };
+/** A skippable slot of a kind this decoder does not implement: 3, 4 and 5 may be absent. */
+const UNKNOWN_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7];
+const UNKNOWN_SLOT_OPTIONAL = new Set([3, 4, 5]);
 
 // fatal: invalid UTF-8 is an error, never U+FFFD (SR-CBOR-6). ignoreBOM: a leading U+FEFF is part
 // of the label as stored, and must survive a decode/encode round trip (SR-CBOR-9).
@@ -145,20 +157,23 @@ function parseAfterHead(buf, view, h, pos, depth) {
 /**
  * SR-OBJ-2 matching, entry by entry: returns a function that takes each key in turn, and
  * `finish()` for the missing_key check after the last entry. The profile already guarantees
- * strictly increasing keys, so a schema key that is not the next expected one is a later one.
+ * strictly increasing keys, so a schema key that is not the next expected one is a later one:
+ * missing_key if a required key was passed over, accepted if only optional ones were.
  */
-function keyMatcher(schema, startIndex = 0) {
+function keyMatcher(schema, startIndex = 0, optional = new Set()) {
   let next = startIndex;
   return {
     take(key) {
-      if (next < schema.length && key === schema[next]) {
-        next++;
+      let j = next;
+      while (j < schema.length && schema[j] !== key && optional.has(schema[j])) j++;
+      if (j < schema.length && schema[j] === key) {
+        next = j + 1;
         return key;
       }
       throw malformed(schema.includes(key) ? "missing_key" : "unknown_key");
     },
     finish() {
-      if (next < schema.length) throw malformed("missing_key");
+      for (let j = next; j < schema.length; j++) if (!optional.has(schema[j])) throw malformed("missing_key");
     },
   };
 }
@@ -208,12 +223,18 @@ function walkSlot(buf, item) {
   if (entries.length === 0) throw malformed("missing_key");
   const [k1, v1] = entries[0];
   if (k1.arg !== 1) throw malformed(PASSWORD_SLOT_KEYS.includes(k1.arg) ? "missing_key" : "unknown_key");
+  // Step 3 of the slot walk (section 6.6): type, range, then critical or skippable.
   if (v1.major !== 0) throw malformed("unexpected_type");
-  if (v1.arg !== KIND_PASSWORD && v1.arg !== KIND_RECOVERY) throw fail("unsupported_algorithm");
-  const password = v1.arg === KIND_PASSWORD;
-  const match = keyMatcher(password ? PASSWORD_SLOT_KEYS : RECOVERY_SLOT_KEYS, 1);
+  if (typeof v1.arg === "bigint" || v1.arg > MAX_KIND) throw malformed("value_out_of_range");
+  const kindValue = v1.arg;
+  const kind = KIND_NAMES[kindValue] ?? (kindValue >= FIRST_SKIPPABLE_KIND ? "unknown" : null);
+  if (kind === null) throw fail("unsupported_algorithm"); // SR-OBJ-7: a critical kind we lack
+  const match = kind === "unknown"
+    ? keyMatcher(UNKNOWN_SLOT_KEYS, 1, UNKNOWN_SLOT_OPTIONAL)
+    : keyMatcher(SLOT_KEYS[kind], 1);
   const slot = {
-    kind: password ? "password" : "recovery",
+    kind,
+    kindValue,
     label: "",
     labelBytes: null,
     kdf: null,
@@ -225,7 +246,10 @@ function walkSlot(buf, item) {
   };
   for (let i = 1; i < entries.length; i++) {
     const [k, v] = entries[i];
-    switch (match.take(k.arg)) {
+    const key = match.take(k.arg);
+    // Keys 3 to 5 of a kind we do not implement mean nothing to us; the profile has checked them.
+    if (kind === "unknown" && UNKNOWN_SLOT_OPTIONAL.has(key)) continue;
+    switch (key) {
       case 2:
         if (v.major !== 3) throw malformed("unexpected_type");
         if (v.arg > limits.maxLabelBytes) throw malformed("value_out_of_range");
@@ -414,16 +438,16 @@ const fixedBytes = (u8, n, what) => {
 /**
  * BuildSlot steps 1 to 3 (section 11.1): the slot map up to and including the nonce, with the
  * final entry count in its head. This prefix is also the slot AAD after `50 || keyring_id`.
- * @param {"password"|"recovery"} kind
+ * @param {"password"|"recovery"|"secret-key"} kind
  * @param {Uint8Array} labelEncoded enc(label), head included (see password.js checkLabel)
- * @param {object|null} kdf required for password slots
- * @param {Uint8Array|null} salt 32 bytes, password slots only
+ * @param {object|null} kdf required for password and secret-key slots
+ * @param {Uint8Array|null} salt 32 bytes, password and secret-key slots only
  * @param {Uint8Array} nonce 12 bytes
  */
 export function slotPrefix(kind, labelEncoded, kdf, salt, nonce) {
   const parts = [];
-  if (kind === "password") {
-    parts.push(head(5, 7), encodeUint(1), encodeUint(KIND_PASSWORD), encodeUint(2), labelEncoded);
+  if (kind === "password" || kind === "secret-key") {
+    parts.push(head(5, 7), encodeUint(1), encodeUint(KIND_VALUES[kind]), encodeUint(2), labelEncoded);
     parts.push(encodeUint(3), encodeKdf(kdf), encodeUint(4), encodeBytes(fixedBytes(salt, 32, "salt")));
   } else if (kind === "recovery") {
     parts.push(head(5, 5), encodeUint(1), encodeUint(KIND_RECOVERY), encodeUint(2), labelEncoded);
@@ -512,8 +536,12 @@ export function allocateRecord(keyringId, salt, nonce, commitment, ciphertextLen
 // ---------------------------------------------------------------------------------------------
 // Re-encoding from decoded values (SR-CBOR-9 round trip, used by the tests)
 
-/** Encodes a decoded slot from its values, not from its stored bytes. */
+/**
+ * Encodes a decoded slot from its values, not from its stored bytes; a slot of a kind this
+ * decoder does not implement has no values but its bytes (SR-OP-18).
+ */
 function reencodeSlot(s) {
+  if (s.kind === "unknown") return s.bytes;
   return concat(
     slotPrefix(s.kind, encodeTextString(s.label), s.kdf, s.salt, s.nonce),
     slotTail(s.wrappedDek, s.commitment),

@@ -15,13 +15,16 @@ export type ErrorClass =
   | "wrong_keyring"
   | "record_authentication_failed"
   | "limit_exceeded"
+  | "history_violation"
   | "invalid_input"
   | "randomness_unavailable"
   | "kdf_unavailable";
 
 /**
  * Every failure of the library (SR-ERR-1). `class` and `reason` are SPEC.md section 14's strings;
- * `reason` is set exactly for `malformed`, `limit_exceeded` and `invalid_input`.
+ * `reason` is set exactly for `malformed`, `limit_exceeded`, `invalid_input` and
+ * `history_violation` (`keyring_replaced`, `keyring_rollback`, `keyring_fork`,
+ * `keyring_generation_jump`: the server served an older or different keyring than the pin).
  *
  * Two failures are deliberately not StrongroomErrors: a password or label that is not a
  * well-formed string (lone UTF-16 surrogates) throws a `TypeError` at the API boundary
@@ -71,34 +74,112 @@ export class UnlockPolicy {
   /** SPEC.md section 10's default policy (SR-POL-6). Keep it outside tests and migrations. */
   static default(): UnlockPolicy;
   /**
-   * Each pair is `[floor, ceiling]`, inclusive. Throws StrongroomError invalid_input
-   * `policy_invalid` unless hard minimum <= floor <= ceiling <= hard maximum (SR-POL-5).
+   * Each pair is `[floor, ceiling]`, inclusive; `maxUnlockWork` (required, no default is filled
+   * in) bounds the total KDF work of one `unlock` or `unlockWithSecretKey` (SR-POL-7), in PBKDF2
+   * iterations: a PBKDF2 slot costs its iterations, an Argon2id slot 8 x memoryKib x timeCost.
+   * The default policy's budget is 16,777,216. Throws StrongroomError invalid_input
+   * `policy_invalid` unless hard minimum <= floor <= ceiling <= hard maximum (SR-POL-5) and
+   * 1 <= maxUnlockWork <= 2^40.
    */
   constructor(bounds: {
     pbkdf2Iterations: [number, number];
     argon2MemoryKib: [number, number];
     argon2TimeCost: [number, number];
     argon2Parallelism: [number, number];
+    maxUnlockWork: number;
   });
+  readonly pbkdf2Iterations: readonly [number, number];
+  readonly argon2MemoryKib: readonly [number, number];
+  readonly argon2TimeCost: readonly [number, number];
+  readonly argon2Parallelism: readonly [number, number];
+  readonly maxUnlockWork: number;
 }
 
 /**
- * What authorizes a change to a keyring (SPEC.md section 19.1): the password of one of its
- * password slots, or one of its recovery codes. An unlocked keyring keeps nothing from which the
- * DEK can be computed, so every change derives it again from a credential, inside that one call.
+ * A secret key (SPEC.md section 12.1): 16 random bytes that a secret-key slot needs besides the
+ * password (SR-KEY-16). It holds them as an HMAC-SHA256 key with the usage `sign` only, a
+ * non-extractable CryptoKey on WebCrypto (strongroom/storage's `saveSecretKey` keeps it in
+ * IndexedDB as it is); its bytes and its code cannot be read back. The code (`SK1-` and 8 groups
+ * of 4 symbols) goes to the user once, for the emergency kit, and never to the server (SR-SK-2).
  */
-export type Credential = { password: string } | { recoveryCode: string };
+export class SecretKey {
+  private constructor();
+  /**
+   * A code as the user typed it (SR-SK-1: `-` and spaces ignored, ASCII case, O -> 0, I and
+   * L -> 1 after the `SK1` prefix). invalid_input `secret_key_format` or `secret_key_check`.
+   */
+  static parse(code: string): Promise<SecretKey>;
+  /** 16 new bytes from the CSPRNG and their code, to show once (new_secret_key(), SPEC.md 11.7.1). */
+  static generate(): Promise<{ secretKey: SecretKey; code: string }>;
+  /** The code (SR-SK-3) of 16 secret-key bytes made elsewhere; the bytes are not kept. */
+  static format(bytes: Uint8Array): Promise<string>;
+  /** `"[SecretKey]"`: nothing about the key. */
+  toJSON(): string;
+  toString(): string;
+}
 
-/** One key slot of a decoded keyring (SPEC.md section 6.3). Byte fields are copies. */
+/** A secret key, or its code (parsed at step 1 of the operation). */
+export type SecretKeyInput = SecretKey | string;
+
+/**
+ * What a client remembers of a keyring it has unlocked or written (SPEC.md 11.12): plain JSON
+ * (hex strings and a number), to keep in the client's own storage, never the server's.
+ * `preferred` is the slot that opened it (salt and commitment), tried first by the next unlock.
+ */
+export interface KeyringPin {
+  keyringId: string;
+  generation: number;
+  /** SHA-256 of the keyring's exact bytes, hex. */
+  digest: string;
+  preferred?: PreferredSlot;
+}
+
+/** A slot by its salt and commitment (32 bytes each, as bytes or hex). */
+export interface PreferredSlot {
+  salt: Uint8Array | string;
+  commitment: Uint8Array | string;
+}
+
+/**
+ * Options of `unlock` and `unlockWithSecretKey`: a `pin` (CheckPin before any KDF, SR-PIN-1; its
+ * preferred slot goes first) or a `preferred` slot alone; `acceptJump` (with a pin) confirms a
+ * generation more than 64 above the pin's (SR-PIN-3).
+ */
+export type UnlockOptions =
+  | { pin?: KeyringPin; acceptJump?: boolean; preferred?: never }
+  | { preferred?: PreferredSlot; pin?: never; acceptJump?: never };
+
+/** Options of `unlockSlot` and `unlockWithRecovery`: a pin, and the confirmation of a jump. */
+export type PinOptions = { pin?: KeyringPin; acceptJump?: boolean };
+
+/**
+ * What authorizes a change to a keyring (SPEC.md section 19.1): the password of one of its
+ * password slots, the password and secret key of one of its secret-key slots, or one of its
+ * recovery codes. An unlocked keyring keeps nothing from which the DEK can be computed, so every
+ * change derives it again from a credential, inside that one call.
+ */
+export type Credential =
+  | { password: string; secretKey?: undefined; recoveryCode?: undefined }
+  | { password: string; secretKey: SecretKeyInput; recoveryCode?: undefined }
+  | { recoveryCode: string; password?: undefined; secretKey?: undefined };
+
+/**
+ * One key slot of a decoded keyring (SPEC.md section 6.3). Byte fields are copies. `"unknown"` is
+ * a skippable kind (64 to 65,535) this version does not implement (SPEC.md 6.3.1): it is kept byte
+ * for byte, never tried, may be removed, cannot be changed; show it as "unknown kind N".
+ */
 export interface KeySlot {
-  readonly kind: "password" | "recovery";
+  readonly kind: "password" | "recovery" | "secret-key" | "unknown";
+  /** The kind's number: 1 password, 2 recovery, 64 secret-key, or the unknown kind's value. */
+  readonly kindValue: number;
   /** The label as stored (UTF-8, never normalized). */
   readonly label: string;
-  /** KDF of a password slot; `null` for a recovery slot. */
+  /** KDF of a password or secret-key slot; `null` otherwise. */
   readonly kdf: KdfParams | null;
-  /** 32-byte KDF salt of a password slot; `null` for a recovery slot. */
+  /** 32-byte KDF salt of a password or secret-key slot; `null` otherwise. */
   readonly salt: Uint8Array | null;
-  readonly nonce: Uint8Array;
+  /** 12-byte nonce; `null` for a slot of an unknown kind. */
+  readonly nonce: Uint8Array | null;
   readonly wrappedDek: Uint8Array;
   readonly commitment: Uint8Array;
   /** The exact encoding of the slot map, as received. */
@@ -125,6 +206,15 @@ export class Keyring {
    * store. An unknown option is a TypeError.
    */
   static create(password: string, options?: { label?: string; kdf?: KdfChoice; policy?: UnlockPolicy }): Promise<UnlockedKeyring>;
+  /**
+   * Creates a keyring whose one slot (a secret-key slot, kind 64) needs the password and a new
+   * secret key (SR-OP-19). Show `secretKeyCode` to the user once (emergency kit, SR-SK-2) and keep
+   * `secretKey` on the device (strongroom/storage's `saveSecretKey`), never with the keyring.
+   */
+  static createWithSecretKey(
+    password: string,
+    options?: { label?: string; kdf?: KdfChoice; policy?: UnlockPolicy },
+  ): Promise<{ unlocked: UnlockedKeyring; secretKey: SecretKey; secretKeyCode: string }>;
   /** The exact bytes (as received, or as written). */
   toBytes(): Uint8Array;
   /** The text form `srk1.<base64url>`. */
@@ -132,8 +222,8 @@ export class Keyring {
   /** 16-byte keyring id (a copy). */
   readonly id: Uint8Array;
   /**
-   * Generation (0 to 2^53 - 1). Unverified until unlocked; remember the highest generation seen
-   * after a successful unlock and refuse lower ones (SR-OP-10, SR-OP-13).
+   * Generation (0 to 2^53 - 1). Unverified until unlocked; keep a pin (`UnlockedKeyring#pin`)
+   * rather than the generation alone, which catches rollbacks but not forks (SR-OP-10).
    */
   readonly generation: number;
   /** 32-byte keyring MAC (a copy). */
@@ -141,34 +231,58 @@ export class Keyring {
   /** The slots in keyring order (1 to 8). */
   readonly slots: readonly KeySlot[];
   /**
-   * Unlocks with a password, trying every password slot in order (SR-OP-2). Every password slot
-   * is checked against `policy` (default: the default policy) before any KDF runs: one slot out
-   * of policy fails with `out_of_policy`. Wrong password: `unlock_failed`; a slot opened but the
-   * MAC is wrong: `keyring_tampered`.
+   * The pin of this keyring as decoded: id, generation, digest (no preferred slot). Pin only a
+   * keyring whose MAC was verified, or that this client wrote and the server acknowledged
+   * (SR-PIN-2); `UnlockedKeyring#pin` is the one to store after an unlock.
    */
-  unlock(password: string, policy?: UnlockPolicy): Promise<UnlockedKeyring>;
+  pin(): Promise<KeyringPin>;
   /**
-   * Tries only slot `index` (SR-OP-3): `{password}` for a password slot, `{recoveryCode}` for a
-   * recovery slot. invalid_input `no_such_slot` for an index that is not an integer in range,
-   * `wrong_slot_kind` for a credential of the other kind.
+   * CheckPin (SPEC.md 11.12): history_violation `keyring_replaced` (another id), `keyring_rollback`
+   * (lower generation), `keyring_fork` (same generation, other bytes), `keyring_generation_jump`
+   * (more than 64 above the pin, unless `acceptJump`). No KDF, no key. A malformed pin is a TypeError.
    */
-  unlockSlot(index: number, credential: Credential, policy?: UnlockPolicy): Promise<UnlockedKeyring>;
+  checkPin(pin: KeyringPin, options?: { acceptJump?: boolean }): Promise<void>;
+  /**
+   * Unlocks with a password, trying every password slot in order (SR-OP-2), the preferred slot
+   * (or the pin's) first. Every password slot is checked against `policy` (default: the default
+   * policy) before any KDF runs: one slot out of policy fails with `out_of_policy`; then their
+   * work against `policy.maxUnlockWork` (limit_exceeded `unlock_work_exceeded`; with a preferred
+   * slot, that slot alone first, the others once it failed). Never tries a secret-key slot.
+   * Wrong password: `unlock_failed`; a slot opened but the MAC is wrong: `keyring_tampered`.
+   * With `pin`, CheckPin runs first (history_violation).
+   */
+  unlock(password: string, policy?: UnlockPolicy, options?: UnlockOptions): Promise<UnlockedKeyring>;
+  /**
+   * Unlocks with a password and a secret key, trying the secret-key slots only (SR-OP-20), as
+   * `unlock` does for password slots. The password is prepared first, then the code parsed
+   * (invalid_input `secret_key_format` / `secret_key_check`), both before any KDF.
+   */
+  unlockWithSecretKey(password: string, secretKey: SecretKeyInput, policy?: UnlockPolicy, options?: UnlockOptions): Promise<UnlockedKeyring>;
+  /**
+   * Tries only slot `index` (SR-OP-3): `{password}` for a password slot, `{password, secretKey}`
+   * for a secret-key slot, `{recoveryCode}` for a recovery slot. invalid_input `no_such_slot` for
+   * an index that is not an integer in range, `wrong_slot_kind` for a credential of another kind
+   * (or a slot of an unknown kind). The work budget does not apply: one slot, checked by the
+   * policy alone.
+   */
+  unlockSlot(index: number, credential: Credential, policy?: UnlockPolicy, options?: PinOptions): Promise<UnlockedKeyring>;
   /**
    * Unlocks with a recovery code, trying every recovery slot in order (SR-OP-4). The code is
    * parsed first (invalid_input `recovery_code_format` / `recovery_code_check`). Recovery slots
    * have no KDF, so `policy` plays no part in the unlock; it becomes the policy in force of the
    * returned UnlockedKeyring (for password slots written later). Default: the default policy.
    */
-  unlockWithRecovery(code: string, policy?: UnlockPolicy): Promise<UnlockedKeyring>;
+  unlockWithRecovery(code: string, policy?: UnlockPolicy, options?: PinOptions): Promise<UnlockedKeyring>;
 }
 
 /** One item of a batch open: the plaintext, or the error of that record alone. */
 export type OpenResult = { ok: true; plaintext: Uint8Array } | { ok: false; error: StrongroomError };
 
 /**
- * An unlocked keyring. It holds the record root (SR-KEY-14) and a verify-only keyring MAC key,
- * non-extractable on WebCrypto, and nothing from which the DEK can be computed (SPEC.md 19.1):
- * sealing and opening need no credential, every change to the keyring takes one again.
+ * An unlocked keyring. It holds the record root (SR-KEY-14), a verify-only keyring MAC key and a
+ * sign-only authentication key (SR-KEY-15), non-extractable on WebCrypto, and nothing from which
+ * the DEK can be computed (SPEC.md 19.1): sealing, opening and auth tags need no credential,
+ * every change to the keyring takes one again.
  *
  * Changes run one at a time, replace `this.keyring` only on success (SR-ERR-3) and return the
  * new Keyring, whose generation is one higher: store (upload) its bytes. A credential that opens
@@ -191,19 +305,52 @@ export class UnlockedKeyring {
    */
   readonly slotIndex: number | null;
   /**
+   * The pin of the current keyring, with the slot that opened it as `preferred` (a password or
+   * secret-key slot). Store it after an unlock, and after the server acknowledged a keyring this
+   * client wrote (SR-PIN-2); pass it to the next unlock.
+   */
+  pin(): Promise<KeyringPin>;
+  /**
+   * HMAC-SHA256 of `message` (at most 16 MiB; a string is its UTF-8) under the authentication key
+   * (SPEC.md 11.14, SR-KEY-15), to authenticate this client to the application's server
+   * (SR-AUTH-2). The key is derived from the DEK only, never exposed: not a password verifier.
+   */
+  authTag(message: Uint8Array | string): Promise<Uint8Array>;
+  /**
    * Replaces password slot `index` by a slot for `newPassword` with fresh salt and nonce, keeping
    * its label byte for byte (SR-OP-5). `kdf` defaults to SR-KDF-5's default, never to the old
-   * slot's parameters (SR-KDF-6).
+   * slot's parameters (SR-KDF-6); a KDF weaker than the old slot's (lower iterations, memoryKib
+   * or timeCost, or PBKDF2 replacing Argon2id) fails with invalid_input `weaker_kdf` unless
+   * `allowWeakerKdf` (SR-KDF-8), so the default on an Argon2id slot needs an explicit `kdf`.
+   * A secret-key slot is not changed here (`wrong_slot_kind`): add a new one and remove the old.
    */
-  changePassword(credential: Credential, index: number, newPassword: string, options?: { kdf?: KdfChoice }): Promise<Keyring>;
+  changePassword(
+    credential: Credential,
+    index: number,
+    newPassword: string,
+    options?: { kdf?: KdfChoice; allowWeakerKdf?: boolean },
+  ): Promise<Keyring>;
   /** Appends a password slot (SR-OP-6); at most 8 slots. `label` defaults to `""`. */
   addPasswordSlot(credential: Credential, password: string, options?: { label?: string; kdf?: KdfChoice }): Promise<Keyring>;
+  /**
+   * Appends a secret-key slot for `password` and `secretKey` (SR-OP-21): the user's existing
+   * secret key (one emergency kit for every slot) or a new one from `SecretKey.generate()`.
+   */
+  addSecretKeySlot(
+    credential: Credential,
+    password: string,
+    secretKey: SecretKeyInput,
+    options?: { label?: string; kdf?: KdfChoice },
+  ): Promise<Keyring>;
   /**
    * Appends a recovery slot and returns its recovery code, to be shown to the user once and never
    * stored or sent (SR-REC-2).
    */
   addRecoverySlot(credential: Credential, options?: { label?: string }): Promise<{ keyring: Keyring; recoveryCode: string }>;
-  /** Removes slot `index` (SR-OP-7); the only slot cannot be removed (`last_slot`). */
+  /**
+   * Removes slot `index` (SR-OP-7), of any kind, unknown ones included; the only slot cannot be
+   * removed (`last_slot`).
+   */
   removeSlot(credential: Credential, index: number): Promise<Keyring>;
   /**
    * Seals a plaintext (at most 16 MiB; a string is encoded as UTF-8) bound to `context` (at most

@@ -5,6 +5,7 @@ export { StrongroomError } from "./errors.js";
 export { UnlockPolicy, DEFAULT_KDF, DEFAULT_ARGON2ID } from "./policy.js";
 export { normalizePassword } from "./password.js";
 export { RecoveryCode } from "./recovery-code.js";
+export { SecretKey } from "./secret-key.js";
 export { Keyring, UnlockedKeyring } from "./keyring.js";
 export { SealedRecord } from "./record.js";
 // SPEC.md section 15 numbers (a frozen object: an application cannot loosen them by accident).

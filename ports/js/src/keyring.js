@@ -1,30 +1,39 @@
-// Keyrings and the operations on them (SPEC.md sections 9.2, 9.3, 11.1 to 11.9). Every numbered
-// step of section 11 is marked in the code with its number, because the order of the checks is
-// part of the contract (the vectors check it).
+// Keyrings and the operations on them (SPEC.md sections 9.2, 9.3, 11.1 to 11.9, 11.12, 11.14).
+// Every numbered step of section 11 is marked in the code with its number, because the order of
+// the checks is part of the contract (the vectors check it).
 //
 // What an unlocked keyring keeps (SPEC.md section 19.1): the record root (SR-KEY-14), to seal and
-// open, and a verify-only keyring MAC key, to check a keyring it is given back. Nothing from which
-// the DEK can be computed: no wrap key, no wrapped-DEK material, no DEK. The DEK exists inside one
-// call (create, unlock, or a change that the caller authorizes with a credential again) and is
-// dropped when that call returns; a change re-derives it from the credential.
-import { fail, invalidInput, limitExceeded } from "./errors.js";
-import { concat, ctEqual, utf8 } from "./bytes.js";
+// open, a verify-only keyring MAC key, to check a keyring it is given back, and the sign-only
+// authentication key (SR-KEY-15), to compute auth_tag. Nothing from which the DEK can be computed:
+// no wrap key, no wrapped-DEK material, no DEK. The DEK exists inside one call (create, unlock, or
+// a change that the caller authorizes with a credential again) and is dropped when that call
+// returns; a change re-derives it from the credential.
+import { fail, invalidInput, limitExceeded, historyViolation } from "./errors.js";
+import { concat, ctEqual, utf8, hex, fromHex } from "./bytes.js";
 import { decodeKeyring, slotPrefix, assembleKeyringBody } from "./format.js";
 import { keyringToText, keyringFromText } from "./text.js";
 import { normalizePassword, checkLabel } from "./password.js";
 import { parseRecoveryCode, formatRecoveryCode } from "./recovery-code.js";
-import { UnlockPolicy, checkNewKdf, DEFAULT_KDF } from "./policy.js";
+import {
+  SecretKey,
+  formatSecretKeyCode,
+  importSecretKeyBytes,
+  prepareSecretKey,
+  secretKeyFromHandle,
+} from "./secret-key.js";
+import { UnlockPolicy, checkNewKdf, isWeakerKdf, kdfWork, DEFAULT_KDF } from "./policy.js";
 import { deriveKekBytes } from "./kdf.js";
 import { drawRandom } from "./random.js";
 import { limits } from "./limits.js";
 import { backend } from "./backend/select.js";
-import { slotCommitment, slotWrapKey, macKey, recordRoot } from "./schedule.js";
+import { slotCommitment, slotWrapKey, macKey, authKey, recordRoot, secretKeySlotKek } from "./schedule.js";
 import { sealWithRoot, openWithRoot, SealedRecord } from "./record.js";
 
 const MAX_GENERATION = limits.maxGeneration; // 2^53 - 1 (SR-OP-12)
 const MAX_SLOTS = limits.maxSlots;
 const AAD_TAIL = 86; // keys 6 and 7 of a slot: 06 58 30 + 48 bytes, 07 58 20 + 32 bytes (SR-KEY-3)
 const MAC_TAIL = 35; // 06 58 20 + 32 MAC bytes (SR-KEY-6)
+const MAX_JUMP = 64; // SR-PIN-3
 // How many records sealMany / openMany keep in flight: enough to keep WebCrypto's queue busy,
 // few enough that a 10,000-entry batch does not allocate 10,000 pending jobs at once.
 const BATCH_WINDOW = 64;
@@ -37,6 +46,7 @@ const INTERNAL = Symbol("strongroom.internal");
 let decodedOf;
 let rootOf;
 let verifyKeyOf;
+let authKeyOf;
 
 // Set only by testing.js (not part of the package's exports): called with the DEK handle while it
 // exists, so the conformance adapter can compute the DEK fingerprint of CONFORMANCE.md 3.1.
@@ -69,26 +79,52 @@ function optionsArg(options, allowed, what) {
   return options;
 }
 
-/** {password} or {recoveryCode}, exactly one, checked for type only (its value is used later). */
-function credentialArg(credential) {
-  if (credential === null || typeof credential !== "object") {
-    throw new TypeError("credential must be {password} or {recoveryCode}");
-  }
-  const hasPw = Object.hasOwn(credential, "password");
-  const hasCode = Object.hasOwn(credential, "recoveryCode");
-  if (hasPw === hasCode) throw new TypeError("credential must have exactly one of password, recoveryCode");
-  if (hasPw) return { password: requireWellFormed(credential.password, "credential.password") };
-  if (typeof credential.recoveryCode !== "string") throw new TypeError("credential.recoveryCode must be a string");
-  return { recoveryCode: credential.recoveryCode };
+const CREDENTIAL_SHAPES = "{password}, {password, secretKey} or {recoveryCode}";
+
+/** A secret key argument: a SecretKey, or a code (parsed at step 1 of the operation). */
+function secretKeyArg(value, what) {
+  if (value instanceof SecretKey || typeof value === "string") return value;
+  throw new TypeError(`${what} must be a SecretKey or a secret key code string`);
 }
 
 /**
- * Step 1 of every operation that takes a credential (SR-OP-17): Normalize a password,
- * ParseRecoveryCode a recovery code. The caller wipes the bytes returned.
+ * {password}, {password, secretKey} or {recoveryCode}, checked for type only (the values are
+ * used at step 1 of the operation). A secret key without a password, or a recovery code with
+ * anything else, is no credential of SPEC.md 11.4.
+ */
+function credentialArg(credential) {
+  if (credential === null || typeof credential !== "object") {
+    throw new TypeError(`credential must be ${CREDENTIAL_SHAPES}`);
+  }
+  const hasPw = Object.hasOwn(credential, "password");
+  const hasSk = Object.hasOwn(credential, "secretKey");
+  const hasCode = Object.hasOwn(credential, "recoveryCode");
+  if (hasCode) {
+    if (hasPw || hasSk) throw new TypeError(`credential must be exactly one of ${CREDENTIAL_SHAPES}`);
+    if (typeof credential.recoveryCode !== "string") throw new TypeError("credential.recoveryCode must be a string");
+    return { recoveryCode: credential.recoveryCode };
+  }
+  if (!hasPw) throw new TypeError(`credential must be ${CREDENTIAL_SHAPES}`);
+  const password = requireWellFormed(credential.password, "credential.password");
+  if (!hasSk) return { password };
+  return { password, secretKey: secretKeyArg(credential.secretKey, "credential.secretKey") };
+}
+
+/**
+ * Step 1 of every operation that takes a credential (SR-OP-17): Normalize the password, then
+ * ParseSecretKey a secret key code (SR-OP-20), or ParseRecoveryCode. `kind` is the slot kind the
+ * credential opens. The caller wipes what this returns (wipeCredential).
  */
 async function prepareCredential(cred) {
-  if (cred.password !== undefined) return { P: normalizePassword(cred.password) };
-  return { secret: await parseRecoveryCode(cred.recoveryCode) };
+  if (cred.recoveryCode !== undefined) return { kind: "recovery", secret: await parseRecoveryCode(cred.recoveryCode) };
+  const P = normalizePassword(cred.password);
+  if (cred.secretKey === undefined) return { kind: "password", P };
+  try {
+    return { kind: "secret-key", P, sk: await prepareSecretKey(cred.secretKey) };
+  } catch (e) {
+    P.fill(0);
+    throw e;
+  }
 }
 
 function wipeCredential(prepared) {
@@ -126,6 +162,58 @@ function labelArg(label) {
   return label === undefined ? "" : requireWellFormed(label, "label");
 }
 
+/** 32 bytes given as a Uint8Array or as hex (the form a pin keeps), or a TypeError. */
+function bytes32(value, what) {
+  if (value instanceof Uint8Array && value.length === 32) return Uint8Array.from(value);
+  if (typeof value === "string" && /^[0-9a-fA-F]{64}$/.test(value)) return fromHex(value);
+  throw new TypeError(`${what} must be 32 bytes (a Uint8Array or 64 hex digits)`);
+}
+
+/** The salt and commitment of a slot the client opened last (SPEC.md 11.3 step 3). */
+function preferredArg(preferred, what) {
+  if (preferred === null || typeof preferred !== "object") throw new TypeError(`${what} must be {salt, commitment}`);
+  return { salt: bytes32(preferred.salt, `${what}.salt`), commitment: bytes32(preferred.commitment, `${what}.commitment`) };
+}
+
+/**
+ * A keyring pin as pin() writes it (SPEC.md 11.12), after a JSON round trip or not: hex keyring
+ * id and digest, a generation, and optionally the preferred slot. Anything else is a TypeError: a
+ * pin comes from this client's own storage, never from the server.
+ */
+function pinArg(pin) {
+  if (pin === null || typeof pin !== "object") throw new TypeError("pin must be an object made by pin()");
+  const { keyringId, generation, digest } = pin;
+  if (typeof keyringId !== "string" || !/^[0-9a-fA-F]{32}$/.test(keyringId)) {
+    throw new TypeError("pin.keyringId must be 32 hex digits");
+  }
+  if (!Number.isSafeInteger(generation) || generation < 0) throw new TypeError("pin.generation must be an integer from 0 to 2^53 - 1");
+  if (typeof digest !== "string" || !/^[0-9a-fA-F]{64}$/.test(digest)) throw new TypeError("pin.digest must be 64 hex digits");
+  const out = { keyringId: fromHex(keyringId), generation, digest: fromHex(digest), preferred: null };
+  if (pin.preferred !== undefined && pin.preferred !== null) out.preferred = preferredArg(pin.preferred, "pin.preferred");
+  return out;
+}
+
+function acceptJumpArg(value) {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new TypeError("acceptJump must be a boolean");
+  return value;
+}
+
+/**
+ * The options of an unlock: `pin` (CheckPin first, SR-PIN-1, and its preferred slot tried first),
+ * `acceptJump` (with a pin only), and, where the operation tries several slots, `preferred`.
+ */
+function unlockOptionsArg(options, what, withPreferred) {
+  const o = optionsArg(options, withPreferred ? ["preferred", "pin", "acceptJump"] : ["pin", "acceptJump"], what);
+  if (o.pin !== undefined && o.preferred !== undefined) {
+    throw new TypeError(`${what}: give a pin or a preferred slot, not both (a pin carries its preferred slot)`);
+  }
+  if (o.acceptJump !== undefined && o.pin === undefined) throw new TypeError(`${what}: acceptJump needs a pin`);
+  const pin = o.pin === undefined ? null : pinArg(o.pin);
+  const preferred = o.preferred === undefined ? (pin?.preferred ?? null) : preferredArg(o.preferred, "preferred");
+  return { pin, acceptJump: acceptJumpArg(o.acceptJump), preferred };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Slots
 
@@ -155,9 +243,13 @@ async function trySlot(dec, slot, kek) {
   return { dek, source: { aes, iv: slot.nonce, aad, wrapped: slot.wrappedDek } };
 }
 
-/** KEK of a password slot as a key handle; P is wiped by the caller after its last KDF. */
-async function passwordKek(P, salt, kdf) {
-  return backend().importIkm(await deriveKekBytes(P, salt, kdf));
+/**
+ * KEK of a password slot (KDF(P, salt, kdf)) or of a secret-key slot (SR-KEY-16, from the same
+ * KDF output and the secret key), as a key handle. P is wiped by the caller after its last KDF.
+ */
+async function slotKek(kind, P, sk, salt, kdf) {
+  const kekP = await deriveKekBytes(P, salt, kdf);
+  return kind === "secret-key" ? secretKeySlotKek(sk, kekP) : backend().importIkm(kekP);
 }
 
 /** KEK of a recovery slot: the secret itself (SR-KEY-5). The bytes are wiped by importIkm. */
@@ -165,30 +257,44 @@ function recoveryKek(secret) {
   return backend().importIkm(secret);
 }
 
-/**
- * The password slots of section 11.3 step 3, each checked against the policy before any KDF runs
- * (step 4, fail closed, SR-POL-2). Returns [index, slot] pairs in keyring order.
- */
-function passwordCandidates(dec, policy) {
-  const candidates = [];
-  dec.slots.forEach((s, i) => {
-    if (s.kind === "password") candidates.push([i, s]);
-  });
-  if (candidates.length === 0) throw fail("unlock_failed");
-  for (const [, s] of candidates) policy.check(s.kdf);
-  return candidates;
-}
+const sameSlot = (s, preferred) => ctEqual(s.salt, preferred.salt) && ctEqual(s.commitment, preferred.commitment);
 
 /**
- * Steps 3 to 5 of section 11.3 with `P` prepared by step 1 (the caller wipes it): the first
- * password slot that yields the DEK decides.
+ * Steps 3 to 7 of section 11.3 (password slots) and 11.3.1 (secret-key slots), with the
+ * credential prepared by step 1 (the caller wipes it). Every slot of the credential's kind is
+ * checked against the policy, and the work of the slots to be tried against its budget, before
+ * any KDF runs (SR-POL-2, SR-POL-7); the remembered slot, if it is one of them, goes first, so an
+ * honest keyring with many slots costs one KDF for the right password. Returns the first slot
+ * that yields the DEK, or null.
  */
-async function openWithPassword(dec, P, policy) {
-  for (const [i, s] of passwordCandidates(dec, policy)) {
-    const found = await trySlot(dec, s, await passwordKek(P, s.salt, s.kdf));
+async function openWithPassword(dec, prepared, policy, preferred) {
+  const { kind, P, sk } = prepared;
+  // 3. The slots of the credential's kind, the preferred one first.
+  const S = [];
+  dec.slots.forEach((s, i) => {
+    if (s.kind === kind) S.push([i, s]);
+  });
+  if (S.length === 0) throw fail("unlock_failed");
+  const at = preferred ? S.findIndex(([, s]) => sameSlot(s, preferred)) : -1;
+  if (at > 0) S.unshift(...S.splice(at, 1));
+  const hasPreferred = at >= 0;
+  // 4. Policy, fail closed.
+  for (const [, s] of S) policy.check(s.kdf);
+  // 5. Work: the preferred slot alone, or all of S.
+  const work = S.map(([, s]) => kdfWork(s.kdf));
+  const total = work.reduce((a, w) => a + w, 0);
+  const budget = policy.maxUnlockWork;
+  if (hasPreferred ? work[0] > budget : total > budget) throw limitExceeded("unlock_work_exceeded");
+  // 6.
+  for (let k = 0; k < S.length; k++) {
+    // 6.1 The preferred slot failed: the rest must fit in what is left of the budget.
+    if (hasPreferred && k === 1 && total - work[0] > budget - work[0]) throw limitExceeded("unlock_work_exceeded");
+    const [i, s] = S[k];
+    // 6.2 KEK. 6.3 TrySlot.
+    const found = await trySlot(dec, s, await slotKek(kind, P, sk, s.salt, s.kdf));
     if (found) return { ...found, index: i };
   }
-  return null;
+  return null; // 7.
 }
 
 /**
@@ -216,18 +322,49 @@ async function verifyMac(dec, dek) {
   return verifyKey;
 }
 
-/** FinishUnlock(K, DEK): verify the MAC, derive the record root, drop the DEK. */
+/**
+ * FinishUnlock(K, DEK): verify the MAC, derive what the unlocked keyring keeps (record root,
+ * authentication key), drop the DEK.
+ */
 async function finishUnlock(keyring, dek, policy, slotIndex) {
   const dec = decodedOf(keyring);
   const verifyKey = await verifyMac(dec, dek);
   const root = await recordRoot(dek, dec.id);
-  const unlocked = new UnlockedKeyring(INTERNAL, keyring, root, verifyKey, slotIndex, policy);
+  const auth = await authKey(dek, dec.id);
+  const unlocked = new UnlockedKeyring(INTERNAL, keyring, root, verifyKey, auth, slotIndex, policy);
   if (dekObserver) await dekObserver(dek, unlocked);
   return unlocked;
 }
 
 /**
- * BuildSlot of SPEC.md 11.1. `wrapDek(wrapKey, nonce, aad)` produces the 48-byte wrapped DEK:
+ * CheckPin(K, pin, accept_jump) of SPEC.md 11.12, on a keyring not yet authenticated: every step
+ * compares public values, and no KDF or key is involved.
+ */
+async function checkPinSteps(dec, pin, acceptJump) {
+  // 1. Another keyring.
+  if (!ctEqual(dec.id, pin.keyringId)) throw historyViolation("keyring_replaced");
+  // 2. An older generation.
+  if (dec.generation < pin.generation) throw historyViolation("keyring_rollback");
+  // 3. The same generation with other bytes.
+  if (dec.generation === pin.generation && !ctEqual(await backend().sha256(dec.bytes), pin.digest)) {
+    throw historyViolation("keyring_fork");
+  }
+  // 4. A jump no one confirmed (SR-PIN-3); the difference is exact where pin + 64 might not be.
+  if (dec.generation - pin.generation > MAX_JUMP && !acceptJump) throw historyViolation("keyring_generation_jump");
+}
+
+/** The pin of a keyring (SPEC.md 11.12): public values, as JSON-ready strings and a number. */
+async function pinOf(dec, openedSlot) {
+  const pin = { keyringId: hex(dec.id), generation: dec.generation, digest: hex(await backend().sha256(dec.bytes)) };
+  if (openedSlot && openedSlot.salt !== null) {
+    pin.preferred = { salt: hex(openedSlot.salt), commitment: hex(openedSlot.commitment) };
+  }
+  return pin;
+}
+
+/**
+ * BuildSlot of SPEC.md 11.1, for a password, secret-key or recovery slot.
+ * `wrapDek(wrapKey, nonce, aad)` produces the 48-byte wrapped DEK:
  * encrypt of the fresh DEK bytes at creation (wrap-key usage encrypt), a re-wrap of another slot's
  * wrapped DEK otherwise (usage wrapKey), so that this function never sees the DEK.
  */
@@ -281,13 +418,14 @@ export class Keyring {
       decoded.slots.map((s) =>
         Object.freeze({
           kind: s.kind,
+          kindValue: s.kindValue,
           label: s.label,
           kdf: publicKdf(s.kdf),
           get salt() {
             return s.salt === null ? null : Uint8Array.from(s.salt);
           },
           get nonce() {
-            return Uint8Array.from(s.nonce);
+            return s.nonce === null ? null : Uint8Array.from(s.nonce);
           },
           get wrappedDek() {
             return Uint8Array.from(s.wrappedDek);
@@ -324,37 +462,22 @@ export class Keyring {
   static async create(password, options) {
     requireWellFormed(password, "password");
     const o = optionsArg(options, ["label", "kdf", "policy"], "Keyring.create");
-    const label = labelArg(o.label);
-    const policy = checkPolicyArg(o.policy);
-    const kdf = kdfArg(o.kdf);
-    // 1. Normalize (SR-OP-17). 2. CheckLabel.
-    const P = normalizePassword(password);
-    let dekBytes = null;
-    try {
-      const labelEnc = checkLabel(label);
-      // 3. CheckNewKdf.
-      const newKdf = checkNewKdf(kdf, policy);
-      // 4. Draws, in the order of section 9.5.
-      const keyringId = drawRandom(16);
-      dekBytes = drawRandom(32);
-      const salt = drawRandom(32);
-      const nonce = drawRandom(12);
-      // 5. KEK.
-      const kek = await passwordKek(P, salt, newKdf);
-      P.fill(0);
-      // 6. BuildSlot: the fresh DEK is encrypted directly (section 19.2 "DEK at creation").
-      const d = dekBytes;
-      const encryptDek = (wk, iv, aad) => backend().gcmEncrypt(wk, iv, aad, d);
-      const slot = await buildSlot(keyringId, "password", labelEnc, kek, newKdf, salt, nonce, "encrypt", encryptDek);
-      const dek = await backend().importIkm(dekBytes); // wipes dekBytes
-      // 7. AssembleKeyring at generation 0.
-      const keyring = await assembleKeyring(keyringId, 0, [slot], dek);
-      // 8.
-      return await finishUnlock(keyring, dek, policy, 0);
-    } finally {
-      P.fill(0);
-      if (dekBytes) dekBytes.fill(0);
-    }
+    const { unlocked } = await createKeyring(password, o, "password");
+    return unlocked;
+  }
+
+  /**
+   * SR-OP-19 / SPEC.md 11.2.1: a keyring whose one slot needs the password and a new secret key.
+   * The code is for the user, once (the emergency kit, SR-SK-2); keep `secretKey` on the device
+   * (strongroom/storage's saveSecretKey in a browser), never with the keyring or on the server.
+   * @param {string} password
+   * @param {{label?: string, kdf?: object, policy?: UnlockPolicy}} [options]
+   * @returns {Promise<{unlocked: UnlockedKeyring, secretKey: SecretKey, secretKeyCode: string}>}
+   */
+  static async createWithSecretKey(password, options) {
+    requireWellFormed(password, "password");
+    const o = optionsArg(options, ["label", "kdf", "policy"], "Keyring.createWithSecretKey");
+    return createKeyring(password, o, "secret-key");
   }
 
   /** @returns {Uint8Array} the exact bytes (a copy) */
@@ -380,50 +503,101 @@ export class Keyring {
   }
 
   /**
-   * SR-OP-2 / SPEC.md 11.3 (step 1, decoding, happened when this Keyring was built).
+   * The pin of this keyring as decoded (SPEC.md 11.12): id, generation and digest. Keep a pin
+   * only of a keyring whose MAC was verified or that this client wrote and the server stored
+   * (SR-PIN-2): UnlockedKeyring#pin gives that one, with the slot that opened it.
+   * @returns {Promise<{keyringId: string, generation: number, digest: string}>}
+   */
+  pin() {
+    return pinOf(this.#decoded, null);
+  }
+
+  /**
+   * CheckPin (SPEC.md 11.12, SR-PIN-1, SR-PIN-3): history_violation keyring_replaced,
+   * keyring_rollback, keyring_fork, or keyring_generation_jump (more than 64 generations above the
+   * pin, unless `acceptJump`). Runs no KDF.
+   * @param {object} pin from pin(), possibly after a JSON round trip
+   * @param {{acceptJump?: boolean}} [options]
+   */
+  async checkPin(pin, options) {
+    const p = pinArg(pin);
+    const acceptJump = acceptJumpArg(optionsArg(options, ["acceptJump"], "checkPin").acceptJump);
+    await checkPinSteps(this.#decoded, p, acceptJump);
+  }
+
+  /**
+   * SR-OP-2 / SPEC.md 11.3 (step 2, decoding, happened when this Keyring was built).
    * @param {string} password
    * @param {UnlockPolicy} [policy]
+   * @param {{preferred?: {salt, commitment}, pin?: object, acceptJump?: boolean}} [options]
    */
-  async unlock(password, policy) {
+  async unlock(password, policy, options) {
     requireWellFormed(password, "password");
     policy = checkPolicyArg(policy);
-    // 1. Normalize; 2. decoding happened when this Keyring was built.
-    const P = normalizePassword(password);
+    const o = unlockOptionsArg(options, "unlock", true);
+    return this.#unlockPasswordSlots({ password }, policy, o);
+  }
+
+  /**
+   * SR-OP-20 / SPEC.md 11.3.1: the secret-key slots, with a password and a secret key (a
+   * SecretKey, or its code, parsed after the password is normalized).
+   * @param {string} password
+   * @param {SecretKey|string} secretKey
+   * @param {UnlockPolicy} [policy]
+   * @param {{preferred?: {salt, commitment}, pin?: object, acceptJump?: boolean}} [options]
+   */
+  async unlockWithSecretKey(password, secretKey, policy, options) {
+    requireWellFormed(password, "password");
+    secretKeyArg(secretKey, "secretKey");
+    policy = checkPolicyArg(policy);
+    const o = unlockOptionsArg(options, "unlockWithSecretKey", true);
+    return this.#unlockPasswordSlots({ password, secretKey }, policy, o);
+  }
+
+  /** Sections 11.3 and 11.3.1: credentials, then the pin, then steps 3 to 7. */
+  async #unlockPasswordSlots(cred, policy, { pin, acceptJump, preferred }) {
+    const dec = this.#decoded;
+    // 1. Normalize (and ParseSecretKey); 2. decoding happened when this Keyring was built.
+    const prepared = await prepareCredential(cred);
     let found;
     try {
-      found = await openWithPassword(this.#decoded, P, policy); // 3-5.
+      if (pin) await checkPinSteps(dec, pin, acceptJump);
+      found = await openWithPassword(dec, prepared, policy, preferred); // 3-6.
     } finally {
-      P.fill(0);
+      wipeCredential(prepared);
     }
-    if (!found) throw fail("unlock_failed"); // 6.
+    if (!found) throw fail("unlock_failed"); // 7.
     return finishUnlock(this, found.dek, policy, found.index);
   }
 
   /**
    * SR-OP-3 / SPEC.md 11.4.
    * @param {number} index
-   * @param {{password: string}|{recoveryCode: string}} credential
+   * @param {{password: string}|{password: string, secretKey: SecretKey|string}|{recoveryCode: string}} credential
    * @param {UnlockPolicy} [policy]
+   * @param {{pin?: object, acceptJump?: boolean}} [options]
    */
-  async unlockSlot(index, credential, policy) {
+  async unlockSlot(index, credential, policy, options) {
     const cred = credentialArg(credential);
     policy = checkPolicyArg(policy);
+    const { pin, acceptJump } = unlockOptionsArg(options, "unlockSlot", false);
     const dec = this.#decoded;
     // 1. The credential (SR-OP-17); 2. decoding happened when this Keyring was built.
     const prepared = await prepareCredential(cred);
     let kek;
     try {
+      if (pin) await checkPinSteps(dec, pin, acceptJump);
       // 3. Index.
       checkIndex(index, dec.slots.length);
       const s = dec.slots[index];
-      // 4. Kind.
-      if (s.kind !== (prepared.P ? "password" : "recovery")) throw invalidInput("wrong_slot_kind");
-      // 5. KEK.
-      if (prepared.P) {
-        policy.check(s.kdf);
-        kek = await passwordKek(prepared.P, s.salt, s.kdf);
-      } else {
+      // 4. Kind: a slot of a kind this client does not implement matches no credential.
+      if (s.kind !== prepared.kind) throw invalidInput("wrong_slot_kind");
+      // 5. Policy and KEK.
+      if (prepared.kind === "recovery") {
         kek = await recoveryKek(prepared.secret);
+      } else {
+        policy.check(s.kdf);
+        kek = await slotKek(s.kind, prepared.P, prepared.sk, s.salt, s.kdf);
       }
     } finally {
       wipeCredential(prepared);
@@ -441,27 +615,85 @@ export class Keyring {
    * written later are checked.
    * @param {string} code
    * @param {UnlockPolicy} [policy] policy in force afterwards (default: the default policy)
+   * @param {{pin?: object, acceptJump?: boolean}} [options]
    */
-  async unlockWithRecovery(code, policy) {
+  async unlockWithRecovery(code, policy, options) {
     if (typeof code !== "string") throw new TypeError("code must be a string");
     policy = checkPolicyArg(policy);
+    const { pin, acceptJump } = unlockOptionsArg(options, "unlockWithRecovery", false);
     // 1. ParseRecoveryCode; 2. decoding happened when this Keyring was built; 3. the slots.
-    const found = await openWithRecoverySecret(this.#decoded, await parseRecoveryCode(code));
+    const secret = await parseRecoveryCode(code);
+    try {
+      if (pin) await checkPinSteps(this.#decoded, pin, acceptJump);
+    } catch (e) {
+      secret.fill(0);
+      throw e;
+    }
+    const found = await openWithRecoverySecret(this.#decoded, secret);
     if (!found) throw fail("unlock_failed"); // 4.
     return finishUnlock(this, found.dek, policy, found.index);
   }
 }
 
 /**
- * An unlocked keyring: the record root (SR-KEY-14) and a verify-only keyring MAC key, nothing
- * from which the DEK can be computed. Sealing and opening need no credential; every change to the
- * keyring takes one again (the current password or a recovery code) and re-derives the DEK inside
- * that call.
+ * SR-OP-1 (11.2) and SR-OP-19 (11.2.1): one password slot, or one secret-key slot with a new
+ * secret key drawn right after the DEK.
+ */
+async function createKeyring(password, o, kind) {
+  const label = labelArg(o.label);
+  const policy = checkPolicyArg(o.policy);
+  const kdf = kdfArg(o.kdf);
+  // 1. Normalize (SR-OP-17). 2. CheckLabel.
+  const P = normalizePassword(password);
+  let dekBytes = null;
+  let skBytes = null;
+  try {
+    const labelEnc = checkLabel(label);
+    // 3. CheckNewKdf.
+    const newKdf = checkNewKdf(kdf, policy);
+    // 4. Draws, in the order of section 9.5 (and SR-OP-19 for the secret key).
+    const keyringId = drawRandom(16);
+    dekBytes = drawRandom(32);
+    let sk = null;
+    let secretKeyCode = null;
+    if (kind === "secret-key") {
+      skBytes = drawRandom(16);
+      secretKeyCode = await formatSecretKeyCode(skBytes);
+      sk = await importSecretKeyBytes(skBytes); // wipes skBytes
+    }
+    const salt = drawRandom(32);
+    const nonce = drawRandom(12);
+    // 5. KEK.
+    const kek = await slotKek(kind, P, sk, salt, newKdf);
+    P.fill(0);
+    // 6. BuildSlot: the fresh DEK is encrypted directly (section 19.2 "DEK at creation").
+    const d = dekBytes;
+    const encryptDek = (wk, iv, aad) => backend().gcmEncrypt(wk, iv, aad, d);
+    const slot = await buildSlot(keyringId, kind, labelEnc, kek, newKdf, salt, nonce, "encrypt", encryptDek);
+    const dek = await backend().importIkm(dekBytes); // wipes dekBytes
+    // 7. AssembleKeyring at generation 0.
+    const keyring = await assembleKeyring(keyringId, 0, [slot], dek);
+    // 8.
+    const unlocked = await finishUnlock(keyring, dek, policy, 0);
+    return { unlocked, secretKey: sk === null ? null : secretKeyFromHandle(sk), secretKeyCode };
+  } finally {
+    P.fill(0);
+    dekBytes?.fill(0);
+    skBytes?.fill(0);
+  }
+}
+
+/**
+ * An unlocked keyring: the record root (SR-KEY-14), a verify-only keyring MAC key and a sign-only
+ * authentication key (SR-KEY-15), nothing from which the DEK can be computed. Sealing, opening and
+ * auth tags need no credential; every change to the keyring takes one again (a password, a
+ * password and secret key, or a recovery code) and re-derives the DEK inside that call.
  */
 export class UnlockedKeyring {
   #keyring;
   #root;
   #verifyKey;
+  #authKey;
   #slotIndex;
   // Changing operations run one at a time: each starts from the keyring the previous one left,
   // so two concurrent calls cannot both build on the same generation and lose a slot.
@@ -470,14 +702,16 @@ export class UnlockedKeyring {
   static {
     rootOf = (u) => u.#root;
     verifyKeyOf = (u) => u.#verifyKey;
+    authKeyOf = (u) => u.#authKey;
   }
 
   /** @private */
-  constructor(token, keyring, root, verifyKey, slotIndex, policy) {
+  constructor(token, keyring, root, verifyKey, auth, slotIndex, policy) {
     if (token !== INTERNAL) throw new TypeError("use Keyring.create or Keyring#unlock");
     this.#keyring = keyring;
     this.#root = root;
     this.#verifyKey = verifyKey;
+    this.#authKey = auth;
     this.#slotIndex = slotIndex;
     /** The policy in force (read-only): new KDFs are checked against it. */
     this.policy = policy;
@@ -498,6 +732,31 @@ export class UnlockedKeyring {
     return this.#slotIndex;
   }
 
+  /**
+   * The pin of the current keyring (SPEC.md 11.12), with the salt and commitment of the slot that
+   * opened it as `preferred` when it has a salt (a password or secret-key slot). Store it after an
+   * unlock, or after the server acknowledged a keyring this client wrote (SR-PIN-2).
+   * @returns {Promise<{keyringId: string, generation: number, digest: string,
+   *   preferred?: {salt: string, commitment: string}}>}
+   */
+  pin() {
+    const dec = decodedOf(this.#keyring);
+    return pinOf(dec, this.#slotIndex === null ? null : dec.slots[this.#slotIndex]);
+  }
+
+  /**
+   * auth_tag of SPEC.md 11.14: HMAC-SHA256 under the authentication key, to authenticate this
+   * client to the application's server (SR-AUTH-2). The key is computed from the DEK only, so
+   * the server learns nothing about the password from a tag; it is never exposed, only used.
+   * @param {Uint8Array|string} message at most 16 MiB (a string is its UTF-8 bytes)
+   * @returns {Promise<Uint8Array>} 32 bytes
+   */
+  async authTag(message) {
+    const m = bytesArg(message, "message");
+    if (m.length > limits.maxPlaintextBytes) throw limitExceeded("plaintext_too_large");
+    return backend().hmacSign(this.#authKey, m);
+  }
+
   #serialize(fn) {
     const run = this.#queue.then(fn, fn);
     this.#queue = run.then(
@@ -508,15 +767,21 @@ export class UnlockedKeyring {
   }
 
   /**
-   * The DEK of the current keyring from a credential, for one change: the slots the credential
-   * can open are tried as unlock would (password slots after the policy check of every one,
-   * or recovery slots), and the keyring MAC is verified under the DEK found, so the key that gets
-   * re-wrapped is this keyring's DEK. unlock_failed if the credential opens no slot.
+   * The DEK of the current keyring from a credential, for one change (SR-WEB-5): the slots the
+   * credential can open are tried as unlock would (the slots of its kind after the policy and
+   * work checks, the slot that opened this keyring first; or the recovery slots), and the keyring
+   * MAC is verified under the DEK found, so the key that gets re-wrapped is this keyring's DEK.
+   * unlock_failed if the credential opens no slot.
    */
   async #authorize(dec, prepared) {
-    const found = prepared.P
-      ? await openWithPassword(dec, prepared.P, this.policy)
-      : await openWithRecoverySecret(dec, prepared.secret);
+    let found;
+    if (prepared.kind === "recovery") {
+      found = await openWithRecoverySecret(dec, prepared.secret);
+    } else {
+      const opened = this.#slotIndex === null ? null : dec.slots[this.#slotIndex];
+      const preferred = opened && opened.salt !== null ? opened : null;
+      found = await openWithPassword(dec, prepared, this.policy, preferred);
+    }
     if (!found) throw fail("unlock_failed");
     await verifyMac(dec, found.dek);
     return found;
@@ -529,12 +794,15 @@ export class UnlockedKeyring {
     return keyring;
   }
 
-  /** BuildSlot for a password slot: KEK from P (wiped as soon as the KDF is done), then re-wrap. */
-  async #passwordSlot(dec, labelEnc, P, kdf, salt, nonce, source) {
-    const kek = await passwordKek(P, salt, kdf);
+  /**
+   * BuildSlot for a password or secret-key slot: KEK from P (wiped as soon as the KDF is done)
+   * and, for a secret-key slot, the secret key; then re-wrap the DEK of the credential's slot.
+   */
+  async #passwordSlot(dec, kind, labelEnc, P, sk, kdf, salt, nonce, source) {
+    const kek = await slotKek(kind, P, sk, salt, kdf);
     P.fill(0);
     const rewrap = (aes, iv, aad) => backend().gcmRewrap(source, { aes, iv, aad });
-    return buildSlot(dec.id, "password", labelEnc, kek, kdf, salt, nonce, "wrapKey", rewrap);
+    return buildSlot(dec.id, kind, labelEnc, kek, kdf, salt, nonce, "wrapKey", rewrap);
   }
 
   /**
@@ -554,35 +822,43 @@ export class UnlockedKeyring {
 
   /**
    * SR-OP-5 / SPEC.md 11.6, authorized by `credential`.
-   * @param {{password: string}|{recoveryCode: string}} credential
+   * @param {object} credential {password}, {password, secretKey} or {recoveryCode}
    * @param {number} index
    * @param {string} newPassword
-   * @param {{kdf?: object}} [options] without kdf: SR-KDF-5's default, never the old slot's
+   * @param {{kdf?: object, allowWeakerKdf?: boolean}} [options] without kdf: SR-KDF-5's default,
+   *   never the old slot's; a KDF weaker than the old slot's needs allowWeakerKdf (SR-KDF-8)
    */
   async changePassword(credential, index, newPassword, options) {
     const cred = credentialArg(credential);
     requireWellFormed(newPassword, "newPassword");
-    const kdf = kdfArg(optionsArg(options, ["kdf"], "changePassword").kdf);
+    const o = optionsArg(options, ["kdf", "allowWeakerKdf"], "changePassword");
+    const kdf = kdfArg(o.kdf);
+    if (o.allowWeakerKdf !== undefined && typeof o.allowWeakerKdf !== "boolean") {
+      throw new TypeError("changePassword: allowWeakerKdf must be a boolean");
+    }
+    const allowWeaker = o.allowWeakerKdf === true;
     return this.#change(cred, async (dec, prepared) => {
       // 1. Normalize (after the current credential, SR-WEB-5).
       const P = normalizePassword(newPassword);
       try {
-        // 2. Index. 3. Kind.
+        // 2. Index. 3. Kind: a password slot only (a secret-key slot is replaced by adding one).
         checkIndex(index, dec.slots.length);
         const old = dec.slots[index];
         if (old.kind !== "password") throw invalidInput("wrong_slot_kind");
         // 4. CheckNewKdf against the policy in force (never the old slot's parameters, SR-KDF-6).
         const newKdf = checkNewKdf(kdf, this.policy);
-        // 5. Generation.
+        // 5. Never weaker than the slot it replaces, unless the caller says so (SR-KDF-8).
+        if (!allowWeaker && isWeakerKdf(newKdf, old.kdf)) throw invalidInput("weaker_kdf");
+        // 6. Generation.
         if (dec.generation >= MAX_GENERATION) throw limitExceeded("generation_exhausted");
-        // 6. Draws.
+        // 7. Draws.
         const salt = drawRandom(32);
         const nonce = drawRandom(12);
         // The DEK, from the credential (SR-WEB-5).
         const { dek, source } = await this.#authorize(dec, prepared);
-        // 7. KEK and the new slot; the label is carried over as its exact key-2 bytes.
-        const slot = await this.#passwordSlot(dec, old.labelBytes, P, newKdf, salt, nonce, source);
-        // 8-9.
+        // 8. KEK and the new slot; the label is carried over as its exact key-2 bytes.
+        const slot = await this.#passwordSlot(dec, "password", old.labelBytes, P, null, newKdf, salt, nonce, source);
+        // 9-10.
         return await this.#commit(dec, dec.slots.map((s, i) => (i === index ? slot : s.bytes)), dek);
       } finally {
         P.fill(0);
@@ -592,7 +868,7 @@ export class UnlockedKeyring {
 
   /**
    * SR-OP-6 / SPEC.md 11.7, authorized by `credential`.
-   * @param {{password: string}|{recoveryCode: string}} credential
+   * @param {object} credential {password}, {password, secretKey} or {recoveryCode}
    * @param {string} password the new slot's password
    * @param {{label?: string, kdf?: object}} [options]
    */
@@ -600,12 +876,33 @@ export class UnlockedKeyring {
     const cred = credentialArg(credential);
     requireWellFormed(password, "password");
     const o = optionsArg(options, ["label", "kdf"], "addPasswordSlot");
-    const label = labelArg(o.label);
-    const kdf = kdfArg(o.kdf);
+    return this.#addSlot(cred, "password", password, null, labelArg(o.label), kdfArg(o.kdf));
+  }
+
+  /**
+   * SR-OP-21 / SPEC.md 11.7.1, authorized by `credential`: a slot that needs `password` and
+   * `secretKey` (the user's existing secret key, so that one emergency kit serves every slot, or
+   * a new one from SecretKey.generate()).
+   * @param {object} credential {password}, {password, secretKey} or {recoveryCode}
+   * @param {string} password the new slot's password
+   * @param {SecretKey|string} secretKey the new slot's secret key, or its code
+   * @param {{label?: string, kdf?: object}} [options]
+   */
+  async addSecretKeySlot(credential, password, secretKey, options) {
+    const cred = credentialArg(credential);
+    requireWellFormed(password, "password");
+    secretKeyArg(secretKey, "secretKey");
+    const o = optionsArg(options, ["label", "kdf"], "addSecretKeySlot");
+    return this.#addSlot(cred, "secret-key", password, secretKey, labelArg(o.label), kdfArg(o.kdf));
+  }
+
+  /** Sections 11.7 and 11.7.1. */
+  #addSlot(cred, kind, password, secretKey, label, kdf) {
     return this.#change(cred, async (dec, prepared) => {
-      // 1. Normalize.
+      // 1. Normalize, then (a secret-key slot) ParseSecretKey.
       const P = normalizePassword(password);
       try {
+        const sk = kind === "secret-key" ? await prepareSecretKey(secretKey) : null;
         // 2. Slot count. 3. CheckLabel. 4. CheckNewKdf. 5. Generation.
         if (dec.slots.length >= MAX_SLOTS) throw limitExceeded("too_many_slots");
         const labelEnc = checkLabel(label);
@@ -616,7 +913,7 @@ export class UnlockedKeyring {
         const nonce = drawRandom(12);
         const { dek, source } = await this.#authorize(dec, prepared);
         // 7. KEK and slot. 8. Assemble.
-        const slot = await this.#passwordSlot(dec, labelEnc, P, newKdf, salt, nonce, source);
+        const slot = await this.#passwordSlot(dec, kind, labelEnc, P, sk, newKdf, salt, nonce, source);
         return await this.#commit(dec, [...dec.slots.map((s) => s.bytes), slot], dek);
       } finally {
         P.fill(0);
@@ -627,7 +924,7 @@ export class UnlockedKeyring {
   /**
    * SPEC.md 11.8, authorized by `credential`. The recovery code is returned once; the secret
    * bytes are wiped here.
-   * @param {{password: string}|{recoveryCode: string}} credential
+   * @param {object} credential {password}, {password, secretKey} or {recoveryCode}
    * @param {{label?: string}} [options]
    */
   async addRecoverySlot(credential, options) {
@@ -658,8 +955,9 @@ export class UnlockedKeyring {
   }
 
   /**
-   * SR-OP-7 / SPEC.md 11.9, authorized by `credential` (a new MAC needs the DEK).
-   * @param {{password: string}|{recoveryCode: string}} credential
+   * SR-OP-7 / SPEC.md 11.9, authorized by `credential` (a new MAC needs the DEK). A slot of a
+   * kind this client does not implement may be removed like any other (SR-OP-18).
+   * @param {object} credential {password}, {password, secretKey} or {recoveryCode}
    * @param {number} index
    */
   async removeSlot(credential, index) {
@@ -786,17 +1084,19 @@ async function windowed(list, fn) {
 // values, and the way back. Not exported from the package.
 
 /**
- * The state a session keeps: the record root and the verify-only MAC key (non-extractable
- * CryptoKeys on WebCrypto), plus public values. Nothing in it yields the DEK or the MAC key.
+ * The state a session keeps: the record root, the verify-only MAC key and the sign-only
+ * authentication key (non-extractable CryptoKeys on WebCrypto), plus public values. Nothing in it
+ * yields the DEK, the MAC key or the authentication key's bytes.
  */
 export function exportSessionState(unlocked) {
   if (!(unlocked instanceof UnlockedKeyring)) throw new TypeError("expected an UnlockedKeyring");
   const dec = decodedOf(unlocked.keyring);
   return {
-    v: 2,
+    v: 3,
     keyringId: dec.id.slice(),
     recordRoot: rootOf(unlocked),
     macVerifyKey: verifyKeyOf(unlocked),
+    authKey: authKeyOf(unlocked),
     slotIndex: unlocked.slotIndex,
   };
 }
@@ -810,13 +1110,13 @@ export async function importSessionState(keyring, state, policy) {
   policy = checkPolicyArg(policy);
   const b = backend();
   const okIndex = (i) => i === null || (Number.isInteger(i) && i >= 0);
-  if (state?.v !== 2 || !(state.keyringId instanceof Uint8Array) || !b.isHandle(state.recordRoot)
-      || !b.isHandle(state.macVerifyKey) || !okIndex(state.slotIndex)) {
+  if (state?.v !== 3 || !(state.keyringId instanceof Uint8Array) || !b.isHandle(state.recordRoot)
+      || !b.isHandle(state.macVerifyKey) || !b.isHandle(state.authKey) || !okIndex(state.slotIndex)) {
     throw new TypeError("not a session state of this version of strongroom");
   }
   const dec = decodedOf(keyring);
   if (!ctEqual(state.keyringId, dec.id)) throw fail("wrong_keyring");
   if (!(await b.hmacVerify(state.macVerifyKey, dec.mac, macInput(dec)))) throw fail("keyring_tampered");
   const slotIndex = state.slotIndex !== null && state.slotIndex < dec.slots.length ? state.slotIndex : null;
-  return new UnlockedKeyring(INTERNAL, keyring, state.recordRoot, state.macVerifyKey, slotIndex, policy);
+  return new UnlockedKeyring(INTERNAL, keyring, state.recordRoot, state.macVerifyKey, state.authKey, slotIndex, policy);
 }

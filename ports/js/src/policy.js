@@ -12,18 +12,32 @@ export const DEFAULT_KDF = Object.freeze({ id: 1, iterations: 600_000 });
 export const DEFAULT_ARGON2ID = Object.freeze({ id: 2, memoryKib: 65_536, timeCost: 3, parallelism: 4 });
 
 const FIELDS = ["pbkdf2Iterations", "argon2MemoryKib", "argon2TimeCost", "argon2Parallelism"];
+const MAX_UNLOCK_WORK = 2 ** 40; // SR-POL-5's upper bound of max_unlock_work
+
+/**
+ * work(kdf) of SPEC.md section 10, in PBKDF2 iterations: `iterations`, or 8 x m x t for Argon2id.
+ * Exact in a Number: at the hard limits, 8 slots x 8 x 2^20 x 16 = 2^30.
+ */
+export function kdfWork(kdf) {
+  return kdf.id === 1 ? kdf.iterations : 8 * kdf.memoryKib * kdf.timeCost;
+}
 
 export class UnlockPolicy {
   /**
-   * Each pair is [floor, ceiling], inclusive. SR-POL-5: hard minimum <= floor <= ceiling <= hard
-   * maximum for every parameter, else invalid_input policy_invalid. Malformed arguments (a
-   * missing pair, a non-integer bound) get the same error: they are equally not a policy.
+   * Each pair is [floor, ceiling], inclusive; `maxUnlockWork` bounds the total KDF work of one
+   * unlock (SR-POL-7). SR-POL-5: hard minimum <= floor <= ceiling <= hard maximum for every
+   * parameter and 1 <= maxUnlockWork <= 2^40, else invalid_input policy_invalid. Malformed
+   * arguments (a missing entry, a non-integer bound) get the same error: they are equally not a
+   * policy.
    * @param {{pbkdf2Iterations: [number, number], argon2MemoryKib: [number, number],
-   *          argon2TimeCost: [number, number], argon2Parallelism: [number, number]}} bounds
+   *          argon2TimeCost: [number, number], argon2Parallelism: [number, number],
+   *          maxUnlockWork: number}} bounds
    */
   constructor(bounds) {
-    // Exactly the four pairs (SPEC.md section 11's preamble): a misspelt pair is not ignored.
-    if (bounds === null || typeof bounds !== "object" || Object.keys(bounds).some((k) => !FIELDS.includes(k))) {
+    // Exactly the four pairs and the budget (SPEC.md section 11's preamble): a misspelt or
+    // forgotten entry is not replaced by a default, so a policy always says what it allows.
+    if (bounds === null || typeof bounds !== "object"
+        || Object.keys(bounds).some((k) => !FIELDS.includes(k) && k !== "maxUnlockWork")) {
       throw invalidInput("policy_invalid");
     }
     for (const f of FIELDS) {
@@ -35,6 +49,9 @@ export class UnlockPolicy {
       if (!(lo <= floor && floor <= ceiling && ceiling <= hi)) throw invalidInput("policy_invalid");
       this[f] = Object.freeze([floor, ceiling]);
     }
+    const work = bounds.maxUnlockWork;
+    if (!Number.isSafeInteger(work) || work < 1 || work > MAX_UNLOCK_WORK) throw invalidInput("policy_invalid");
+    this.maxUnlockWork = work;
     Object.freeze(this);
   }
 
@@ -45,6 +62,7 @@ export class UnlockPolicy {
       argon2MemoryKib: [19_456, 262_144],
       argon2TimeCost: [2, 8],
       argon2Parallelism: [1, 8],
+      maxUnlockWork: 16_777_216,
     });
   }
 
@@ -66,6 +84,18 @@ export class UnlockPolicy {
   check(kdf) {
     if (!this.allows(kdf)) throw fail("out_of_policy");
   }
+}
+
+/**
+ * SR-KDF-8: true when `next` is weaker than `prev`, the authenticated KDF of the slot a password
+ * change replaces. Per parameter, not by estimated cost, so that every implementation agrees;
+ * parallelism alone never counts, and PBKDF2 replacing Argon2id loses memory-hardness.
+ */
+export function isWeakerKdf(next, prev) {
+  if (prev.id === 2 && next.id === 1) return true;
+  if (prev.id !== next.id) return false;
+  if (next.id === 1) return next.iterations < prev.iterations;
+  return next.memoryKib < prev.memoryKib || next.timeCost < prev.timeCost;
 }
 
 /** Parameter names of each KDF id in the API's spelling, and the registry names (section 17). */

@@ -8,18 +8,10 @@
 
 import { invalidInput } from "./errors.js";
 import { concat, utf8, ctEqual } from "./bytes.js";
+import { symbolValue, isSeparator, encodeGroups, decodeSymbols } from "./crockford.js";
 
-const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const LABEL_RECOVERY_CODE = utf8("strongroom/v1/recovery-code");
 const SYMBOLS = 56;
-
-/** ASCII char code -> symbol value after the SR-REC-1 mappings (case, O -> 0, I/L -> 1), or -1. */
-const VALUE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 32; i++) {
-  VALUE[ALPHABET.charCodeAt(i)] = i;
-  VALUE[ALPHABET.toLowerCase().charCodeAt(i)] = i;
-}
-for (const [c, v] of [["O", 0], ["o", 0], ["I", 1], ["i", 1], ["L", 1], ["l", 1]]) VALUE[c.charCodeAt(0)] = v;
 
 function requireSecret(secret) {
   if (!(secret instanceof Uint8Array) || secret.length !== 32) {
@@ -41,22 +33,7 @@ export async function recoveryPayload(secret) {
 
 /** RecoveryCode(secret) of section 12, written as SR-REC-3 requires. */
 export async function formatRecoveryCode(secret) {
-  const payload = await recoveryPayload(secret);
-  let out = "";
-  let acc = 0;
-  let bits = 0;
-  let n = 0;
-  for (const byte of payload) {
-    acc = ((acc << 8) | byte) & 0xfff; // at most 12 live bits, so no overflow
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      if (n > 0 && n % 4 === 0) out += "-";
-      out += ALPHABET[(acc >> bits) & 31];
-      n++;
-    }
-  }
-  return out; // 280 bits = exactly 56 symbols, nothing left over
+  return encodeGroups(await recoveryPayload(secret), 4); // 280 bits: exactly 56 symbols
 }
 
 /**
@@ -71,26 +48,15 @@ export async function parseRecoveryCode(code) {
   const values = [];
   for (let i = 0; i < code.length; i++) {
     const c = code.charCodeAt(i);
-    if (c === 0x2d || c === 0x20) continue; // "-" and U+0020 only; other whitespace is an error
-    const v = c < 128 ? VALUE[c] : -1;
+    if (isSeparator(c)) continue; // "-" and U+0020 only; other whitespace is an error
+    const v = symbolValue(c);
     if (v < 0) throw invalidInput("recovery_code_format");
     values.push(v);
     // More symbols than a code has can never become valid; stop early on absurdly long input.
     if (values.length > SYMBOLS) throw invalidInput("recovery_code_format");
   }
   if (values.length !== SYMBOLS) throw invalidInput("recovery_code_format");
-  const payload = new Uint8Array(35);
-  let acc = 0;
-  let bits = 0;
-  let o = 0;
-  for (const v of values) {
-    acc = ((acc << 5) | v) & 0x1fff;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      payload[o++] = (acc >> bits) & 0xff;
-    }
-  }
+  const payload = decodeSymbols(values);
   const secret = payload.slice(0, 32);
   // The check is not secret-dependent in any useful way, but ctEqual costs nothing here.
   if (!ctEqual(payload.subarray(32), await checkBytes(secret))) throw invalidInput("recovery_code_check");

@@ -8,12 +8,16 @@ import { backend } from "./backend/select.js";
 const LABEL_WRAP = {
   password: utf8("strongroom/v1/password-slot/wrap-key"),
   recovery: utf8("strongroom/v1/recovery-slot/wrap-key"),
+  "secret-key": utf8("strongroom/v1/secret-key-slot/wrap-key"),
 };
 const LABEL_COMMIT = {
   password: utf8("strongroom/v1/password-slot/commitment"),
   recovery: utf8("strongroom/v1/recovery-slot/commitment"),
+  "secret-key": utf8("strongroom/v1/secret-key-slot/commitment"),
 };
+const LABEL_SECRET_KEY_KEK = utf8("strongroom/v1/secret-key-slot/kek");
 const LABEL_MAC = utf8("strongroom/v1/keyring/mac-key");
+const LABEL_AUTH_KEY = utf8("strongroom/v1/auth-key");
 const LABEL_RECORD_ROOT = utf8("strongroom/v1/record/root-key");
 const LABEL_RECORD_KEY = utf8("strongroom/v1/record/key");
 const LABEL_RECORD_COMMIT = utf8("strongroom/v1/record/commitment");
@@ -34,6 +38,35 @@ export function slotWrapKey(kek, keyringId, kind, usage) {
 /** SR-KEY-6: the keyring MAC key with one usage, sign (writes) or verify (unlock, sessions). */
 export function macKey(dek, keyringId, usage) {
   return backend().hkdfMac(dek, keyringId, LABEL_MAC, [usage]);
+}
+
+/**
+ * SR-KEY-15: the authentication key, with the usage sign only (it exists to compute auth_tag,
+ * SPEC.md 11.14). A sibling of the MAC key and the record root under prk_ring: nothing else is
+ * computable from it.
+ */
+export function authKey(dek, keyringId) {
+  return backend().hkdfMac(dek, keyringId, LABEL_AUTH_KEY, ["sign"]);
+}
+
+/**
+ * SR-KEY-16: the KEK of a secret-key slot from kek_p = KDF(P, salt, kdf) (wiped here) and the
+ * secret key, held as an HMAC key with usage sign (its one use is the key of prk_sk's HMAC, which
+ * is why a browser can keep it non-extractable). HKDF-Extract with the secret key as salt is
+ * HMAC(secret_key, kek_p), and HKDF-Expand to 32 bytes is one HMAC over label || 01; WebCrypto's
+ * HKDF cannot expand alone, so the two HMACs are spelt out, and prk_sk and the KEK pass through
+ * JavaScript as bytes between a sign and an import, wiped at once.
+ */
+export async function secretKeySlotKek(secretKey, kekP) {
+  const b = backend();
+  let prk;
+  try {
+    prk = await b.hmacSign(secretKey, kekP);
+  } finally {
+    kekP.fill(0);
+  }
+  const prkKey = await b.importHmacSign(prk);
+  return b.importIkm(await b.hmacSign(prkKey, concat(LABEL_SECRET_KEY_KEK, Uint8Array.of(1))));
 }
 
 /**

@@ -1,11 +1,15 @@
-// strongroom/storage — keep an unlocked keyring's session in IndexedDB (browsers and extension
-// service workers).
+// strongroom/storage — keep an unlocked keyring's session, and the user's secret keys, in
+// IndexedDB (browsers and extension service workers; the WebCrypto backend).
 //
-// The stored entry holds what the UnlockedKeyring holds in memory: its record root and a
-// verify-only keyring MAC key as non-extractable CryptoKeys (structured clone keeps them
-// non-extractable), plus public bytes. Nothing in it yields the DEK or the MAC-signing key
-// (SPEC.md section 19.1). The Keyring itself is not stored: pass the current one to loadSession.
-import type { Keyring, UnlockedKeyring, UnlockPolicy } from "./index.js";
+// A session entry holds what the UnlockedKeyring holds in memory: its record root, a verify-only
+// keyring MAC key and a sign-only authentication key as non-extractable CryptoKeys (structured
+// clone keeps them non-extractable), plus public bytes. Nothing in it yields the DEK, the
+// MAC-signing key or the authentication key's bytes (SPEC.md section 19.1). The Keyring itself is
+// not stored: pass the current one to loadSession.
+//
+// A saved secret key is the non-extractable HMAC CryptoKey (usage sign) a SecretKey holds, in a
+// database of its own ("strongroom-secret-keys") that session format changes never clear.
+import type { Keyring, SecretKey, UnlockedKeyring, UnlockPolicy } from "./index.js";
 
 export interface SaveSessionOptions {
   /** After this many milliseconds loadSession treats the session as expired (and deletes it). */
@@ -40,10 +44,11 @@ export function listSessions(): Promise<string[]>;
  * from a Web Worker (which ran the KDF) to a page with postMessage.
  */
 export interface SessionState {
-  readonly v: 2;
+  readonly v: 3;
   readonly keyringId: Uint8Array;
   readonly recordRoot: CryptoKey;
   readonly macVerifyKey: CryptoKey;
+  readonly authKey: CryptoKey;
   readonly slotIndex: number | null;
 }
 
@@ -55,3 +60,17 @@ export function sessionState(unlocked: UnlockedKeyring): SessionState;
  * keyring's state and keyring_tampered if `keyring` does not verify under it.
  */
 export function resumeSession(keyring: Keyring, state: SessionState, options?: LoadSessionOptions): Promise<UnlockedKeyring>;
+
+/**
+ * Saves (or replaces) the secret key `name` on this origin: its non-extractable HMAC CryptoKey,
+ * never bytes or the code (SR-WEB-1). Keep the keyring elsewhere (the server); the secret key never
+ * leaves the device except as the code in the user's emergency kit (SR-SK-2). TypeError for a
+ * SecretKey of the node:crypto backend.
+ */
+export function saveSecretKey(name: string, secretKey: SecretKey): Promise<void>;
+
+/** The secret key saved as `name`, or null (a new device or cleared storage: ask for the code). */
+export function loadSecretKey(name: string): Promise<SecretKey | null>;
+
+/** Deletes the secret key `name`; resolves even if there was none. */
+export function deleteSecretKey(name: string): Promise<void>;

@@ -43,6 +43,7 @@ const RELAXED = new UnlockPolicy({
   argon2MemoryKib: [8, 262144],
   argon2TimeCost: [1, 8],
   argon2Parallelism: [1, 8],
+  maxUnlockWork: 16777216,
 });
 const FAST_PBKDF2 = { id: 1, iterations: 1000 };
 const FAST_ARGON2 = { id: 2, memoryKib: 64, timeCost: 1, parallelism: 1 };

@@ -23,6 +23,7 @@ const relaxed = new UnlockPolicy({
   argon2MemoryKib: [8, 262_144],
   argon2TimeCost: [1, 8],
   argon2Parallelism: [1, 8],
+  maxUnlockWork: 16_777_216,
 });
 const FAST = { id: 1, iterations: 2 };
 const fast = { kdf: FAST, policy: relaxed };
@@ -46,13 +47,13 @@ for (const backend of ["node", "webcrypto"]) {
 
   // SR-WEB-1, SR-WEB-2: the object exposes no key; what it holds is the record root and a
   // verify-only MAC key, never the DEK or a wrap key.
-  t("an unlocked keyring holds the record root and a verify-only MAC key, nothing else (SR-WEB-2)", async () => {
+  t("an unlocked keyring holds the record root, a verify-only MAC key and a sign-only auth key, nothing else (SR-WEB-2)", async () => {
     const u = await Keyring.create("pw", { label: "l", ...fast });
     assert.deepEqual(Object.getOwnPropertySymbols(u), []);
     assert.deepEqual(Object.keys(u).sort(), ["policy"]);
     assert.ok(Object.isFrozen(u));
     const state = exportSessionState(u);
-    assert.deepEqual(Object.keys(state).sort(), ["keyringId", "macVerifyKey", "recordRoot", "slotIndex", "v"]);
+    assert.deepEqual(Object.keys(state).sort(), ["authKey", "keyringId", "macVerifyKey", "recordRoot", "slotIndex", "v"]);
     if (backend === "webcrypto") {
       assert.equal(state.recordRoot.extractable, false);
       assert.equal(state.recordRoot.algorithm.name, "HKDF");
@@ -60,7 +61,11 @@ for (const backend of ["node", "webcrypto"]) {
       assert.equal(state.macVerifyKey.extractable, false);
       assert.equal(state.macVerifyKey.algorithm.name, "HMAC");
       assert.deepEqual([...state.macVerifyKey.usages], ["verify"]);
+      assert.equal(state.authKey.extractable, false);
+      assert.equal(state.authKey.algorithm.name, "HMAC");
+      assert.deepEqual([...state.authKey.usages], ["sign"]);
       await assert.rejects(crypto.subtle.exportKey("raw", state.recordRoot));
+      await assert.rejects(crypto.subtle.exportKey("raw", state.authKey));
       await assert.rejects(crypto.subtle.sign("HMAC", state.macVerifyKey, new Uint8Array(1)));
     }
   });
@@ -154,9 +159,15 @@ for (const backend of ["node", "webcrypto"]) {
 
   // SR-KDF-5, SR-KDF-6: without kdf, a changed slot gets the default for new slots, not the old
   // slot's parameters (which came from the server).
-  t("changePassword without kdf uses SR-KDF-5's default, never the old slot's KDF (SR-KDF-6)", async () => {
+  t("changePassword without kdf uses SR-KDF-5's default, never the old slot's KDF (SR-KDF-6, SR-KDF-8)", async () => {
     const u = await Keyring.create("pw", { label: "l", kdf: ARGON, policy: relaxed });
-    await u.changePassword(PW, 0, "pw2");
+    // The default (PBKDF2) would drop the Argon2id slot's memory-hardness: refused (SR-KDF-8).
+    const n = kdfCalls();
+    await rejects(u.changePassword(PW, 0, "pw2"), "invalid_input", "weaker_kdf");
+    assert.equal(kdfCalls(), n);
+    assert.deepEqual({ ...u.keyring.slots[0].kdf }, ARGON);
+    // Explicitly allowed, the default is written, never the old slot's parameters.
+    await u.changePassword(PW, 0, "pw2", { allowWeakerKdf: true });
     assert.deepEqual({ ...u.keyring.slots[0].kdf }, { ...DEFAULT_KDF });
     await u.addPasswordSlot({ password: "pw2" }, "pw3");
     assert.deepEqual({ ...u.keyring.slots[1].kdf }, { ...DEFAULT_KDF });
@@ -365,7 +376,7 @@ test("KDF descriptors and policies from a dynamically typed caller (SPEC.md sect
   // 1.0 is the integer 1; an id alone means SR-KDF-5's defaults; a matching name is accepted.
   const u = await c({ id: 1.0, name: "pbkdf2-hmac-sha256", iterations: 2.0 });
   assert.deepEqual({ ...u.keyring.slots[0].kdf }, { id: 1, iterations: 2 });
-  const bounds = { pbkdf2Iterations: [1, 2], argon2MemoryKib: [8, 64], argon2TimeCost: [1, 2], argon2Parallelism: [1, 2] };
+  const bounds = { pbkdf2Iterations: [1, 2], argon2MemoryKib: [8, 64], argon2TimeCost: [1, 2], argon2Parallelism: [1, 2], maxUnlockWork: 1 };
   assert.throws(() => new UnlockPolicy({ ...bounds, extra: [1, 2] }), (e) => e.reason === "policy_invalid");
   assert.throws(() => new UnlockPolicy({ ...bounds, argon2TimeCost: [true, 2] }), (e) => e.reason === "policy_invalid");
   assert.ok(new UnlockPolicy({ ...bounds, argon2TimeCost: [1.0, 2] }));

@@ -99,6 +99,7 @@ async function run(op, inputs) {
       const keys = {
         pbkdf2_iterations: "pbkdf2Iterations", argon2_memory_kib: "argon2MemoryKib",
         argon2_time_cost: "argon2TimeCost", argon2_parallelism: "argon2Parallelism",
+        max_unlock_work: "maxUnlockWork",
       };
       const bounds = {};
       for (const [k, v] of Object.entries(inputs.policy)) if (k !== "name") bounds[keys[k] ?? k] = v;
@@ -232,7 +233,7 @@ test("labels: TypeError for ill-formed, label_too_long above 64 bytes, enc(label
 });
 
 test("policy and new-KDF checks", () => {
-  const bad = { pbkdf2Iterations: [1.5, 2], argon2MemoryKib: [8, 8], argon2TimeCost: [1, 1], argon2Parallelism: [1, 1] };
+  const bad = { pbkdf2Iterations: [1.5, 2], argon2MemoryKib: [8, 8], argon2TimeCost: [1, 1], argon2Parallelism: [1, 1], maxUnlockWork: 1 };
   assert.throws(() => new UnlockPolicy(bad), (e) => e.class === "invalid_input" && e.reason === "policy_invalid");
   const p = UnlockPolicy.default();
   const err = (cls) => (e) => e instanceof StrongroomError && e.class === cls;

@@ -94,6 +94,7 @@ out.kdf = Keyring.fromText(created.keyring.toText()).slots[0].kdf;
 // Tiny parameters, within an explicit relaxed policy (tests and migrations only).
 const relaxed = new UnlockPolicy({
   pbkdf2Iterations: [1, 10000000], argon2MemoryKib: [8, 1048576], argon2TimeCost: [1, 16], argon2Parallelism: [1, 16],
+  maxUnlockWork: 16777216,
 });
 const tiny = await Keyring.create(pw, { kdf: { id: 2, memoryKib: 64, timeCost: 1, parallelism: 1 }, policy: relaxed });
 await tiny.keyring.unlock(pw, relaxed);

@@ -56,7 +56,7 @@ test("a saved session yields neither the DEK nor the MAC key by any WebCrypto ro
     // A keyring whose DEK the test knows (scripted draws: id, DEK, salt, nonce).
     const keyringId = crypto.getRandomValues(new Uint8Array(16));
     const dek = crypto.getRandomValues(new Uint8Array(32));
-    const policy = new sr.UnlockPolicy({ pbkdf2Iterations: [1, 2_000_000], argon2MemoryKib: [8, 262_144], argon2TimeCost: [1, 8], argon2Parallelism: [1, 8] });
+    const policy = new sr.UnlockPolicy({ pbkdf2Iterations: [1, 2_000_000], argon2MemoryKib: [8, 262_144], argon2TimeCost: [1, 8], argon2Parallelism: [1, 8], maxUnlockWork: 16_777_216 });
     const random = new testing.ScriptedRandom([keyringId, dek, crypto.getRandomValues(new Uint8Array(32)), crypto.getRandomValues(new Uint8Array(12))]);
     const unlocked = await testing.withRandom(random, () => sr.Keyring.create("pw", { label: "l", kdf: { id: 1, iterations: 2 }, policy }));
     const { recoveryCode } = await unlocked.addRecoverySlot({ password: "pw" }, { label: "r" });

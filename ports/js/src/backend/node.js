@@ -6,7 +6,7 @@
 // Node has no non-extractable keys: a handle here keeps its bytes in a private field of a frozen
 // object that no other module can read, which protects against accidents (logging, serializing)
 // but not against code running in the same process.
-import { createCipheriv, createDecipheriv, createHmac, pbkdf2 as pbkdf2Cb, randomFillSync, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, pbkdf2 as pbkdf2Cb, randomFillSync, timingSafeEqual } from "node:crypto";
 
 export const name = "node";
 
@@ -73,6 +73,17 @@ export function importIkm(bytes) {
   const copy = Buffer.from(bytes);
   bytes.fill(0);
   return new NodeKey(copy, "ikm", IKM_USAGES);
+}
+
+/** An HMAC-SHA256 key with the usage sign only; the bytes are wiped. */
+export function importHmacSign(bytes) {
+  const copy = Buffer.from(bytes);
+  bytes.fill(0);
+  return new NodeKey(copy, "mac", ["sign"]);
+}
+
+export function sha256(data) {
+  return asU8(createHash("sha256").update(data).digest());
 }
 
 export function hkdfBits(ikm, salt, info) {

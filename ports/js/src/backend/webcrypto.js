@@ -34,6 +34,23 @@ export async function importIkm(bytes) {
   }
 }
 
+/**
+ * Imports secret bytes as an HMAC-SHA256 key with the usage sign only (the secret key of SR-KEY-16,
+ * prk_sk), then wipes them. No `length`: the key is as long as its bytes (16 for a secret key).
+ */
+export async function importHmacSign(bytes) {
+  try {
+    return await subtle().importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/** SHA-256 of public bytes (the keyring digest of a pin, SPEC.md 11.12). */
+export async function sha256(data) {
+  return new Uint8Array(await subtle().digest("SHA-256", data));
+}
+
 /** HKDF-SHA256(ikm, salt, info, 32) as bytes: commitments only, never keys. */
 export async function hkdfBits(ikm, salt, info) {
   return new Uint8Array(await subtle().deriveBits(hkdfParams(salt, info), ikm, 256));

@@ -1,7 +1,7 @@
 // Compiled by `npm run test:types` (tsc --strict, no emit): the declarations in src/*.d.ts must
 // accept the documented uses and reject the traps they exist to catch.
-import { Keyring, SealedRecord, StrongroomError, UnlockPolicy, DEFAULT_ARGON2ID, type OpenResult } from "strongroom";
-import { saveSession, loadSession, sessionState, resumeSession } from "strongroom/storage";
+import { Keyring, SealedRecord, SecretKey, StrongroomError, UnlockPolicy, DEFAULT_ARGON2ID, type KeyringPin, type OpenResult } from "strongroom";
+import { saveSession, loadSession, sessionState, resumeSession, saveSecretKey, loadSecretKey } from "strongroom/storage";
 
 export async function documentedUses(keyringText: string): Promise<string> {
   const u = await Keyring.create("pw", { label: "laptop", kdf: { id: 2 } });
@@ -21,7 +21,28 @@ export async function documentedUses(keyringText: string): Promise<string> {
   const resumed = await loadSession("main", k);
   const again = await resumeSession(k, sessionState(u));
   const e = new StrongroomError("malformed", "truncated");
-  return `${index} ${resumed === null} ${again.keyring.generation} ${e.class} ${new TextDecoder().decode(await u.open(r, "user:alice|log|1"))}`;
+  // Issue 14: secret keys, pins, the auth key, the work budget, never-weaker password changes.
+  const policy = new UnlockPolicy({
+    pbkdf2Iterations: [600_000, 2_000_000], argon2MemoryKib: [19_456, 262_144], argon2TimeCost: [2, 8],
+    argon2Parallelism: [1, 8], maxUnlockWork: 16_777_216,
+  });
+  const budget: number = policy.maxUnlockWork;
+  const { unlocked, secretKey, secretKeyCode } = await Keyring.createWithSecretKey("pw", { kdf: { id: 2 }, policy });
+  await saveSecretKey("alice", secretKey);
+  const saved: SecretKey | null = await loadSecretKey("alice");
+  const pin: KeyringPin = await unlocked.pin();
+  localStorage.setItem("pin", JSON.stringify(pin));
+  const stored = JSON.parse(localStorage.getItem("pin") ?? "null") as KeyringPin;
+  if (stored) await unlocked.keyring.checkPin(stored, { acceptJump: false });
+  const sk = await unlocked.keyring.unlockWithSecretKey("pw", saved ?? secretKeyCode, policy, { pin: stored });
+  await unlocked.keyring.unlock("pw", policy, { preferred: { salt: new Uint8Array(32), commitment: "00".repeat(32) } });
+  await unlocked.keyring.unlockSlot(0, { password: "pw", secretKey: secretKeyCode }, policy, { pin, acceptJump: true });
+  const tag: Uint8Array = await sk.authTag("POST /records/1");
+  const { secretKey: fresh, code } = await SecretKey.generate();
+  await u.addSecretKeySlot({ password: "new" }, "pw4", fresh, { label: "desktop" });
+  await sk.changePassword({ password: "pw", secretKey }, 1, "pw5", { kdf: { id: 1, iterations: 100_000 }, allowWeakerKdf: true });
+  const kinds: string[] = sk.keyring.slots.map((s) => (s.kind === "unknown" ? `unknown kind ${s.kindValue}` : s.kind));
+  return `${index} ${resumed === null} ${again.keyring.generation} ${e.class} ${budget} ${tag.length} ${code} ${kinds} ${new TextDecoder().decode(await u.open(r, "user:alice|log|1"))}`;
 }
 
 export async function traps(u: Awaited<ReturnType<typeof Keyring.create>>, r: SealedRecord): Promise<void> {
@@ -35,6 +56,18 @@ export async function traps(u: Awaited<ReturnType<typeof Keyring.create>>, r: Se
   await Keyring.create("pw", "label");
   // @ts-expect-error a credential has a password or a recovery code
   await u.removeSlot({ pin: "1234" }, 0);
+  // @ts-expect-error a secret key is no credential without the password
+  await u.removeSlot({ secretKey: "SK1-..." }, 0);
+  // @ts-expect-error a recovery code does not go with a secret key
+  await u.removeSlot({ recoveryCode: "x", secretKey: "SK1-..." }, 0);
+  // @ts-expect-error a policy states its work budget
+  new UnlockPolicy({ pbkdf2Iterations: [1, 2], argon2MemoryKib: [8, 8], argon2TimeCost: [1, 1], argon2Parallelism: [1, 1] });
+  // @ts-expect-error a pin carries its preferred slot: not both
+  await u.keyring.unlock("pw", undefined, { pin: await u.pin(), preferred: { salt: "", commitment: "" } });
+  // @ts-expect-error allowWeakerKdf is a boolean
+  await u.changePassword({ password: "pw" }, 0, "x", { allowWeakerKdf: "yes" });
+  // @ts-expect-error the auth key itself is never exposed
+  u.authKey;
   // @ts-expect-error randomness cannot be injected through the public API
   await Keyring.create("pw", { random: { getRandomValues: (a: Uint8Array) => a } });
 }
