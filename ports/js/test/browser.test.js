@@ -209,3 +209,98 @@ test("IndexedDB session survives a reload and stays non-extractable", { timeout:
   assert.equal(afterReload.cleared, true, "clearSession removes the session");
   assert.deepEqual(afterReload.localKeys, ["kr", "rec"]);
 });
+
+// SPEC.md 19.1 "The secret key on a device": a secret key is kept as a non-extractable HMAC
+// CryptoKey (usage sign) in its own IndexedDB database, survives a reload and an upgrade of the
+// session database, and with the password opens the secret-key slot; a pin kept as JSON in the
+// page's own storage is checked on the next unlock. A session entry of the previous format
+// (version 2, without the authentication key) is dropped by the upgrade, never used.
+test("a secret key survives a reload in IndexedDB; sessions of format 2 are dropped", { timeout: 180_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url + "/ports/js/test/browser/harness.html");
+  const created = await page.evaluate(async () => {
+    // A session database as version 2 of strongroom/storage left it, with one entry.
+    await new Promise((resolve, reject) => {
+      const del = indexedDB.deleteDatabase("strongroom-sessions");
+      del.onsuccess = resolve;
+      del.onerror = () => reject(del.error);
+    });
+    await new Promise((resolve, reject) => {
+      const req = indexedDB.open("strongroom-sessions", 2);
+      req.onupgradeneeded = () => req.result.createObjectStore("sessions").put({ format: 2, state: { v: 2 } }, "old");
+      req.onsuccess = () => { req.result.close(); resolve(); };
+      req.onerror = () => reject(req.error);
+    });
+    const sr = await import("/ports/js/src/index.js");
+    const storage = await import("/ports/js/src/storage.js");
+    const policy = new sr.UnlockPolicy({ pbkdf2Iterations: [1, 2_000_000], argon2MemoryKib: [8, 262_144], argon2TimeCost: [1, 8], argon2Parallelism: [1, 8], maxUnlockWork: 16_777_216 });
+    const { unlocked, secretKey, secretKeyCode } = await sr.Keyring.createWithSecretKey("pw", { label: "laptop", kdf: { id: 1, iterations: 1000 }, policy });
+    await storage.saveSecretKey("alice", secretKey);
+    localStorage.setItem("kr-sk", unlocked.keyring.toText());
+    localStorage.setItem("pin", JSON.stringify(await unlocked.pin()));
+    let notASecretKey = null;
+    try {
+      await storage.saveSecretKey("alice", secretKeyCode);
+    } catch (e) {
+      notASecretKey = e.name;
+    }
+    const oldSession = await storage.loadSession("old", unlocked.keyring);
+    const names = await storage.listSessions();
+    return { secretKeyCode, notASecretKey, oldSession, names };
+  });
+  assert.match(created.secretKeyCode, /^SK1(-[0-9A-HJKMNP-TV-Z]{4}){8}$/);
+  assert.equal(created.notASecretKey, "TypeError");
+  assert.equal(created.oldSession, null);
+  assert.deepEqual(created.names, [], "the upgrade to format 3 dropped the format-2 entry");
+
+  await page.reload();
+  const after = await page.evaluate(async () => {
+    const sr = await import("/ports/js/src/index.js");
+    const storage = await import("/ports/js/src/storage.js");
+    const policy = new sr.UnlockPolicy({ pbkdf2Iterations: [1, 2_000_000], argon2MemoryKib: [8, 262_144], argon2TimeCost: [1, 8], argon2Parallelism: [1, 8], maxUnlockWork: 16_777_216 });
+    const keyring = sr.Keyring.fromText(localStorage.getItem("kr-sk"));
+    const pin = JSON.parse(localStorage.getItem("pin"));
+    const secretKey = await storage.loadSecretKey("alice");
+    const u = await keyring.unlockWithSecretKey("pw", secretKey, policy, { pin });
+    let wrongPassword = null;
+    try {
+      await keyring.unlockWithSecretKey("not pw", secretKey, policy, { pin });
+    } catch (e) {
+      wrongPassword = e.class;
+    }
+    // What the database holds: one non-extractable HMAC key with the usage sign, no bytes.
+    const raw = await new Promise((resolve, reject) => {
+      const req = indexedDB.open("strongroom-secret-keys");
+      req.onsuccess = () => {
+        const tx = req.result.transaction("secret-keys", "readonly");
+        const get = tx.objectStore("secret-keys").getAll();
+        get.onsuccess = () => { req.result.close(); resolve(get.result); };
+        get.onerror = () => reject(get.error);
+      };
+      req.onerror = () => reject(req.error);
+    });
+    const entry = raw[0];
+    const key = entry.key;
+    let exported = "refused";
+    try {
+      await crypto.subtle.exportKey("raw", key);
+      exported = "exported";
+    } catch {
+      // expected
+    }
+    const byteFields = Object.values(entry).filter((v) => ArrayBuffer.isView(v) || v instanceof ArrayBuffer).length;
+    await storage.deleteSecretKey("alice");
+    const gone = await storage.loadSecretKey("alice");
+    return {
+      slotIndex: u.slotIndex, wrongPassword, entries: raw.length, alg: key.algorithm.name, hash: key.algorithm.hash.name,
+      usages: key.usages, extractable: key.extractable, exported, byteFields, gone,
+    };
+  });
+  await page.close();
+  assert.equal(after.slotIndex, 0);
+  assert.equal(after.wrongPassword, "unlock_failed");
+  assert.equal(after.entries, 1);
+  assert.deepEqual([after.alg, after.hash, after.usages, after.extractable, after.exported], ["HMAC", "SHA-256", ["sign"], false, "refused"]);
+  assert.equal(after.byteFields, 0, "no byte string next to the key");
+  assert.equal(after.gone, null);
+});

@@ -3,7 +3,9 @@
 // adds everything the server holds (the keyring's and a record's public fields), and tries every
 // route of test/browser/attacker.js (export, decrypt and unwrap, GCM keystream reuse, HKDF with
 // every label of SPEC.md, HMAC sign). The test fails if any route yields the DEK, the keyring MAC
-// key or the record root's bytes, or forges the keyring MAC.
+// key, the record root's or the authentication key's bytes, or forges the keyring MAC. The same
+// origin also keeps a secret key (strongroom/storage's saveSecretKey, SPEC.md 19.1): the attacker
+// gets that database as well, and must not get the secret key's bytes out of it either.
 //
 // A control run proves the routes work: the same attacker, given a session laid out as version 1
 // of strongroom/storage stored it (the DEK key plus the unlocked slot's wrap key, nonce, AAD and
@@ -59,6 +61,11 @@ test("a saved session yields neither the DEK nor the MAC key by any WebCrypto ro
     const policy = new sr.UnlockPolicy({ pbkdf2Iterations: [1, 2_000_000], argon2MemoryKib: [8, 262_144], argon2TimeCost: [1, 8], argon2Parallelism: [1, 8], maxUnlockWork: 16_777_216 });
     const random = new testing.ScriptedRandom([keyringId, dek, crypto.getRandomValues(new Uint8Array(32)), crypto.getRandomValues(new Uint8Array(12))]);
     const unlocked = await testing.withRandom(random, () => sr.Keyring.create("pw", { label: "l", kdf: { id: 1, iterations: 2 }, policy }));
+    // A secret-key slot whose secret key (known to the test) the origin keeps in IndexedDB.
+    const secretKeyBytes = crypto.getRandomValues(new Uint8Array(16));
+    const { secretKey } = await testing.withRandom(new testing.ScriptedRandom([Uint8Array.from(secretKeyBytes)]), () => sr.SecretKey.generate());
+    await unlocked.addSecretKeySlot({ password: "pw" }, "pw-sk", secretKey, { label: "sk", kdf: { id: 1, iterations: 2 } });
+    await storage.saveSecretKey("attack", secretKey);
     const { recoveryCode } = await unlocked.addRecoverySlot({ password: "pw" }, { label: "r" });
     const record = await unlocked.seal("entry", "log:1");
     await storage.saveSession("attack", unlocked);
@@ -69,7 +76,11 @@ test("a saved session yields neither the DEK nor the MAC key by any WebCrypto ro
     const hkdf = (salt, info) => subtle.deriveBits({ name: "HKDF", hash: "SHA-256", salt, info: te.encode(info) }, dekKey, 256);
     const macKey = new Uint8Array(await hkdf(keyringId, "strongroom/v1/keyring/mac-key"));
     const recordRoot = new Uint8Array(await hkdf(keyringId, "strongroom/v1/record/root-key"));
-    const secrets = { DEK: hex(dek), "MAC key": hex(macKey), "record root": hex(recordRoot) };
+    const authKey = new Uint8Array(await hkdf(keyringId, "strongroom/v1/auth-key"));
+    const secrets = {
+      DEK: hex(dek), "MAC key": hex(macKey), "record root": hex(recordRoot), "auth key": hex(authKey),
+      "secret key": hex(secretKeyBytes),
+    };
 
     // What the server holds, which the attacker has as well.
     const server = {
@@ -79,7 +90,7 @@ test("a saved session yields neither the DEK nor the MAC key by any WebCrypto ro
     const kb = keyring.toBytes();
     const common = { labels, keyringId, macInput: kb.subarray(0, kb.length - 35), mac: keyring.mac, secrets };
 
-    const stored = await readDatabase("strongroom-sessions");
+    const stored = { sessions: await readDatabase("strongroom-sessions"), secretKeys: await readDatabase("strongroom-secret-keys") };
     const current = await attack({ loot: { stored, server }, ...common });
 
     // Control: the layout version 1 stored (DEK key, plus the unlocked slot's wrap key with
@@ -112,9 +123,14 @@ test("a saved session yields neither the DEK nor the MAC key by any WebCrypto ro
       changeWithoutCredential = e.class ?? String(e);
     }
     const withCode = await resumed.addPasswordSlot({ recoveryCode }, "pw2", { label: "second", kdf: { id: 1, iterations: 2 } });
+    // The saved secret key still does its one job: with the password, it opens the secret-key slot.
+    const reloaded = await storage.loadSecretKey("attack");
+    const bySecretKey = (await withCode.unlockWithSecretKey("pw-sk", reloaded, policy)).slotIndex;
+    const tagsAgree = hex(await resumed.authTag("x")) === hex(await unlocked.authTag("x"));
     await storage.clearSession("attack");
-    const afterClear = await readDatabase("strongroom-sessions");
-    return { current, control, opened, changeWithoutCredential, slotsAfter: withCode.slots.length, afterClear };
+    await storage.deleteSecretKey("attack");
+    const afterClear = { ...(await readDatabase("strongroom-sessions")), ...(await readDatabase("strongroom-secret-keys")) };
+    return { current, control, opened, changeWithoutCredential, slotsAfter: withCode.slots.length, bySecretKey, tagsAgree, afterClear };
   }, labels);
   await page.close();
 
@@ -130,13 +146,14 @@ test("a saved session yields neither the DEK nor the MAC key by any WebCrypto ro
     if (h) console.log(`  e.g. ${h.route} -> ${h.secret} via ${h.how}`);
   }
 
-  // The session holds exactly two keys, non-extractable, with the narrowest usages.
+  // The session holds exactly three keys (record root, MAC verify, auth sign) and the secret-key
+  // database one (HMAC sign), all non-extractable, with the narrowest usages.
   assert.deepEqual(
     current.keys.map((k) => `${k.alg}:${k.usages.sort().join("+")}:${k.extractable}`).sort(),
-    ["HKDF:deriveBits+deriveKey:false", "HMAC:verify:false"],
+    ["HKDF:deriveBits+deriveKey:false", "HMAC:sign:false", "HMAC:sign:false", "HMAC:verify:false"],
   );
   // Every route was exercised where the stored keys allow it.
-  assert.ok(current.tried.export > 0 && current.tried.derive > 500, JSON.stringify(current.tried));
+  assert.ok(current.tried.export > 0 && current.tried.derive > 500 && current.tried.sign > 100, JSON.stringify(current.tried));
   assert.deepEqual(current.hits, [], `the saved session gave up a secret:\n${JSON.stringify(current.hits, null, 2)}`);
 
   // The control proves the attacker is effective against the old layout.
@@ -148,6 +165,8 @@ test("a saved session yields neither the DEK nor the MAC key by any WebCrypto ro
 
   assert.equal(result.opened, "entry");
   assert.equal(result.changeWithoutCredential, "unlock_failed");
-  assert.equal(result.slotsAfter, 3);
-  assert.deepEqual(result.afterClear, { sessions: [] }, "clearSession leaves nothing behind");
+  assert.equal(result.slotsAfter, 4);
+  assert.equal(result.bySecretKey, 1);
+  assert.ok(result.tagsAgree, "a resumed session computes the same auth tags");
+  assert.deepEqual(result.afterClear, { sessions: [], "secret-keys": [] }, "clearSession and deleteSecretKey leave nothing behind");
 });

@@ -11,7 +11,9 @@
 //   derive     HKDF deriveBits, and deriveKey into an extractable HMAC key then exportKey, with
 //              every label of SPEC.md (alone and followed by the keyring id) and every salt the
 //              session or the keyring offers (keyring id, stored strings, empty, zeros);
-//   sign       HMAC sign with every key that allows it, over the keyring's MAC input.
+//   sign       HMAC sign with every key that allows it, over the keyring's MAC input (a forged
+//              MAC), and over every label of SPEC.md (alone, followed by 01, and followed by the
+//              keyring id) and every stored byte string (an HKDF-Expand or Extract by hand).
 //
 // `secrets` are the values that must not come out: the DEK and the keyring MAC key (the test
 // knows them because it scripted the DEK), plus a forged MAC. Every candidate output is compared
@@ -153,6 +155,11 @@ export async function attack({ loot, labels, keyringId, macInput, mac, secrets }
       tried.sign++;
       const tag = await attempt(() => subtle.sign("HMAC", key, macInput));
       if (tag && hex(new Uint8Array(tag)) === hex(mac)) hits.push({ route: "sign", secret: "keyring MAC", how: `${path} signs the keyring body` });
+      const messages = [...infos.flatMap((i) => [i, { name: `${i.name}||01`, bytes: new Uint8Array([...i.bytes, 1]) }]), ...bytes.map((b) => ({ name: b.path, bytes: b.bytes }))];
+      for (const m of messages) {
+        tried.sign++;
+        check("sign", await attempt(() => subtle.sign("HMAC", key, m.bytes)), `${path} signs ${m.name}`);
+      }
     }
   }
   return { keys: keys.map((k) => ({ path: k.path, alg: k.key.algorithm.name, usages: [...k.key.usages], extractable: k.key.extractable })), bytes: bytes.length, tried, hits };
