@@ -119,6 +119,9 @@ function describeError(err, wrong = "Wrong password.") {
       return "That is not a valid recovery code (a symbol is missing or mistyped).";
     }
     if (err.reason === "too_many_slots") return "The keyring already has 8 slots, the most it can hold.";
+    if (err.reason === "weaker_kdf") {
+      return "That key derivation is weaker than the current password's: choose a stronger one, or allow a weaker one explicitly.";
+    }
     return `${err.class}${err.reason ? ` (${err.reason})` : ""}: ${err.message}`;
   }
   return String(err && err.message ? err.message : err);
@@ -380,6 +383,8 @@ async function onChangePassword(ev) {
       index,
       newPassword,
       kdf,
+      // SR-KDF-8: a weaker KDF than the slot's is refused unless the user says so.
+      allowWeakerKdf: $("change-allow-weaker").checked,
     });
     const keyring = await afterChange(result);
     $("change-form").reset();

@@ -34,7 +34,7 @@ const OPS = {
   },
   async changePassword(msg) {
     const unlocked = await resume(msg);
-    await unlocked.changePassword(msg.credential, msg.index, msg.newPassword, { kdf: msg.kdf });
+    await unlocked.changePassword(msg.credential, msg.index, msg.newPassword, { kdf: msg.kdf, allowWeakerKdf: msg.allowWeakerKdf === true });
     return reply(unlocked);
   },
   async addRecoverySlot(msg) {

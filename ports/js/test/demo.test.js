@@ -175,12 +175,13 @@ async function openDemo(context) {
       await d.ok();
       assert.equal(await d.view(), "locked");
     },
-    async changePassword(current, next, { auth = "password", kdfChoice } = {}) {
+    async changePassword(current, next, { auth = "password", kdfChoice, allowWeaker = false } = {}) {
       await page.selectOption("#change-auth", auth);
       await page.fill("#change-current", current);
       await page.fill("#new-password", next);
       await page.fill("#new-confirm", next);
       if (kdfChoice) await page.selectOption("#change-kdf", kdfChoice);
+      await page.setChecked("#change-allow-weaker", allowWeaker);
       await page.click("#change-btn");
     },
     /** Adds a recovery code with the current password; returns the code the page shows. */
@@ -496,10 +497,13 @@ test("demo: Argon2id in the worker leaves the main thread free; a changed passwo
       assert.ok(w.maxLongTask < mainMs / 2, `${what}: a ${w.maxLongTask} ms task, half of the ${mainMs} ms KDF or more`);
     }
 
-    // Change the password: the new slot gets the form's default KDF (PBKDF2, 600,000), not the
-    // old slot's Argon2id parameters (SR-KDF-6).
+    // Change the password: the form's default KDF (PBKDF2, 600,000) would drop the Argon2id slot's
+    // memory-hardness, so it is refused (SR-KDF-8) until the user allows a weaker KDF; then the new
+    // slot gets it, never the old slot's parameters (SR-KDF-6).
     assert.equal(await page.inputValue("#change-kdf"), "pbkdf2-600000");
     await d.changePassword(PASSWORD_1, PASSWORD_2);
+    assert.match(await d.fails(), /weaker/);
+    await d.changePassword(PASSWORD_1, PASSWORD_2, { allowWeaker: true });
     await d.ok();
     assert.match(await d.keyringMeta(), /slots: password "demo" \(PBKDF2-SHA256, 600,000 iterations\)$/);
     await d.lock();
