@@ -3,7 +3,7 @@
 // (tools/pyref/strongroom_ref.py, written from SPEC.md alone).
 //
 // Deterministic: a seeded PRNG (sfc32; no Math.random) derives every input from the reference
-// objects of vectors/*.json. Four categories, --count inputs each:
+// objects of vectors/*.json. Five categories, --count inputs each:
 //
 //   bytes     byte-level mutations of the vectors' keyrings and records: bit flips, byte
 //             overwrites, deletions, insertions and overwrites of CBOR heads, truncations,
@@ -21,6 +21,8 @@
 //   recovery  recovery codes from the vectors and from random secrets, with case changes,
 //             look-alikes (O, I, L, U+0131, U+017F), separators, symbols substituted, swapped,
 //             inserted or deleted
+//   secret    secret key codes (SPEC.md 12.1) of random keys, with the same mutations and a
+//             damaged SK1 prefix
 //
 // Every input is decoded by both implementations (decodeKeyring / decodeRecord, keyringFromText /
 // recordFromText then the binary decoder, parseRecoveryCode); the outcomes must be identical:
@@ -50,12 +52,13 @@ import { fileURLToPath } from "node:url";
 import { decodeKeyring, decodeRecord, reencodeKeyring, reencodeRecord } from "../src/format.js";
 import { keyringFromText, recordFromText } from "../src/text.js";
 import { formatRecoveryCode, parseRecoveryCode } from "../src/recovery-code.js";
+import { formatSecretKeyCode, parseSecretKeyCode } from "../src/secret-key.js";
 import { StrongroomError } from "../src/errors.js";
 
 const SCRIPTS = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(SCRIPTS, "..", "..", "..");
 const VECTORS = path.join(REPO_ROOT, "vectors");
-const CATEGORIES = ["bytes", "struct", "text", "recovery"];
+const CATEGORIES = ["bytes", "struct", "text", "recovery", "secret"];
 const BATCH = 500;
 
 // ---------------------------------------------------------------------------------------------
@@ -367,8 +370,17 @@ function scratchObject(r) {
     [2, 1048576, 16, 16], [1, 0], [1, 10000001], [3, 1], [2, 8, 1], [1], [], [1, 1, 1], [2, 8, 0, 1],
     [2, 8, 17, 1], [2, 8, 1, 0], [2, 8, 1, 17], [2, 1048577, 1, 1], [2, 16, 1, 3]];
   const slot = () => {
+    if (r.chance(0.15)) {
+      // SPEC.md 6.3.1: a kind this decoder may not implement, skippable (64 to 65,535), critical
+      // (1 to 63) or out of range, with keys 3 to 5 present or not and of any type.
+      const kind = r.pick([64, 65, 66, 255, 256, 1000, 65534, 65535, 65536, 2 ** 32, 2n ** 64n - 1n, 4, 63]);
+      const pairs = [[1, U(kind)], [2, T(r.pick(LABELS))]];
+      for (const k of [3, 4, 5]) if (r.chance(0.5)) pairs.push([k, r.pick([A(r.pick(kdfs).map(U)), Bs(32), Bs(12), U(7), T("x"), A([]), M([])])]);
+      pairs.push([6, Bs(48)], [7, Bs(32)]);
+      return M(pairs);
+    }
     const pw = r.chance(0.6);
-    const pairs = [[1, U(pw ? 1 : r.pick([2, 2, 2, 0, 3, 1]))], [2, T(r.pick(LABELS))]];
+    const pairs = [[1, U(pw ? r.pick([1, 1, 1, 64]) : r.pick([2, 2, 2, 0, 3, 1]))], [2, T(r.pick(LABELS))]];
     if (pw) pairs.push([3, A(r.pick(kdfs).map(U))], [4, Bs(32)]);
     pairs.push([5, Bs(12)], [6, Bs(48)], [7, Bs(32)]);
     return M(pairs);
@@ -569,6 +581,27 @@ async function genRecovery(r, V) {
   return { op: "recovery", input: s };
 }
 
+/** Secret key codes (SPEC.md 12.1): random keys, the same mutations, and prefix damage. */
+async function genSecret(r) {
+  let s = await formatSecretKeyCode(r.bytes(16));
+  const y = r.int(6);
+  if (y === 0) s = s.toLowerCase();
+  else if (y === 1) s = [...s].map((c) => (r.chance(0.5) ? c.toLowerCase() : c)).join("");
+  else if (y === 2) s = s.replaceAll("-", r.pick(["", " ", "  ", "-"]));
+  else if (y === 3) s = r.pick(["", "SK", "SK2", "SKI", "SKl", "S K 1", "sk1", "SK11", "KS1", "5K1", "ſK1"]) + s.slice(3);
+  const n = r.int(3);
+  for (let j = 0; j < n; j++) {
+    const o = r.int(s.length + 1);
+    const z = r.int(6);
+    if (z <= 1) s = s.slice(0, o) + r.pick(CODE_SUBS) + s.slice(o + (r.chance(0.5) ? 1 : 0));
+    else if (z === 2) s = s.slice(0, o) + r.pick([...CROCKFORD]) + s.slice(o + 1);
+    else if (z === 3 && o + 1 < s.length) s = s.slice(0, o) + s[o + 1] + s[o] + s.slice(o + 2);
+    else if (z === 4) s = s.slice(0, o) + r.pick([..."OILoil"]) + s.slice(o + 1);
+    else s = s.slice(0, o) + s.slice(o + 1);
+  }
+  return { op: "secret", input: s };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outcomes. JavaScript side here; the Python side (scripts/diff_pyref.py) uses the same notation.
 
@@ -595,6 +628,8 @@ async function jsOutcome(op, input) {
         return [okRecord(decodeRecord(bytes)), bytes];
       case "recovery":
         return [`ok ${toHex(await parseRecoveryCode(input))}`, null];
+      case "secret":
+        return [`ok ${toHex(await parseSecretKeyCode(input))}`, null];
       default:
         throw new Error(`unknown op ${op}`);
     }
@@ -670,7 +705,7 @@ function report(title, c, py) {
 // ---------------------------------------------------------------------------------------------
 
 async function replay(op, arg) {
-  if (!["keyring", "record", "keyring_text", "record_text", "recovery"].includes(op)) usage(`unknown op ${op}`);
+  if (!["keyring", "record", "keyring_text", "record_text", "recovery", "secret"].includes(op)) usage(`unknown op ${op}`);
   let input;
   try {
     input = isBinaryOp(op) ? fromHex(arg) : JSON.parse(arg);
@@ -696,6 +731,7 @@ async function main() {
     struct: (r) => structGen(r),
     text: (r) => genText(r, V),
     recovery: (r) => genRecovery(r, V),
+    secret: (r) => genSecret(r),
   };
   const py = startPython();
   const stats = {};

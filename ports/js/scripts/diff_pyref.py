@@ -11,7 +11,7 @@ JavaScript side:
     "err <class> <reason>"       a StrongroomError; reason "null" for classes without one
     "crash <message>"            any other exception (always a disagreement)
 
-ops: keyring, record (input: hex), keyring_text, record_text, recovery (input: the string).
+ops: keyring, record (input: hex), keyring_text, record_text, recovery, secret (input: the string).
 A line `["sync"]` flushes the answers so far and answers "sync". Exit status 2 if tools/pyref
 cannot be imported (it needs `pip install cryptography`; argon2-cffi is optional here).
 """
@@ -33,15 +33,9 @@ except ImportError as e:  # pragma: no cover
 
 
 def reencode_keyring(k) -> bytes:
-    slots = []
-    for s in k.slots:
-        m = {1: s.kind, 2: s.label, 5: s.nonce, 6: s.wrapped, 7: s.commitment}
-        if s.kind == sr.KIND_PASSWORD:
-            m[3] = s.kdf.as_cbor()
-            m[4] = s.salt
-        slots.append(m)
-    return sr.enc({1: sr.OBJ_KEYRING, 2: sr.FORMAT_VERSION, 3: k.keyring_id, 4: k.generation,
-                   5: slots, 6: k.mac})
+    # The reference's own re-encoding from decoded values: password, secret-key and recovery slots
+    # from their fields, a slot of a kind it does not implement as its exact bytes (SR-OP-18).
+    return sr.reencode_keyring(k)
 
 
 def reencode_record(r) -> bytes:
@@ -70,6 +64,8 @@ def run(op: str, arg: str) -> str:
             return ok_record(sr.decode_record_text(arg))
         if op == "recovery":
             return f"ok {sr.parse_recovery_code(arg).hex()}"
+        if op == "secret":
+            return f"ok {sr.parse_secret_key(arg).hex()}"
         return f"crash unknown op {op!r}"
     except sr.StrongroomError as e:
         return f"err {e.cls} {e.reason if e.reason is not None else 'null'}"
