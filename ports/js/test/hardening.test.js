@@ -428,14 +428,17 @@ for (const backend of ["node", "webcrypto"]) {
     // Budget exactly the work passes, one less fails, before any KDF.
     const p = await Keyring.create("pw", { kdf: { id: 1, iterations: 1000 }, policy: relaxed });
     const a = await Keyring.create("pw", { kdf: ARGON, policy: relaxed }); // 8 x 64 x 1 = 512
+    const a2 = await Keyring.create("pw", { kdf: { id: 2, memoryKib: 64, timeCost: 2, parallelism: 2 }, policy: relaxed }); // 1,024
     const sk = await Keyring.createWithSecretKey("pw", { kdf: ARGON, policy: relaxed });
     const n = kdfCalls();
     await rejects(p.keyring.unlock("pw", policy(999)), "limit_exceeded", "unlock_work_exceeded");
     await rejects(a.keyring.unlock("pw", policy(511)), "limit_exceeded", "unlock_work_exceeded");
+    await rejects(a2.keyring.unlock("pw", policy(1023)), "limit_exceeded", "unlock_work_exceeded");
     await rejects(sk.unlocked.keyring.unlockWithSecretKey("pw", sk.secretKey, policy(511)), "limit_exceeded", "unlock_work_exceeded");
     assert.equal(kdfCalls(), n);
     await p.keyring.unlock("pw", policy(1000));
     await a.keyring.unlock("pw", policy(512));
+    await a2.keyring.unlock("pw", policy(1024)); // parallelism does not count
     await sk.unlocked.keyring.unlockWithSecretKey("pw", sk.secretKey, policy(512));
     // unlockSlot tries one slot, checked by the policy alone (SPEC.md 10): no budget.
     await p.keyring.unlockSlot(0, PW, policy(1));
