@@ -17,7 +17,8 @@ pub enum Error {
         /// The version number read from the object.
         version: u64,
     },
-    /// The object names a KDF or slot kind that is not in the registry.
+    /// The object names a KDF that is not in the registry, or a critical slot kind this
+    /// implementation does not implement (SR-OBJ-6, SR-OBJ-7).
     UnsupportedAlgorithm {
         /// Which registry the unknown identifier belongs to.
         registry: Registry,
@@ -36,8 +37,11 @@ pub enum Error {
     WrongKeyring,
     /// The record's commitment or tag did not verify (tampered, or wrong context).
     RecordAuthenticationFailed,
-    /// A size or count limit of SPEC.md was exceeded by caller input.
+    /// A size, count or work limit of SPEC.md was exceeded.
     LimitExceeded(Limit),
+    /// The server served an older or different keyring than the client's pin (SPEC.md
+    /// 11.12): a rollback, a fork, another keyring for the same id, or an unconfirmed jump.
+    HistoryViolation(HistoryViolation),
     /// A caller-supplied argument is invalid.
     InvalidInput(InvalidInput),
     /// The operating system's random number generator failed.
@@ -60,6 +64,7 @@ impl Error {
             Error::WrongKeyring => "wrong_keyring",
             Error::RecordAuthenticationFailed => "record_authentication_failed",
             Error::LimitExceeded(_) => "limit_exceeded",
+            Error::HistoryViolation(_) => "history_violation",
             Error::InvalidInput(_) => "invalid_input",
             Error::RandomnessUnavailable => "randomness_unavailable",
             Error::KdfUnavailable => "kdf_unavailable",
@@ -71,6 +76,7 @@ impl Error {
         match self {
             Error::Malformed(m) => Some(m.as_str()),
             Error::LimitExceeded(l) => Some(l.as_str()),
+            Error::HistoryViolation(h) => Some(h.as_str()),
             Error::InvalidInput(i) => Some(i.as_str()),
             _ => None,
         }
@@ -94,6 +100,9 @@ impl fmt::Display for Error {
             Error::WrongKeyring => f.write_str("record belongs to a different keyring"),
             Error::RecordAuthenticationFailed => f.write_str("record authentication failed"),
             Error::LimitExceeded(l) => write!(f, "limit exceeded: {}", l.as_str()),
+            Error::HistoryViolation(h) => {
+                write!(f, "keyring history violation: {}", h.as_str())
+            }
             Error::InvalidInput(i) => write!(f, "invalid input: {}", i.as_str()),
             Error::RandomnessUnavailable => f.write_str("random number generator unavailable"),
             Error::KdfUnavailable => f.write_str("the KDF could not run on this machine"),
@@ -121,13 +130,20 @@ impl From<InvalidInput> for Error {
     }
 }
 
+impl From<HistoryViolation> for Error {
+    fn from(h: HistoryViolation) -> Self {
+        Error::HistoryViolation(h)
+    }
+}
+
 /// Which registry an unsupported identifier was looked up in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Registry {
     /// The KDF registry (1 = PBKDF2-HMAC-SHA256, 2 = Argon2id).
     Kdf,
-    /// The slot kind registry (1 = password, 2 = recovery).
+    /// The slot kind registry: a critical kind (below 64) this implementation does not
+    /// implement.
     SlotKind,
 }
 
@@ -241,6 +257,9 @@ reason_enum! {
         PasswordTooLong => "password_too_long",
         /// The generation counter reached 2^53 - 1.
         GenerationExhausted => "generation_exhausted",
+        /// The slots an unlock would try need more KDF work than the policy's
+        /// `max_unlock_work` (SR-POL-7).
+        UnlockWorkExceeded => "unlock_work_exceeded",
     }
 }
 
@@ -263,6 +282,28 @@ reason_enum! {
         LastSlot => "last_slot",
         /// An unlock policy whose bounds are inconsistent or outside the hard limits.
         PolicyInvalid => "policy_invalid",
+        /// A password change to a weaker KDF than the slot's, not explicitly allowed
+        /// (SR-KDF-8).
+        WeakerKdf => "weaker_kdf",
+        /// A secret key code without the `SK1` prefix, with a character outside the
+        /// alphabet, or not 32 symbols (SR-SK-1).
+        SecretKeyFormat => "secret_key_format",
+        /// A secret key code's check does not match (a typo).
+        SecretKeyCheck => "secret_key_check",
+    }
+}
+
+reason_enum! {
+    /// Reason codes of the `history_violation` class (SPEC.md 11.12, CheckPin).
+    HistoryViolation {
+        /// The keyring id differs from the pinned one.
+        KeyringReplaced => "keyring_replaced",
+        /// The generation is lower than the pinned one.
+        KeyringRollback => "keyring_rollback",
+        /// The same generation as the pin, other bytes.
+        KeyringFork => "keyring_fork",
+        /// The generation is more than 64 above the pin's, and the jump was not confirmed.
+        KeyringGenerationJump => "keyring_generation_jump",
     }
 }
 

@@ -28,6 +28,7 @@ use crate::primitives::secret::Key32;
 use crate::record::Context;
 use crate::recovery::RecoveryCode;
 use crate::schedule;
+use crate::secret_key::SecretKey;
 
 pub use crate::primitives::rng::{OsRandom, RandomSource, ThreadRandom};
 
@@ -60,7 +61,52 @@ pub fn change_password_with_rng(
     kdf: KdfParams,
     rng: &mut dyn RandomSource,
 ) -> Result<()> {
-    unlocked.change_password_with_rng(index, new_password, kdf, rng)
+    unlocked.change_password_with_rng(index, new_password, kdf, false, rng)
+}
+
+/// [`UnlockedKeyring::change_password_allowing_weaker_kdf`] drawing salt (32) then nonce (12)
+/// from `rng`.
+///
+/// # Errors
+/// As [`UnlockedKeyring::change_password_allowing_weaker_kdf`].
+pub fn change_password_allowing_weaker_kdf_with_rng(
+    unlocked: &mut UnlockedKeyring,
+    index: usize,
+    new_password: &Password,
+    kdf: KdfParams,
+    rng: &mut dyn RandomSource,
+) -> Result<()> {
+    unlocked.change_password_with_rng(index, new_password, kdf, true, rng)
+}
+
+/// [`Keyring::create_with_secret_key`] drawing from `rng`: keyring id (16), DEK (32), secret
+/// key (16), salt (32), nonce (12), in SPEC.md 11.2.1's order, after every argument check.
+///
+/// # Errors
+/// As [`Keyring::create_with_secret_key`].
+pub fn create_with_secret_key_with_rng(
+    password: &Password,
+    kdf: KdfParams,
+    label: &str,
+    policy: &crate::UnlockPolicy,
+    rng: &mut dyn RandomSource,
+) -> Result<(UnlockedKeyring, SecretKey)> {
+    Keyring::create_with_secret_key_with_rng(password, kdf, label, policy, rng)
+}
+
+/// [`UnlockedKeyring::add_secret_key_slot`] drawing salt (32) then nonce (12) from `rng`.
+///
+/// # Errors
+/// As [`UnlockedKeyring::add_secret_key_slot`].
+pub fn add_secret_key_slot_with_rng(
+    unlocked: &mut UnlockedKeyring,
+    password: &Password,
+    secret_key: &SecretKey,
+    kdf: KdfParams,
+    label: &str,
+    rng: &mut dyn RandomSource,
+) -> Result<()> {
+    unlocked.add_secret_key_slot_with_rng(password, secret_key, kdf, label, rng)
 }
 
 /// [`UnlockedKeyring::add_password_slot`] drawing salt (32) then nonce (12) from `rng`.
@@ -131,6 +177,40 @@ pub fn kek(kdf: &KdfParams, password: &Password, salt: &[u8; 32]) -> Result<[u8;
     Ok(*schedule::derive_kek(kdf, password, salt)?.expose())
 }
 
+/// The KEK of a secret-key slot (SR-KEY-16) from a password, a secret key and a salt. Runs
+/// the KDF.
+///
+/// # Errors
+/// As [`kek`].
+pub fn secret_key_kek(
+    kdf: &KdfParams,
+    password: &Password,
+    secret_key: &SecretKey,
+    salt: &[u8; 32],
+) -> Result<[u8; 32]> {
+    Ok(*schedule::derive_secret_key_kek(kdf, password, secret_key.bytes(), salt)?.expose())
+}
+
+/// The authentication key (SR-KEY-15), which the library otherwise never hands out.
+pub fn auth_key(unlocked: &UnlockedKeyring) -> [u8; 32] {
+    *schedule::auth_key(unlocked.keyring().id(), unlocked.dek()).expose()
+}
+
+/// The 16 bytes of a secret key.
+pub fn secret_key_bytes(secret_key: &SecretKey) -> [u8; 16] {
+    *secret_key.bytes()
+}
+
+/// The secret key with the given bytes.
+pub fn secret_key_from_bytes(bytes: [u8; 16]) -> SecretKey {
+    SecretKey::from_bytes(bytes)
+}
+
+/// The 20 bytes a secret key code spells: secret key (16) || check (4) (SR-SK-1).
+pub fn secret_key_payload(secret_key: &SecretKey) -> [u8; 20] {
+    secret_key.payload()
+}
+
 /// The normalized UTF-8 bytes of a password, as they enter the KDF (SR-PWD-1).
 pub fn password_bytes(password: &Password) -> &[u8] {
     password.expose()
@@ -163,12 +243,13 @@ pub struct SlotSecrets {
 }
 
 /// The intermediate values of slot `index` of `keyring` for `kek`, whether or not `kek`
-/// is the slot's; `None` when there is no such slot.
+/// is the slot's; `None` when there is no such slot or it is of a kind this implementation
+/// does not implement.
 pub fn slot_secrets(keyring: &Keyring, index: usize, kek: &[u8; 32]) -> Option<SlotSecrets> {
     let slot = keyring.slots().get(index)?;
     let id = keyring.id();
     let kek = Key32::from_bytes(*kek);
-    let (wrap_key, commitment) = schedule::slot_keys(id, &kek, slot.kind());
+    let (wrap_key, commitment) = schedule::slot_keys(id, &kek, slot.kind())?;
     Some(SlotSecrets {
         kek: *kek.expose(),
         prk: *crypto::extract_bytes(id, kek.expose()).expose(),

@@ -132,8 +132,8 @@
 //   face        lib.rs (this file: the public surface), hazmat.rs (feature `hazmat`),
 //               text_serde.rs (feature `serde`)
 //   operations  record.rs (11.10, 11.11) over keyring/ (11: mod.rs decoding and the keyring
-//               MAC, unlock.rs 11.3 to 11.5, change.rs 11.2 and 11.6 to 11.9)
-//   keys        recovery.rs (12) over schedule.rs (9.1 to 9.4); policy.rs (10)
+//               MAC, unlock.rs 11.3 to 11.5, change.rs 11.2 and 11.6 to 11.9, pin.rs 11.12)
+//   keys        recovery.rs (12), secret_key.rs (12.1) over schedule.rs (9.1 to 9.4); policy.rs (10)
 //   bottom      format/ (cbor.rs 5, mod.rs 6.1 and 6.6, kdf.rs 6.4, keyring.rs 6.2 and 6.3,
 //               record.rs 6.5, text.rs 13) beside primitives/ (crypto.rs 2.3, kdf.rs 8,
 //               rng.rs 9.5, secret.rs 9.6) and password.rs (7)
@@ -148,6 +148,7 @@ mod password;
 mod policy;
 mod recovery;
 mod schedule;
+mod secret_key;
 
 mod keyring;
 mod record;
@@ -157,17 +158,18 @@ pub mod hazmat;
 #[cfg(feature = "serde")]
 mod text_serde;
 
-pub use error::{Error, InvalidInput, Limit, Malformed, Registry, Result};
+pub use error::{Error, HistoryViolation, InvalidInput, Limit, Malformed, Registry, Result};
 pub use format::kdf::KdfParams;
-pub use format::keyring::{KeySlot, SlotKind};
+pub use format::keyring::{KeySlot, SlotKind, SlotRef};
 pub use format::record::SealedRecord;
-pub use keyring::{Keyring, UnlockedKeyring};
+pub use keyring::{Keyring, KeyringPin, UnlockedKeyring};
 pub use limits::{MAX_CONTEXT_LEN, MAX_PASSWORD_BYTES, MAX_PLAINTEXT_LEN};
 pub use password::Password;
 pub use policy::{Bounds, UnlockPolicy, UnlockPolicyBuilder};
 pub use primitives::rng::RecordRandomness;
 pub use record::{Context, Plaintext};
 pub use recovery::RecoveryCode;
+pub use secret_key::SecretKey;
 
 /// README.md's example compiles and runs as a doctest.
 #[cfg(doctest)]

@@ -28,3 +28,9 @@ pub const MAX_LABEL_BYTES: usize = 64;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 /// Largest generation counter: 2^53 - 1, exact in a JavaScript number.
 pub const MAX_GENERATION: u64 = (1 << 53) - 1;
+/// Largest `max_unlock_work` an unlock policy may set: 2^40 units of one PBKDF2 iteration
+/// (SR-POL-5, SR-POL-7).
+pub const MAX_UNLOCK_WORK: u64 = 1 << 40;
+/// Largest generation jump above a pin that CheckPin accepts without confirmation
+/// (SR-PIN-3).
+pub const MAX_PIN_JUMP: u64 = 64;

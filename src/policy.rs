@@ -1,5 +1,6 @@
 //! The unlock policy (SPEC.md section 10): the bounds a client accepts on KDF parameters it
-//! reads from the server, checked before any KDF runs.
+//! reads from the server, and the total KDF work one unlock may spend, checked before any
+//! KDF runs.
 
 use core::ops::RangeInclusive;
 
@@ -69,18 +70,28 @@ impl UnlockPolicyBuilder {
         self
     }
 
+    /// The most KDF work one unlock may spend on all the slots it tries, in units of one
+    /// PBKDF2 iteration ([`KdfParams::work`]); 1 to 2^40 (default
+    /// [`UnlockPolicy::DEFAULT_MAX_UNLOCK_WORK`], SR-POL-7).
+    pub fn max_unlock_work(mut self, work: u64) -> Self {
+        self.0.max_unlock_work = work;
+        self
+    }
+
     /// The policy, once every bound is checked (SR-POL-5).
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] (`policy_invalid`) when a floor exceeds its ceiling or a
-    /// bound lies outside the hard limits of [`crate::limits`].
+    /// [`Error::InvalidInput`] (`policy_invalid`) when a floor exceeds its ceiling, a
+    /// bound lies outside the hard limits of [`crate::limits`], or `max_unlock_work` is not
+    /// from 1 to [`limits::MAX_UNLOCK_WORK`].
     pub fn build(self) -> Result<UnlockPolicy> {
         let p = self.0;
         let valid = p.pbkdf2_iterations.within(1, limits::PBKDF2_MAX_ITERATIONS)
             && p.argon2_memory_kib.within(8, limits::ARGON2_MAX_MEMORY_KIB)
             && p.argon2_time_cost.within(1, limits::ARGON2_MAX_TIME_COST)
             && p.argon2_parallelism
-                .within(1, limits::ARGON2_MAX_PARALLELISM);
+                .within(1, limits::ARGON2_MAX_PARALLELISM)
+            && (1..=limits::MAX_UNLOCK_WORK).contains(&p.max_unlock_work);
         if !valid {
             return Err(InvalidInput::PolicyInvalid.into());
         }
@@ -90,29 +101,36 @@ impl UnlockPolicyBuilder {
 
 /// What a client accepts before it runs a KDF on parameters it read from the server
 /// (SR-POL). The floor stops a downgrade to a cheap KDF; the ceiling stops a container from
-/// making the client hang or run out of memory.
+/// making the client hang or run out of memory, and the work budget stops many slots at the
+/// ceiling from doing the same together.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UnlockPolicy {
     pbkdf2_iterations: Bounds,
     argon2_memory_kib: Bounds,
     argon2_time_cost: Bounds,
     argon2_parallelism: Bounds,
+    max_unlock_work: u64,
 }
 
 impl Default for UnlockPolicy {
     /// PBKDF2 600,000 to 2,000,000 iterations; Argon2id 19,456 to 262,144 KiB, t 2 to 8,
-    /// p 1 to 8.
+    /// p 1 to 8; at most 16,777,216 units of work per unlock.
     fn default() -> Self {
         UnlockPolicy {
             pbkdf2_iterations: Bounds::new(600_000, 2_000_000),
             argon2_memory_kib: Bounds::new(19_456, 262_144),
             argon2_time_cost: Bounds::new(2, 8),
             argon2_parallelism: Bounds::new(1, 8),
+            max_unlock_work: Self::DEFAULT_MAX_UNLOCK_WORK,
         }
     }
 }
 
 impl UnlockPolicy {
+    /// The default work budget of one unlock (SR-POL-7): one Argon2id evaluation at the
+    /// default ceiling (256 MiB, t = 8), or eight PBKDF2 slots at 2,000,000 iterations.
+    pub const DEFAULT_MAX_UNLOCK_WORK: u64 = 16_777_216;
+
     /// A builder that starts from [`UnlockPolicy::default`]: set the bounds that differ,
     /// by name, then [`UnlockPolicyBuilder::build`].
     ///
@@ -149,6 +167,11 @@ impl UnlockPolicy {
     /// Accepted Argon2id parallelism.
     pub fn argon2_parallelism(&self) -> Bounds {
         self.argon2_parallelism
+    }
+
+    /// The most KDF work one unlock may spend (SR-POL-7), in units of one PBKDF2 iteration.
+    pub fn max_unlock_work(&self) -> u64 {
+        self.max_unlock_work
     }
 
     /// Checks parameters against the hard limits and then this policy; runs no KDF.
@@ -232,6 +255,12 @@ mod tests {
                 .is_ok()
         );
         assert_eq!(build(b()), Ok(UnlockPolicy::default()));
+        for work in [1, 1 << 40] {
+            assert_eq!(
+                build(b().max_unlock_work(work)).unwrap().max_unlock_work(),
+                work
+            );
+        }
         #[allow(clippy::reversed_empty_ranges)]
         let reversed = b().pbkdf2_iterations(10..=1);
         for bad in [
@@ -242,6 +271,8 @@ mod tests {
             b().argon2_memory_kib(7..=64),
             b().argon2_time_cost(1..=17),
             b().argon2_parallelism(0..=1),
+            b().max_unlock_work(0),
+            b().max_unlock_work((1 << 40) + 1),
         ] {
             assert_eq!(
                 build(bad),

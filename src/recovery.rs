@@ -11,6 +11,7 @@ use crate::primitives::crypto;
 use crate::primitives::secret::Key32;
 use crate::schedule::LABEL_RECOVERY_CODE;
 
+/// Crockford base32, shared with secret key codes (SPEC.md 12.1).
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const SYMBOLS: usize = 56;
 const GROUP: usize = 4;
@@ -46,32 +47,19 @@ impl RecoveryCode {
     pub fn parse(code: &str) -> Result<Self> {
         let mut symbols = Zeroizing::new(Vec::with_capacity(SYMBOLS));
         for c in code.bytes() {
-            let v = match c.to_ascii_uppercase() {
+            match c.to_ascii_uppercase() {
                 b'-' | b' ' => continue,
-                b'O' => 0,
-                b'I' | b'L' => 1,
-                u => match ALPHABET.iter().position(|&a| a == u) {
-                    Some(v) => v as u8,
+                u => match symbol_value(u) {
+                    Some(v) => symbols.push(v),
                     None => return Err(InvalidInput::RecoveryCodeFormat.into()),
                 },
-            };
-            symbols.push(v);
+            }
         }
         if symbols.len() != SYMBOLS {
             return Err(InvalidInput::RecoveryCodeFormat.into());
         }
-        // 56 symbols x 5 bits = 280 bits = 35 bytes, most significant bit first: every 8
-        // symbols (40 bits) make 5 bytes.
         let mut bytes = Zeroizing::new([0u8; 35]);
-        let mut word = 0u64;
-        let mut be = [0u8; 8];
-        for (group, out) in symbols.chunks_exact(8).zip(bytes.chunks_exact_mut(5)) {
-            word = group.iter().fold(0, |acc, &v| (acc << 5) | u64::from(v));
-            be = word.to_be_bytes();
-            out.copy_from_slice(&be[3..]);
-        }
-        word.zeroize();
-        be.zeroize();
+        decode_symbols(&symbols, &mut *bytes);
         let [secret_bytes @ .., c0, c1, c2] = &*bytes;
         let secret = Key32::from_bytes(*secret_bytes);
         if !crypto::ct_eq(&check(&secret), &[*c0, *c1, *c2]) {
@@ -84,23 +72,56 @@ impl RecoveryCode {
     pub fn expose(&self) -> Zeroizing<String> {
         let bytes = Zeroizing::new(self.payload());
         let mut out = Zeroizing::new(String::with_capacity(SYMBOLS + SYMBOLS / GROUP));
-        // Every 5 bytes (40 bits) make 8 symbols; a `-` goes between groups of 4.
-        let mut word = 0u64;
-        let mut be = [0u8; 8];
-        for (i, group) in bytes.chunks_exact(5).enumerate() {
-            be[3..].copy_from_slice(group);
-            word = u64::from_be_bytes(be);
-            for (j, shift) in [35u32, 30, 25, 20, 15, 10, 5, 0].into_iter().enumerate() {
-                if (j == 0 && i > 0) || j == GROUP {
-                    out.push('-');
-                }
-                out.push(symbol(word >> shift));
-            }
-        }
-        word.zeroize();
-        be.zeroize();
+        write_symbols(&*bytes, &mut out);
         out
     }
+}
+
+/// The value of one typed symbol, already in upper case: `O` reads as `0`, `I` and `L` as
+/// `1` (SR-REC-1, SR-SK-1); none outside the alphabet.
+pub(crate) fn symbol_value(upper: u8) -> Option<u8> {
+    match upper {
+        b'O' => Some(0),
+        b'I' | b'L' => Some(1),
+        u => ALPHABET
+            .iter()
+            .position(|&a| a == u)
+            .and_then(|v| u8::try_from(v).ok()),
+    }
+}
+
+/// Decodes symbol values (5 bits each, most significant bit first) into `out`: every 8
+/// symbols (40 bits) make 5 bytes. Callers pass 8 symbols per 5 bytes of `out`.
+pub(crate) fn decode_symbols(symbols: &[u8], out: &mut [u8]) {
+    let mut word = 0u64;
+    let mut be = [0u8; 8];
+    for (group, bytes) in symbols.chunks_exact(8).zip(out.chunks_exact_mut(5)) {
+        word = group
+            .iter()
+            .fold(0, |acc, &v| (acc << 5) | u64::from(v & 0x1f));
+        be = word.to_be_bytes();
+        bytes.copy_from_slice(&be[3..]);
+    }
+    word.zeroize();
+    be.zeroize();
+}
+
+/// Appends `payload` (a multiple of 5 bytes) as symbols in groups of 4 joined by `-`.
+pub(crate) fn write_symbols(payload: &[u8], out: &mut String) {
+    let mut word = 0u64;
+    let mut be = [0u8; 8];
+    for (i, group) in payload.chunks_exact(5).enumerate() {
+        be[3..].copy_from_slice(group);
+        word = u64::from_be_bytes(be);
+        for (j, shift) in [35u32, 30, 25, 20, 15, 10, 5, 0].into_iter().enumerate() {
+            if (j == 0 && i > 0) || j == GROUP {
+                out.push('-');
+            }
+            out.push(symbol(word >> shift));
+        }
+    }
+    word.zeroize();
+    be.zeroize();
 }
 
 /// check = SHA-256("strongroom/v1/recovery-code" || secret)[0..3].

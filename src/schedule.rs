@@ -18,8 +18,16 @@ pub(crate) const LABEL_PASSWORD_COMMIT: &[u8] = b"strongroom/v1/password-slot/co
 pub(crate) const LABEL_RECOVERY_WRAP: &[u8] = b"strongroom/v1/recovery-slot/wrap-key";
 /// HKDF info of the recovery-slot key commitment (SR-KEY-2).
 pub(crate) const LABEL_RECOVERY_COMMIT: &[u8] = b"strongroom/v1/recovery-slot/commitment";
+/// HKDF info of the secret-key-slot wrap key (SR-KEY-2, SR-KEY-16).
+pub(crate) const LABEL_SECRET_KEY_WRAP: &[u8] = b"strongroom/v1/secret-key-slot/wrap-key";
+/// HKDF info of the secret-key-slot key commitment (SR-KEY-2, SR-KEY-16).
+pub(crate) const LABEL_SECRET_KEY_COMMIT: &[u8] = b"strongroom/v1/secret-key-slot/commitment";
+/// HKDF info of a secret-key slot's KEK, from the KDF output and the secret key (SR-KEY-16).
+pub(crate) const LABEL_SECRET_KEY_KEK: &[u8] = b"strongroom/v1/secret-key-slot/kek";
 /// HKDF info of the keyring MAC key (SR-KEY-6).
 pub(crate) const LABEL_KEYRING_MAC: &[u8] = b"strongroom/v1/keyring/mac-key";
+/// HKDF info of the authentication key, a sibling of the MAC key under prk_ring (SR-KEY-15).
+pub(crate) const LABEL_AUTH_KEY: &[u8] = b"strongroom/v1/auth-key";
 /// HKDF info of the record root key, the MAC key's sibling under prk_ring (SR-KEY-14).
 pub(crate) const LABEL_RECORD_ROOT: &[u8] = b"strongroom/v1/record/root-key";
 /// HKDF info prefix of the record key; the keyring id follows (SR-KEY-7).
@@ -28,6 +36,8 @@ pub(crate) const LABEL_RECORD_KEY: &[u8] = b"strongroom/v1/record/key";
 pub(crate) const LABEL_RECORD_COMMIT: &[u8] = b"strongroom/v1/record/commitment";
 /// Domain-separation prefix of a recovery code's check hash (SR-REC-1).
 pub(crate) const LABEL_RECOVERY_CODE: &[u8] = b"strongroom/v1/recovery-code";
+/// Domain-separation prefix of a secret key code's check hash (SR-SK-1).
+pub(crate) const LABEL_SECRET_KEY_CODE: &[u8] = b"strongroom/v1/secret-key-code";
 
 /// The KEK of a password slot: its KDF over the normalized password (SR-KDF-1, SR-KDF-2).
 /// The hard limits are checked again here, so no caller can reach an unbounded KDF.
@@ -48,14 +58,36 @@ pub(crate) fn derive_kek(kdf: &KdfParams, password: &Password, salt: &[u8; 32]) 
     }
 }
 
-/// wrap_key and commitment of a slot from its KEK (SR-KEY-2).
-pub(crate) fn slot_keys(keyring_id: &[u8; 16], kek: &Key32, kind: &SlotKind) -> (Key32, Key32) {
-    let prk = Prk::extract(keyring_id, kek.expose());
+/// The KEK of a secret-key slot (SR-KEY-16): the password slot's KEK for the same salt and
+/// KDF, then HKDF keyed by the secret key, so that neither secret alone gives the KEK.
+///
+/// # Errors
+/// As [`derive_kek`].
+pub(crate) fn derive_secret_key_kek(
+    kdf: &KdfParams,
+    password: &Password,
+    secret_key: &[u8; 16],
+    salt: &[u8; 32],
+) -> Result<Key32> {
+    let kek_p = derive_kek(kdf, password, salt)?;
+    Ok(Prk::extract(secret_key, kek_p.expose()).expand(&[LABEL_SECRET_KEY_KEK]))
+}
+
+/// wrap_key and commitment of a slot from its KEK (SR-KEY-2); none for a kind this
+/// implementation does not implement, which it never opens or writes.
+pub(crate) fn slot_keys(
+    keyring_id: &[u8; 16],
+    kek: &Key32,
+    kind: &SlotKind,
+) -> Option<(Key32, Key32)> {
     let (wrap_label, commit_label) = match kind {
         SlotKind::Password { .. } => (LABEL_PASSWORD_WRAP, LABEL_PASSWORD_COMMIT),
         SlotKind::Recovery => (LABEL_RECOVERY_WRAP, LABEL_RECOVERY_COMMIT),
+        SlotKind::SecretKey { .. } => (LABEL_SECRET_KEY_WRAP, LABEL_SECRET_KEY_COMMIT),
+        SlotKind::Unknown(_) => return None,
     };
-    (prk.expand(&[wrap_label]), prk.expand(&[commit_label]))
+    let prk = Prk::extract(keyring_id, kek.expose());
+    Some((prk.expand(&[wrap_label]), prk.expand(&[commit_label])))
 }
 
 /// enc(keyring_id) || the slot's encoding up to and including its nonce (SR-KEY-3).
@@ -76,6 +108,12 @@ pub(crate) fn keyring_prk(keyring_id: &[u8; 16], dek: &Key32) -> Key32 {
 /// The keyring MAC key (SR-KEY-6).
 pub(crate) fn mac_key(keyring_id: &[u8; 16], dek: &Key32) -> Key32 {
     Prk::extract(keyring_id, dek.expose()).expand(&[LABEL_KEYRING_MAC])
+}
+
+/// The authentication key (SR-KEY-15): a sibling of the MAC key under prk_ring, computed from
+/// the DEK alone, so that what a server learns from it says nothing of the password.
+pub(crate) fn auth_key(keyring_id: &[u8; 16], dek: &Key32) -> Key32 {
+    Prk::extract(keyring_id, dek.expose()).expand(&[LABEL_AUTH_KEY])
 }
 
 /// The record root key (SR-KEY-14): the MAC key's sibling under prk_ring, so that a holder
@@ -144,6 +182,40 @@ mod tests {
         assert_ne!(mac_key(&id, &dek).expose(), &expected);
     }
 
+    // SR-KEY-15: auth_key = HMAC-SHA256(prk_ring, "strongroom/v1/auth-key" || 01), a sibling
+    // of the MAC key and the record root key, equal to neither.
+    #[test]
+    fn sr_key_15_auth_key_formula() {
+        let id: [u8; 16] = core::array::from_fn(|i| i as u8);
+        let dek = Key32::from_bytes(core::array::from_fn(|i| 0x10 + i as u8));
+        let prk_ring = bare_hmac(&id, &[dek.expose()]);
+        let expected = bare_hmac(&prk_ring, &[b"strongroom/v1/auth-key", &[1]]);
+        assert_eq!(auth_key(&id, &dek).expose(), &expected);
+        assert_ne!(auth_key(&id, &dek).expose(), mac_key(&id, &dek).expose());
+        assert_ne!(
+            auth_key(&id, &dek).expose(),
+            record_root(&id, &dek).expose()
+        );
+    }
+
+    // SR-KEY-16: KEK = HMAC(HMAC(secret_key, kek_p), "strongroom/v1/secret-key-slot/kek" || 01)
+    // with kek_p the password slot's KEK for the same salt and KDF.
+    #[test]
+    fn sr_key_16_secret_key_kek_formula() {
+        let pw = Password::new("pw").unwrap();
+        let kdf = KdfParams::Pbkdf2Sha256 { iterations: 2 };
+        let salt = [7u8; 32];
+        let sk = [9u8; 16];
+        let kek_p = derive_kek(&kdf, &pw, &salt).unwrap();
+        let prk_sk = bare_hmac(&sk, &[kek_p.expose()]);
+        let expected = bare_hmac(&prk_sk, &[b"strongroom/v1/secret-key-slot/kek", &[1]]);
+        let kek = derive_secret_key_kek(&kdf, &pw, &sk, &salt).unwrap();
+        assert_eq!(kek.expose(), &expected);
+        assert_ne!(kek.expose(), kek_p.expose());
+        let other = derive_secret_key_kek(&kdf, &pw, &[8u8; 16], &salt).unwrap();
+        assert_ne!(kek.expose(), other.expose());
+    }
+
     // Section 9.1: every label starts with strongroom/v1/ and no two are equal.
     #[test]
     fn labels_are_distinct() {
@@ -152,11 +224,16 @@ mod tests {
             LABEL_PASSWORD_COMMIT,
             LABEL_RECOVERY_WRAP,
             LABEL_RECOVERY_COMMIT,
+            LABEL_SECRET_KEY_WRAP,
+            LABEL_SECRET_KEY_COMMIT,
+            LABEL_SECRET_KEY_KEK,
             LABEL_KEYRING_MAC,
+            LABEL_AUTH_KEY,
             LABEL_RECORD_ROOT,
             LABEL_RECORD_KEY,
             LABEL_RECORD_COMMIT,
             LABEL_RECOVERY_CODE,
+            LABEL_SECRET_KEY_CODE,
         ];
         for (i, a) in all.iter().enumerate() {
             assert!(a.starts_with(b"strongroom/v1/"));

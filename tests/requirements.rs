@@ -9,8 +9,8 @@ mod common;
 use common::{FAST_ARGON2, FAST_PBKDF2, TestRandom, new_keyring, policy, pw, relaxed_policy};
 use strongroom::hazmat::{self, RandomSource};
 use strongroom::{
-    Bounds, Context, Error, InvalidInput, KdfParams, Keyring, Limit, Malformed, RecoveryCode,
-    Registry, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring,
+    Bounds, Context, Error, HistoryViolation, InvalidInput, KdfParams, Keyring, Limit, Malformed,
+    RecoveryCode, Registry, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring,
 };
 
 fn spec() -> String {
@@ -348,8 +348,15 @@ fn sr_kdf_6_parameters_come_from_the_client() {
         .unlock(&pw("correct horse"), &relaxed_policy())
         .unwrap();
     let chosen = KdfParams::Pbkdf2Sha256 { iterations: 17 };
-    hazmat::change_password_with_rng(&mut u, 0, &pw("new"), chosen, &mut TestRandom::new(30))
-        .unwrap();
+    // PBKDF2 in place of Argon2id is weaker (SR-KDF-8): this change says it means it.
+    hazmat::change_password_allowing_weaker_kdf_with_rng(
+        &mut u,
+        0,
+        &pw("new"),
+        chosen,
+        &mut TestRandom::new(30),
+    )
+    .unwrap();
     assert_eq!(u.keyring().slots()[0].kdf(), Some(&chosen));
     let other = KdfParams::Pbkdf2Sha256 { iterations: 23 };
     hazmat::add_password_slot_with_rng(&mut u, &pw("second"), other, "b", &mut TestRandom::new(31))
@@ -415,9 +422,9 @@ fn sr_key_9_every_random_value_is_its_own_draw() {
     assert_eq!(sizes, [16, 32, 32, 12, 32, 12, 32, 12]);
     assert_eq!(&d[0][..], k.id());
     assert_eq!(&d[1][..], hazmat::dek(&u));
-    assert_eq!(&d[3][..], k.slots()[0].nonce());
+    assert_eq!(&d[3][..], k.slots()[0].nonce().unwrap());
     assert_eq!(&d[4][..], &hazmat::recovery_payload(&code)[..32]);
-    assert_eq!(&d[5][..], k.slots()[1].nonce());
+    assert_eq!(&d[5][..], k.slots()[1].nonce().unwrap());
     assert_eq!(&d[6][..], r.salt());
     assert_eq!(&d[7][..], r.nonce());
     let distinct: std::collections::BTreeSet<&Vec<u8>> = d.iter().collect();
@@ -592,6 +599,7 @@ fn sr_pol_6_default_policy_is_the_spec_table() {
         digits.parse().unwrap()
     };
     let mut table = std::collections::BTreeMap::new();
+    let mut work = None;
     let mut in_default = false;
     for line in spec_section(&spec, "10.") {
         if line.starts_with("Default policy") {
@@ -606,11 +614,16 @@ fn sr_pol_6_default_policy_is_the_spec_table() {
             }
             continue;
         };
-        if c.len() == 4 && c[1] != "parameter" {
+        if c.len() == 4 && c[1] == "work (below)" {
+            // SR-POL-7's budget: a ceiling and no floor.
+            assert_eq!(c[2], "-");
+            work = Some(u64::from(number(&c[3])));
+        } else if c.len() == 4 && c[1] != "parameter" {
             table.insert(c[1].clone(), Bounds::new(number(&c[2]), number(&c[3])));
         }
     }
     let d = UnlockPolicy::default();
+    assert_eq!(work, Some(d.max_unlock_work()));
     assert_eq!(table.len(), 4, "{table:?}");
     assert_eq!(table["iterations"], d.pbkdf2_iterations());
     assert_eq!(table["memory_kib"], d.argon2_memory_kib());
@@ -849,13 +862,19 @@ fn sr_err_1_error_strings_are_the_spec_tables() {
         Error::WrongKeyring,
         Error::RecordAuthenticationFailed,
         Error::LimitExceeded(Limit::TooManySlots),
+        Error::HistoryViolation(HistoryViolation::KeyringFork),
         Error::InvalidInput(InvalidInput::LastSlot),
         Error::RandomnessUnavailable,
         Error::KdfUnavailable,
     ];
     let ours: BTreeSet<String> = all_errors.iter().map(|e| e.class().to_owned()).collect();
     assert_eq!(ours, classes);
-    let with_reason = ["malformed", "limit_exceeded", "invalid_input"];
+    let with_reason = [
+        "malformed",
+        "limit_exceeded",
+        "invalid_input",
+        "history_violation",
+    ];
     for e in &all_errors {
         assert_eq!(
             e.reason().is_some(),
@@ -870,7 +889,10 @@ fn sr_err_1_error_strings_are_the_spec_tables() {
     assert_eq!(reasons["malformed"], malformed);
     assert_eq!(reasons["limit_exceeded"], limits);
     assert_eq!(reasons["invalid_input"], invalid);
-    assert_eq!(reasons.len(), 3);
+    let history: BTreeSet<String> =
+        strings(HistoryViolation::ALL.iter().map(|m| m.as_str()).collect());
+    assert_eq!(reasons["history_violation"], history);
+    assert_eq!(reasons.len(), 4);
     for code in &malformed {
         let m = Malformed::from_code(code).unwrap();
         assert_eq!(Error::Malformed(m).reason(), Some(code.as_str()));

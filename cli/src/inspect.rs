@@ -178,7 +178,9 @@ fn keyring_json(k: &Keyring, form: &str) -> serde_json::Value {
                 v["kdf"] = kdf_fields(kdf);
                 v["salt"] = json!(hex::encode(salt));
             }
-            v["nonce"] = json!(hex::encode(s.nonce()));
+            if let Some(nonce) = s.nonce() {
+                v["nonce"] = json!(hex::encode(nonce));
+            }
             v["wrapped_dek"] = json!(hex::encode(s.wrapped_dek()));
             v["commitment"] = json!(hex::encode(s.commitment()));
             v
@@ -235,7 +237,9 @@ fn print_keyring(k: &Keyring, form: &str) {
             }
             _ => println!("  slot {i}: recovery, label {:?}", s.label()),
         }
-        println!("    nonce        {}", hex::encode(s.nonce()));
+        if let Some(nonce) = s.nonce() {
+            println!("    nonce        {}", hex::encode(nonce));
+        }
         println!("    wrapped DEK  {}", hex::encode(s.wrapped_dek()));
         println!("    commitment   {}", hex::encode(s.commitment()));
     }

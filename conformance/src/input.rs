@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use strongroom::hazmat::RandomSource;
-use strongroom::{Error, InvalidInput, KdfParams, Registry, UnlockPolicy};
+use strongroom::{Error, InvalidInput, KdfParams, KeyringPin, Registry, SlotRef, UnlockPolicy};
 
 use crate::Obj;
 
@@ -184,9 +184,10 @@ pub fn kdf_json(k: &KdfParams) -> Value {
 }
 
 /// An unlock policy (README section 3.4) as a dynamically typed API constructs it (SPEC.md
-/// section 11's preamble): exactly the four pairs and an informative `name`; a missing or extra
-/// pair, a pair without exactly two elements, or a bound that is not an integer is
-/// `policy_invalid`, and the bounds themselves are the library's to check (SR-POL-5).
+/// section 11's preamble): exactly the four pairs, `max_unlock_work` and an informative
+/// `name`; a missing or extra entry, a pair without exactly two elements, or a bound that is
+/// not an integer is `policy_invalid`, and the bounds themselves are the library's to check
+/// (SR-POL-5, SR-POL-7).
 pub fn policy(v: &Value) -> Result<UnlockPolicy, Error> {
     const PAIRS: [&str; 4] = [
         "pbkdf2_iterations",
@@ -194,15 +195,23 @@ pub fn policy(v: &Value) -> Result<UnlockPolicy, Error> {
         "argon2_time_cost",
         "argon2_parallelism",
     ];
+    const WORK: &str = "max_unlock_work";
     let invalid = Error::InvalidInput(InvalidInput::PolicyInvalid);
     let Value::Object(o) = v else {
         return Err(invalid);
     };
     if o.keys()
-        .any(|k| k != "name" && !PAIRS.contains(&k.as_str()))
+        .any(|k| k != "name" && k != WORK && !PAIRS.contains(&k.as_str()))
     {
         return Err(invalid);
     }
+    // An integer outside u64 reaches the library as 0 or u64::MAX, outside its range.
+    let work = o.get(WORK).and_then(integer).ok_or(invalid)?;
+    let work = if work < 0 {
+        0
+    } else {
+        u64::try_from(work).unwrap_or(u64::MAX)
+    };
     let pair = |name: &str| -> Result<core::ops::RangeInclusive<u32>, Error> {
         match o.get(name) {
             Some(Value::Array(a)) if a.len() == 2 => {
@@ -218,7 +227,48 @@ pub fn policy(v: &Value) -> Result<UnlockPolicy, Error> {
         .argon2_memory_kib(pair(PAIRS[1])?)
         .argon2_time_cost(pair(PAIRS[2])?)
         .argon2_parallelism(pair(PAIRS[3])?)
+        .max_unlock_work(work)
         .build()
+}
+
+/// A fixed-size byte input given as hex (`preferred`, `pin`).
+fn fixed<const N: usize>(o: &Obj, name: &str) -> Result<[u8; N], String> {
+    input_bytes(o, name)?
+        .try_into()
+        .map_err(|_| format!("`{name}` is not {N} bytes"))
+}
+
+/// The `preferred` input (README section 4): the salt and commitment of a slot.
+pub(crate) fn preferred(o: &Obj) -> Result<Option<SlotRef>, String> {
+    let Some(v) = o.get("preferred") else {
+        return Ok(None);
+    };
+    let p = as_obj(v, "preferred")?;
+    Ok(Some(SlotRef::new(
+        fixed(p, "salt")?,
+        fixed(p, "commitment")?,
+    )))
+}
+
+/// The `pin` input of `check_pin` (README section 4).
+pub(crate) fn pin(v: &Value) -> Result<KeyringPin, String> {
+    let p = as_obj(v, "pin")?;
+    Ok(KeyringPin::new(
+        fixed(p, "keyring_id")?,
+        as_u64(field(p, "generation")?, "pin.generation")?,
+        fixed(p, "digest")?,
+    ))
+}
+
+/// A boolean input; absent is `default`.
+pub(crate) fn flag(o: &Obj, name: &str, default: Option<bool>) -> Result<bool, String> {
+    match (o.get(name), default) {
+        (Some(v), _) => v
+            .as_bool()
+            .ok_or_else(|| format!("`{name}` is not a boolean")),
+        (None, Some(d)) => Ok(d),
+        (None, None) => Err(format!("input `{name}` missing")),
+    }
 }
 
 /// The scripted generator of README section 3.5.
@@ -328,7 +378,8 @@ mod tests {
     #[test]
     fn policies() {
         let ok = json!({"pbkdf2_iterations": [1, 10], "argon2_memory_kib": [8, 64],
-                        "argon2_time_cost": [1.0, 2], "argon2_parallelism": [1, 1]});
+                        "argon2_time_cost": [1.0, 2], "argon2_parallelism": [1, 1],
+                        "max_unlock_work": 1000});
         assert!(policy(&ok).is_ok());
         let invalid = Err(Error::InvalidInput(InvalidInput::PolicyInvalid));
         let with = |k: &str, v: Value| {
@@ -343,6 +394,14 @@ mod tests {
         assert_eq!(with("argon2_time_cost", json!([-1, 2])), invalid);
         assert_eq!(with("argon2_time_cost", json!([1, 1u64 << 32])), invalid);
         assert!(with("name", json!(null)).is_ok());
+        assert_eq!(with("max_unlock_work", json!(0)), invalid);
+        assert_eq!(with("max_unlock_work", json!(-1)), invalid);
+        assert_eq!(with("max_unlock_work", json!((1u64 << 40) + 1)), invalid);
+        assert_eq!(with("max_unlock_work", json!("1000")), invalid);
+        assert!(with("max_unlock_work", json!(1u64 << 40)).is_ok());
+        let mut missing = ok.clone();
+        missing.as_object_mut().unwrap().remove("max_unlock_work");
+        assert_eq!(policy(&missing), invalid);
         assert_eq!(policy(&json!(null)), invalid);
     }
 }

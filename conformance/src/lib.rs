@@ -17,7 +17,7 @@ mod output;
 use serde_json::{Map, Value};
 use strongroom::hazmat;
 use strongroom::{
-    Context, Error, KdfParams, Keyring, Password, RecoveryCode, SealedRecord, SlotKind,
+    Context, Error, KdfParams, Keyring, Password, RecoveryCode, SealedRecord, SecretKey, SlotKind,
     UnlockPolicy, UnlockedKeyring,
 };
 
@@ -25,10 +25,10 @@ pub use accumulated::{Shake, accumulated};
 pub use input::{Script, bytes, hex, kdf, kdf_json, policy};
 pub use output::keyring_summary;
 
-use input::{as_obj, as_str, as_u64, field, input_bytes, password_string};
+use input::{as_obj, as_str, as_u64, field, flag, input_bytes, password_string};
 use output::{
-    keyring_group, keyring_out, opened_slot, record_group, recovery_group, secret_of, slot_group,
-    unlocked_out,
+    keyring_group, keyring_out, record_group, recovery_group, secret_key_group, secret_of,
+    slot_group, slot_kek, unlocked_out,
 };
 
 /// A JSON object.
@@ -56,6 +56,13 @@ fn setup(o: &Obj, policy: &UnlockPolicy) -> Result<UnlockedKeyring, String> {
                 .map_err(|e| format!("setup: {e}"))?;
             k.unlock(&p, policy)
         }
+        "secret_key" => {
+            let p = Password::new(&password_string(field(u, "password")?)?)
+                .map_err(|e| format!("setup: {e}"))?;
+            let sk = SecretKey::parse(as_str(field(u, "secret_key_code")?, "secret_key_code")?)
+                .map_err(|e| format!("setup: {e}"))?;
+            k.unlock_secret_key(&p, &sk, policy)
+        }
         "recovery_code" => {
             let c = RecoveryCode::parse(as_str(field(u, "recovery_code")?, "recovery_code")?)
                 .map_err(|e| format!("setup: {e}"))?;
@@ -75,16 +82,22 @@ pub const OPERATIONS: &[&str] = &[
     "normalize_password",
     "make_policy",
     "create",
+    "create_secret_key",
     "unlock_password",
+    "unlock_secret_key",
     "unlock_slot",
     "unlock_recovery",
+    "check_pin",
     "change_password",
     "add_password_slot",
+    "add_secret_key_slot",
     "add_recovery_slot",
     "remove_slot",
     "seal",
     "open",
     "parse_recovery_code",
+    "parse_secret_key",
+    "auth_tag",
     "accumulated_seal",
 ];
 
@@ -104,8 +117,14 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
     };
     let pol = || policy_in.ok_or_else(|| "input `policy` missing".to_string());
     let mut unlocked = match operation {
-        "change_password" | "add_password_slot" | "add_recovery_slot" | "remove_slot" | "seal"
-        | "open" => Some(setup(inputs, &pol()?)?),
+        "change_password"
+        | "add_password_slot"
+        | "add_secret_key_slot"
+        | "add_recovery_slot"
+        | "remove_slot"
+        | "seal"
+        | "open"
+        | "auth_tag" => Some(setup(inputs, &pol()?)?),
         _ => None,
     };
     let before = unlocked.as_ref().map(|u| u.keyring().as_bytes().to_vec());
@@ -178,60 +197,85 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
             })
         }
         "make_policy" => policy(field(inputs, "policy")?).map(|_| Obj::new()),
-        "create" => {
+        "create" | "create_secret_key" => {
             let label = as_str(field(inputs, "label")?, "label")?;
             let (k, descriptor) = kdf_arg(field(inputs, "kdf")?);
             let policy = pol()?;
             match Password::new(&password_string(field(inputs, "password")?)?) {
                 Err(e) => Err(e),
-                Ok(p) => match at_kdf_step(
-                    hazmat::create_with_rng(&p, k, label, &policy, &mut script),
-                    descriptor,
-                )? {
-                    Err(e) => Err(e),
-                    Ok(u) => {
-                        let mut o = keyring_out(u.keyring());
-                        o.insert("dek".into(), hex(hazmat::dek(&u)).into());
-                        inter.insert(
-                            "password_nfc".into(),
-                            hex(hazmat::password_bytes(&p)).into(),
-                        );
-                        if let SlotKind::Password { salt, .. } = u.keyring().slots()[0].kind() {
-                            let kek = hazmat::kek(&k, &p, salt).map_err(|e| e.to_string())?;
-                            inter.insert("slot".into(), slot_group(u.keyring(), 0, &kek));
+                Ok(p) => {
+                    let created = if operation == "create" {
+                        hazmat::create_with_rng(&p, k, label, &policy, &mut script)
+                            .map(|u| (u, None))
+                    } else {
+                        hazmat::create_with_secret_key_with_rng(&p, k, label, &policy, &mut script)
+                            .map(|(u, sk)| (u, Some(sk)))
+                    };
+                    match at_kdf_step(created, descriptor)? {
+                        Err(e) => Err(e),
+                        Ok((u, sk)) => {
+                            let mut o = keyring_out(u.keyring());
+                            o.insert("dek".into(), hex(hazmat::dek(&u)).into());
+                            inter.insert(
+                                "password_nfc".into(),
+                                hex(hazmat::password_bytes(&p)).into(),
+                            );
+                            if let Some(kek) = slot_kek(u.keyring(), 0, Some(&p), sk.as_ref(), None)
+                            {
+                                inter.insert("slot".into(), slot_group(u.keyring(), 0, &kek));
+                            }
+                            inter.insert("keyring".into(), keyring_group(&u));
+                            if let Some(sk) = &sk {
+                                inter.insert("secret_key".into(), secret_key_group(sk));
+                                o.insert("secret_key_code".into(), sk.expose().as_str().into());
+                            }
+                            Ok(o)
                         }
-                        inter.insert("keyring".into(), keyring_group(&u));
-                        Ok(o)
                     }
-                },
+                }
             }
         }
-        "unlock_password" | "unlock_slot" | "unlock_recovery" => {
+        "unlock_password" | "unlock_secret_key" | "unlock_slot" | "unlock_recovery" => {
             let b = input_bytes(inputs, "keyring")?;
             let policy = pol()?;
             let index = match operation {
                 "unlock_slot" => Some(input::index(field(inputs, "index")?)),
                 _ => None,
             };
-            // Credentials first (SR-OP-17), then decoding, then the operation's own steps.
+            let preferred = input::preferred(inputs)?;
+            // Credentials first (SR-OP-17, SR-OP-20: the password, then the secret key), then
+            // decoding, then the operation's own steps.
             let credential = match (
                 operation,
                 inputs.get("password"),
+                inputs.get("secret_key_code"),
                 inputs.get("recovery_code"),
             ) {
-                ("unlock_password" | "unlock_slot", Some(p), None) => {
+                ("unlock_password" | "unlock_slot", Some(p), None, None) => {
                     Password::new(&password_string(p)?).map(Credential::Password)
                 }
-                ("unlock_slot" | "unlock_recovery", None, Some(c)) => {
+                ("unlock_secret_key" | "unlock_slot", Some(p), Some(c), None) => {
+                    let code = as_str(c, "secret_key_code")?;
+                    Password::new(&password_string(p)?)
+                        .and_then(|p| SecretKey::parse(code).map(|sk| Credential::SecretKey(p, sk)))
+                }
+                ("unlock_slot" | "unlock_recovery", None, None, Some(c)) => {
                     RecoveryCode::parse(as_str(c, "recovery_code")?).map(Credential::Code)
                 }
                 _ => return Err("credential inputs do not fit the operation".into()),
             };
             let r = credential.and_then(|c| {
                 let k = Keyring::from_bytes(&b)?;
+                let p = preferred.as_ref();
                 let u = match (&c, index) {
-                    (Credential::Password(pw), None) => k.unlock(pw, &policy),
+                    (Credential::Password(pw), None) => k.unlock_preferring(pw, &policy, p),
                     (Credential::Password(pw), Some(i)) => k.unlock_slot(i, pw, &policy),
+                    (Credential::SecretKey(pw, sk), None) => {
+                        k.unlock_secret_key_preferring(pw, sk, &policy, p)
+                    }
+                    (Credential::SecretKey(pw, sk), Some(i)) => {
+                        k.unlock_slot_with_secret_key(i, pw, sk, &policy)
+                    }
                     (Credential::Code(code), Some(i)) => {
                         k.unlock_slot_with_recovery(i, code, &policy)
                     }
@@ -243,11 +287,13 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                 Err(e) => Err(e),
                 Ok((k, u, c)) => {
                     let calls = hazmat::kdf_calls();
-                    let (pw, secret) = match &c {
-                        Credential::Password(pw) => (Some(pw), None),
-                        Credential::Code(code) => (None, Some(secret_of(code))),
+                    let (pw, sk, secret) = match &c {
+                        Credential::Password(pw) => (Some(pw), None, None),
+                        Credential::SecretKey(pw, sk) => (Some(pw), Some(sk), None),
+                        Credential::Code(code) => (None, None, Some(secret_of(code))),
                     };
-                    if let Some((i, kek)) = opened_slot(&k, pw, secret, index) {
+                    let i = u.slot_index().ok_or("an unlock names no slot")?;
+                    if let Some(kek) = slot_kek(&k, i, pw, sk, secret) {
                         inter.insert("slot".into(), slot_group(&k, i, &kek));
                     }
                     inter.insert("keyring".into(), keyring_group(&u));
@@ -261,6 +307,19 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                     );
                 }
             }
+        }
+        "check_pin" => {
+            let b = input_bytes(inputs, "keyring")?;
+            let pin = input::pin(field(inputs, "pin")?)?;
+            let accept_jump = flag(inputs, "accept_jump", None)?;
+            Keyring::from_bytes(&b).and_then(|k| {
+                if accept_jump {
+                    k.check_pin_accepting_jump(&pin)
+                } else {
+                    k.check_pin(&pin)
+                }
+                .map(|()| Obj::new())
+            })
         }
         "change_password" | "add_password_slot" => {
             let u = unlocked.as_mut().ok_or("no setup")?;
@@ -277,11 +336,18 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                 Ok(p) => {
                     let written = if operation == "change_password" {
                         let index = input::index(field(inputs, "index")?);
-                        at_kdf_step(
-                            hazmat::change_password_with_rng(u, index, &p, k, &mut script),
-                            descriptor,
-                        )?
-                        .map(|()| index)
+                        let changed = if flag(inputs, "allow_weaker_kdf", Some(false))? {
+                            hazmat::change_password_allowing_weaker_kdf_with_rng(
+                                u,
+                                index,
+                                &p,
+                                k,
+                                &mut script,
+                            )
+                        } else {
+                            hazmat::change_password_with_rng(u, index, &p, k, &mut script)
+                        };
+                        at_kdf_step(changed, descriptor)?.map(|()| index)
                     } else {
                         let label = as_str(field(inputs, "label")?, "label")?;
                         at_kdf_step(
@@ -304,6 +370,38 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                         );
                         inter.insert("slot".into(), slot_group(u.keyring(), index, &kek));
                     }
+                    inter.insert("keyring".into(), keyring_group(u));
+                    Ok(keyring_out(u.keyring()))
+                }
+            }
+        }
+        "add_secret_key_slot" => {
+            let u = unlocked.as_mut().ok_or("no setup")?;
+            let (k, descriptor) = kdf_arg(field(inputs, "kdf")?);
+            let pw = password_string(field(inputs, "password")?)?;
+            let code = as_str(field(inputs, "secret_key_code")?, "secret_key_code")?;
+            let label = as_str(field(inputs, "label")?, "label")?;
+            // Both credentials are prepared first (SR-OP-21): the password, then the key.
+            let res =
+                match Password::new(&pw).and_then(|p| SecretKey::parse(code).map(|sk| (p, sk))) {
+                    Err(e) => Err(e),
+                    Ok((p, sk)) => at_kdf_step(
+                        hazmat::add_secret_key_slot_with_rng(u, &p, &sk, k, label, &mut script),
+                        descriptor,
+                    )?
+                    .map(|()| (p, sk)),
+                };
+            match res {
+                Err(e) => Err(e),
+                Ok((p, sk)) => {
+                    let index = u.keyring().slots().len() - 1;
+                    let kek = slot_kek(u.keyring(), index, Some(&p), Some(&sk), None)
+                        .ok_or("the new slot is not a secret-key slot")?;
+                    inter.insert(
+                        "password_nfc".into(),
+                        hex(hazmat::password_bytes(&p)).into(),
+                    );
+                    inter.insert("slot".into(), slot_group(u.keyring(), index, &kek));
                     inter.insert("keyring".into(), keyring_group(u));
                     Ok(keyring_out(u.keyring()))
                 }
@@ -396,6 +494,32 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                 o
             })
         }
+        "parse_secret_key" => {
+            let c = as_str(field(inputs, "secret_key_code")?, "secret_key_code")?;
+            SecretKey::parse(c).map(|sk| {
+                inter.insert("secret_key".into(), secret_key_group(&sk));
+                let mut o = Obj::new();
+                o.insert(
+                    "secret_key".into(),
+                    hex(hazmat::secret_key_bytes(&sk)).into(),
+                );
+                o.insert("canonical".into(), sk.expose().as_str().into());
+                o
+            })
+        }
+        "auth_tag" => {
+            let u = unlocked.as_ref().ok_or("no setup")?;
+            let message = input_bytes(inputs, "message")?;
+            u.auth_tag(&message).map(|tag| {
+                inter.insert(
+                    "auth".into(),
+                    serde_json::json!({"auth_key": hex(hazmat::auth_key(u))}),
+                );
+                let mut o = Obj::new();
+                o.insert("tag".into(), hex(tag).into());
+                o
+            })
+        }
         "accumulated_seal" => {
             let iterations = as_u64(field(inputs, "iterations")?, "iterations")?;
             let digest = accumulated(inputs, iterations)?;
@@ -421,6 +545,7 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
 /// A prepared credential of an unlock.
 enum Credential {
     Password(Password),
+    SecretKey(Password, SecretKey),
     Code(RecoveryCode),
 }
 
@@ -500,7 +625,8 @@ mod tests {
 
     fn relaxed() -> Value {
         json!({"pbkdf2_iterations": [1, 2_000_000], "argon2_memory_kib": [8, 262_144],
-               "argon2_time_cost": [1, 8], "argon2_parallelism": [1, 8]})
+               "argon2_time_cost": [1, 8], "argon2_parallelism": [1, 8],
+               "max_unlock_work": 16_777_216})
     }
 
     // SR-OP-17 from bytes: the credential is prepared before the keyring is decoded.

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use strongroom::hazmat;
 use strongroom::{
-    Context, Keyring, Password, RecoveryCode, SealedRecord, SlotKind, UnlockedKeyring,
+    Context, Keyring, Password, RecoveryCode, SealedRecord, SecretKey, SlotKind, UnlockedKeyring,
 };
 
 use crate::Obj;
@@ -12,7 +12,9 @@ use crate::input::{hex, kdf_json};
 pub(crate) fn kind_name(k: &SlotKind) -> &'static str {
     match k {
         SlotKind::Password { .. } => "password",
-        _ => "recovery",
+        SlotKind::Recovery => "recovery",
+        SlotKind::SecretKey { .. } => "secret-key",
+        _ => "unknown",
     }
 }
 
@@ -24,12 +26,17 @@ pub fn keyring_summary(k: &Keyring) -> Obj {
         .map(|s| {
             let mut o = Obj::new();
             o.insert("kind".into(), kind_name(s.kind()).into());
+            if let SlotKind::Unknown(value) = s.kind() {
+                o.insert("kind_value".into(), (*value).into());
+            }
             o.insert("label".into(), s.label().into());
-            if let SlotKind::Password { kdf, salt } = s.kind() {
+            if let SlotKind::Password { kdf, salt } | SlotKind::SecretKey { kdf, salt } = s.kind() {
                 o.insert("kdf".into(), kdf_json(kdf));
                 o.insert("salt".into(), hex(salt).into());
             }
-            o.insert("nonce".into(), hex(s.nonce()).into());
+            if let Some(nonce) = s.nonce() {
+                o.insert("nonce".into(), hex(nonce).into());
+            }
             o.insert("wrapped_dek".into(), hex(s.wrapped_dek()).into());
             o.insert("commitment".into(), hex(s.commitment()).into());
             o.insert("slot_bytes".into(), hex(s.as_bytes()).into());
@@ -48,6 +55,7 @@ pub(crate) fn unlocked_out(u: &UnlockedKeyring) -> Obj {
     let mut o = Obj::new();
     o.insert("keyring_id".into(), hex(u.keyring().id()).into());
     o.insert("generation".into(), u.keyring().generation().into());
+    o.insert("slot_index".into(), u.slot_index().into());
     o.insert("dek".into(), hex(hazmat::dek(u)).into());
     o
 }
@@ -110,28 +118,30 @@ pub(crate) fn recovery_group(code: &RecoveryCode) -> Value {
     json!({"check": hex(&p[32..]), "payload": hex(p)})
 }
 
-/// The index of the first slot of `kinds` whose commitment a KEK reproduces, with that KEK:
-/// which slot opened (the API does not say).
-pub(crate) fn opened_slot(
+/// The KEK of slot `index` for a credential (KDF runs the caller does not count), for the
+/// intermediate values of the slot that opened.
+pub(crate) fn slot_kek(
     k: &Keyring,
+    index: usize,
     password: Option<&Password>,
+    secret_key: Option<&SecretKey>,
     secret: Option<[u8; 32]>,
-    only: Option<usize>,
-) -> Option<(usize, [u8; 32])> {
-    for (i, s) in k.slots().iter().enumerate() {
-        if only.is_some_and(|o| o != i) {
-            continue;
+) -> Option<[u8; 32]> {
+    match (k.slots().get(index)?.kind(), password, secret_key, secret) {
+        (SlotKind::Password { kdf, salt }, Some(p), None, _) => hazmat::kek(kdf, p, salt).ok(),
+        (SlotKind::SecretKey { kdf, salt }, Some(p), Some(sk), _) => {
+            hazmat::secret_key_kek(kdf, p, sk, salt).ok()
         }
-        let kek = match (s.kind(), password, secret) {
-            (SlotKind::Password { kdf, salt }, Some(p), _) => hazmat::kek(kdf, p, salt).ok()?,
-            (SlotKind::Recovery, _, Some(sec)) => sec,
-            _ => continue,
-        };
-        if hazmat::slot_secrets(k, i, &kek).is_some_and(|x| &x.commitment == s.commitment()) {
-            return Some((i, kek));
-        }
+        (SlotKind::Recovery, _, _, Some(sec)) => Some(sec),
+        _ => None,
     }
-    None
+}
+
+/// The secret key group of the intermediates: the key, its check and the payload its code
+/// spells (SPEC.md 12.1).
+pub(crate) fn secret_key_group(key: &SecretKey) -> Value {
+    let p = hazmat::secret_key_payload(key);
+    json!({"secret_key": hex(&p[..16]), "check": hex(&p[16..]), "payload": hex(p)})
 }
 
 pub(crate) fn secret_of(code: &RecoveryCode) -> [u8; 32] {

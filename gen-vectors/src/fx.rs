@@ -77,10 +77,14 @@ pub fn argon(m: u32, t: u32, p: u32) -> Value {
     json!({"id": 2, "name": "argon2id", "memory_kib": m, "time_cost": t, "parallelism": p})
 }
 
-/// A policy object.
+/// SPEC.md section 10's default `max_unlock_work` (SR-POL-7).
+pub const DEFAULT_MAX_UNLOCK_WORK: u64 = 16_777_216;
+
+/// A policy object, with the default work budget.
 pub fn policy(name: &str, pb: [u32; 2], m: [u32; 2], t: [u32; 2], p: [u32; 2]) -> Value {
     json!({"name": name, "pbkdf2_iterations": pb, "argon2_memory_kib": m,
-           "argon2_time_cost": t, "argon2_parallelism": p})
+           "argon2_time_cost": t, "argon2_parallelism": p,
+           "max_unlock_work": DEFAULT_MAX_UNLOCK_WORK})
 }
 
 /// SPEC.md section 10's default policy, spelled out.

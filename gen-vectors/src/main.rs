@@ -205,7 +205,7 @@ impl File {
         let output = match run.outcome {
             _ if deviates => {
                 let Expect::Err(class, reason) = vec.expect.clone() else {
-                    panic!("{id}: a deviation must expect an error");
+                    panic!("{id}: a deviation must expect an error (got {got:?})");
                 };
                 let mut x = Obj::new();
                 x.insert("result".into(), "error".into());

@@ -578,6 +578,8 @@ pub fn file() -> File {
         .i("index", 1)
         .i("new_password", pw("new phone passphrase"))
         .i("kdf", fx::pbkdf2(1000))
+        // Argon2id to PBKDF2 is weaker (SR-KDF-8): the caller allows it for this change.
+        .i("allow_weaker_kdf", true)
         .i("random", fx::rnd(&id, fx::PW_SLOT)),
     );
     f.add(
@@ -1920,7 +1922,9 @@ fn commitments(f: &mut File, one: &Fx) {
         hazmat::slot_secrets(&keyring, 0, &kek).expect("slot 0")
     };
     let (a, b) = (secrets(fx::PASSWORD), secrets(other_password));
-    let nonce = *keyring.slots()[0].nonce();
+    let nonce = *keyring.slots()[0]
+        .nonce()
+        .expect("a password slot has a nonce");
     let wrapped = crate::gcm::collide(
         &a.wrap_key,
         &b.wrap_key,

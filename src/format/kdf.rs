@@ -83,6 +83,70 @@ impl KdfParams {
         }
     }
 
+    /// The work of one evaluation, in units of one PBKDF2-HMAC-SHA256 iteration (SPEC.md
+    /// section 10): `iterations` for PBKDF2, `8 x memory_kib x time_cost` for Argon2id,
+    /// whose KiB-pass costs about eight PBKDF2 iterations on a CPU. An unlock adds up the
+    /// work of the slots it will try and compares the sum with the policy's
+    /// `max_unlock_work` before any KDF runs (SR-POL-7).
+    ///
+    /// ```
+    /// use strongroom::KdfParams;
+    ///
+    /// assert_eq!(KdfParams::DEFAULT_PBKDF2.work(), 600_000);
+    /// assert_eq!(KdfParams::DEFAULT_ARGON2ID.work(), 8 * 65_536 * 3);
+    /// ```
+    pub fn work(&self) -> u64 {
+        match *self {
+            KdfParams::Pbkdf2Sha256 { iterations } => u64::from(iterations),
+            // At most 2^27 within the hard limits; parameters built beyond them saturate,
+            // which is above every budget.
+            KdfParams::Argon2id {
+                memory_kib,
+                time_cost,
+                ..
+            } => 8u64
+                .saturating_mul(u64::from(memory_kib))
+                .saturating_mul(u64::from(time_cost)),
+        }
+    }
+
+    /// Whether these parameters are weaker than `current`, the KDF of the slot they would
+    /// replace (SR-KDF-8): the same KDF with fewer PBKDF2 iterations, or less Argon2id
+    /// memory or fewer passes; or PBKDF2 in place of Argon2id. Parallelism alone, and
+    /// Argon2id in place of PBKDF2, never make a KDF weaker. The comparison is per
+    /// parameter, not by [`KdfParams::work`], so every implementation decides alike.
+    ///
+    /// ```
+    /// use strongroom::KdfParams;
+    ///
+    /// let stronger = KdfParams::Pbkdf2Sha256 { iterations: 2_000_000 };
+    /// assert!(KdfParams::DEFAULT_PBKDF2.is_weaker_than(&stronger));
+    /// assert!(KdfParams::DEFAULT_PBKDF2.is_weaker_than(&KdfParams::DEFAULT_ARGON2ID));
+    /// assert!(!KdfParams::DEFAULT_ARGON2ID.is_weaker_than(&stronger));
+    /// ```
+    pub fn is_weaker_than(&self, current: &KdfParams) -> bool {
+        match (*self, *current) {
+            (
+                KdfParams::Pbkdf2Sha256 { iterations: new },
+                KdfParams::Pbkdf2Sha256 { iterations: old },
+            ) => new < old,
+            (
+                KdfParams::Argon2id {
+                    memory_kib: new_m,
+                    time_cost: new_t,
+                    ..
+                },
+                KdfParams::Argon2id {
+                    memory_kib: old_m,
+                    time_cost: old_t,
+                    ..
+                },
+            ) => new_m < old_m || new_t < old_t,
+            (KdfParams::Pbkdf2Sha256 { .. }, KdfParams::Argon2id { .. }) => true,
+            (KdfParams::Argon2id { .. }, KdfParams::Pbkdf2Sha256 { .. }) => false,
+        }
+    }
+
     /// Checks the hard limits of SR-KDF-3.
     ///
     /// # Errors
@@ -237,6 +301,44 @@ mod tests {
                 })
             );
         }
+    }
+
+    // SR-KDF-8: weaker per parameter and across KDFs; parallelism alone never weaker.
+    #[test]
+    fn sr_kdf_8_weaker_kdf() {
+        let p = |iterations| KdfParams::Pbkdf2Sha256 { iterations };
+        let a = |memory_kib, time_cost, parallelism| KdfParams::Argon2id {
+            memory_kib,
+            time_cost,
+            parallelism,
+        };
+        assert!(p(9).is_weaker_than(&p(10)));
+        assert!(!p(10).is_weaker_than(&p(10)) && !p(11).is_weaker_than(&p(10)));
+        assert!(a(63, 3, 4).is_weaker_than(&a(64, 3, 4)));
+        assert!(a(64, 2, 4).is_weaker_than(&a(64, 3, 4)));
+        assert!(a(128, 2, 4).is_weaker_than(&a(64, 3, 4)));
+        assert!(!a(64, 3, 1).is_weaker_than(&a(64, 3, 4)));
+        assert!(!a(64, 3, 8).is_weaker_than(&a(64, 3, 4)));
+        assert!(p(10_000_000).is_weaker_than(&a(8, 1, 1)));
+        assert!(!a(8, 1, 1).is_weaker_than(&p(10_000_000)));
+    }
+
+    // SR-POL-7: work is iterations for PBKDF2 and 8 x m x t for Argon2id.
+    #[test]
+    fn sr_pol_7_work() {
+        assert_eq!(KdfParams::Pbkdf2Sha256 { iterations: 7 }.work(), 7);
+        let a = KdfParams::Argon2id {
+            memory_kib: 262_144,
+            time_cost: 8,
+            parallelism: 8,
+        };
+        assert_eq!(a.work(), 16_777_216);
+        let most = KdfParams::Argon2id {
+            memory_kib: u32::MAX,
+            time_cost: u32::MAX,
+            parallelism: 1,
+        };
+        assert_eq!(most.work(), u64::MAX);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!   6 => bstr .size 32,                ; keyring MAC
 //! }
 //!
-//! slot = password-slot / recovery-slot
+//! slot = password-slot / recovery-slot / secret-key-slot / skippable-slot
 //!
 //! password-slot = {
 //!   1 => 1,                            ; slot kind: password
@@ -30,12 +30,32 @@
 //!   7 => bstr .size 32,                ; key commitment
 //! }
 //!
+//! secret-key-slot = {                  ; a password slot whose KEK also needs the secret key
+//!   1 => 64,                           ; slot kind: secret-key (skippable, section 6.3.1)
+//!   2 => label,
+//!   3 => kdf,
+//!   4 => bstr .size 32,                ; KDF salt
+//!   5 => bstr .size 12,                ; AES-GCM nonce
+//!   6 => bstr .size 48,                ; wrapped DEK
+//!   7 => bstr .size 32,                ; key commitment
+//! }
+//!
+//! skippable-slot = {                   ; a kind from 65 to 65535 this decoder does not implement
+//!   1 => 65..65535,
+//!   2 => label,
+//!   ? 3 => any,                        ; within the profile of section 5
+//!   ? 4 => any,
+//!   ? 5 => any,
+//!   6 => bstr .size 48,
+//!   7 => bstr .size 32,
+//! }
+//!
 //! label = tstr .size (0..64)           ; at most 64 bytes of UTF-8 (bytes, not characters)
 //! ```
 
 use super::cbor::{Item, Writer};
 use super::kdf::{self, KdfParams};
-use super::{Fields, OBJECT_KEYRING, VERSION, array, decode_object, fixed, text, uint};
+use super::{Fields, Hex, OBJECT_KEYRING, VERSION, array, decode_object, fixed, text, uint};
 use crate::error::{Error, Limit, Malformed, Registry, Result};
 use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_LABEL_BYTES, MAX_SLOTS};
 
@@ -43,6 +63,10 @@ use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_LABEL_BYTES, MAX_SLOTS}
 pub(crate) const SLOT_PASSWORD: u64 = 1;
 /// Slot kind registry id: recovery slot.
 pub(crate) const SLOT_RECOVERY: u64 = 2;
+/// Slot kind registry id: secret-key slot, the first skippable kind (SR-OBJ-7).
+pub(crate) const SLOT_SECRET_KEY: u64 = 64;
+/// The largest slot kind; above it a kind is `value_out_of_range` (SR-OBJ-7).
+const SLOT_KIND_MAX: u64 = 65_535;
 
 /// Bytes of a slot encoding after its AAD part: the wrapped-DEK entry (06 58 30 + 48) and
 /// the commitment entry (07 58 20 + 32) (SR-KEY-3).
@@ -67,6 +91,18 @@ pub enum SlotKind {
     },
     /// A recovery slot: the KEK is the 256-bit recovery secret itself.
     Recovery,
+    /// A secret-key slot (kind 64): the KEK comes from the master password through a KDF
+    /// and from the 128-bit secret key together (SR-KEY-16).
+    SecretKey {
+        /// The KDF and its parameters.
+        kdf: KdfParams,
+        /// The 32-byte KDF salt.
+        salt: [u8; 32],
+    },
+    /// A skippable slot of a kind this implementation does not implement (65 to 65,535,
+    /// added by a newer client): kept byte for byte in every keyring written, never tried,
+    /// removable, not changeable (SR-OBJ-7, SR-OP-18).
+    Unknown(u16),
 }
 
 impl SlotKind {
@@ -75,7 +111,45 @@ impl SlotKind {
         match self {
             SlotKind::Password { .. } => SLOT_PASSWORD,
             SlotKind::Recovery => SLOT_RECOVERY,
+            SlotKind::SecretKey { .. } => SLOT_SECRET_KEY,
+            SlotKind::Unknown(kind) => u64::from(*kind),
         }
+    }
+}
+
+/// Which slot a client opened last: its salt and key commitment, both public and both
+/// fresh for every slot written. Given to an unlock as the preferred slot, it is tried
+/// first (SPEC.md 11.3), so that an honest keyring with many slots costs one KDF evaluation
+/// for the right password; a [`crate::KeyringPin`] carries one.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SlotRef {
+    salt: [u8; 32],
+    commitment: [u8; 32],
+}
+
+impl SlotRef {
+    /// The slot with this salt and commitment.
+    pub const fn new(salt: [u8; 32], commitment: [u8; 32]) -> Self {
+        SlotRef { salt, commitment }
+    }
+
+    /// The slot's KDF salt.
+    pub fn salt(&self) -> &[u8; 32] {
+        &self.salt
+    }
+
+    /// The slot's key commitment.
+    pub fn commitment(&self) -> &[u8; 32] {
+        &self.commitment
+    }
+}
+
+impl core::fmt::Debug for SlotRef {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SlotRef")
+            .field("salt", &Hex(&self.salt))
+            .field("commitment", &Hex(&self.commitment))
+            .finish()
     }
 }
 
@@ -84,7 +158,9 @@ impl SlotKind {
 pub struct KeySlot {
     pub(crate) kind: SlotKind,
     pub(crate) label: String,
-    pub(crate) nonce: [u8; 12],
+    /// Absent only in a slot of a kind this implementation does not implement, whose key 5
+    /// (if any) it does not interpret.
+    pub(crate) nonce: Option<[u8; 12]>,
     pub(crate) wrapped: [u8; 48],
     pub(crate) commitment: [u8; 32],
     /// The slot's exact encoding, from which its AAD is cut (SR-KEY-3).
@@ -92,7 +168,7 @@ pub struct KeySlot {
 }
 
 impl KeySlot {
-    /// The slot's kind, with the KDF parameters and salt of a password slot.
+    /// The slot's kind, with the KDF parameters and salt of a password or secret-key slot.
     pub fn kind(&self) -> &SlotKind {
         &self.kind
     }
@@ -102,17 +178,18 @@ impl KeySlot {
         &self.label
     }
 
-    /// The KDF parameters of a password slot.
+    /// The KDF parameters of a password or secret-key slot.
     pub fn kdf(&self) -> Option<&KdfParams> {
         match &self.kind {
-            SlotKind::Password { kdf, .. } => Some(kdf),
-            SlotKind::Recovery => None,
+            SlotKind::Password { kdf, .. } | SlotKind::SecretKey { kdf, .. } => Some(kdf),
+            SlotKind::Recovery | SlotKind::Unknown(_) => None,
         }
     }
 
-    /// The AES-GCM nonce of the wrapped DEK.
-    pub fn nonce(&self) -> &[u8; 12] {
-        &self.nonce
+    /// The AES-GCM nonce of the wrapped DEK; none for a slot of a kind this implementation
+    /// does not implement.
+    pub fn nonce(&self) -> Option<&[u8; 12]> {
+        self.nonce.as_ref()
     }
 
     /// The wrapped DEK: 32 bytes of ciphertext, then the 16-byte tag.
@@ -123,6 +200,18 @@ impl KeySlot {
     /// The key commitment of the slot's KEK.
     pub fn commitment(&self) -> &[u8; 32] {
         &self.commitment
+    }
+
+    /// The salt and commitment that name this slot as a preferred slot (SPEC.md 11.3), for
+    /// a password or secret-key slot; none for other kinds, which an unlock with a password
+    /// never tries.
+    pub fn slot_ref(&self) -> Option<SlotRef> {
+        match &self.kind {
+            SlotKind::Password { salt, .. } | SlotKind::SecretKey { salt, .. } => {
+                Some(SlotRef::new(*salt, self.commitment))
+            }
+            SlotKind::Recovery | SlotKind::Unknown(_) => None,
+        }
     }
 
     /// The slot's exact encoding.
@@ -145,11 +234,11 @@ pub(crate) fn slot_header(kind: &SlotKind, label: &str, nonce: &[u8; 12]) -> Res
     }
     let mut w = Writer::with_capacity(256);
     match kind {
-        SlotKind::Password { kdf: params, salt } => {
+        SlotKind::Password { kdf: params, salt } | SlotKind::SecretKey { kdf: params, salt } => {
             params.check_limits()?;
             w.map(PASSWORD_SLOT_KEYS.len())
                 .uint(1)
-                .uint(SLOT_PASSWORD)
+                .uint(kind.id())
                 .uint(2)
                 .text(label)
                 .uint(3);
@@ -162,6 +251,13 @@ pub(crate) fn slot_header(kind: &SlotKind, label: &str, nonce: &[u8; 12]) -> Res
                 .uint(SLOT_RECOVERY)
                 .uint(2)
                 .text(label);
+        }
+        // Only a newer client writes such a slot; this one keeps the bytes it read.
+        SlotKind::Unknown(_) => {
+            return Err(Error::UnsupportedAlgorithm {
+                registry: Registry::SlotKind,
+                id: kind.id(),
+            });
         }
     }
     w.uint(5).bytes(nonce);
@@ -182,7 +278,7 @@ pub(crate) fn finish_slot(
     KeySlot {
         kind,
         label: label.to_owned(),
-        nonce,
+        nonce: Some(nonce),
         wrapped,
         commitment,
         encoded: w.into_vec(),
@@ -258,16 +354,22 @@ pub(crate) fn decode_keyring(buf: &[u8]) -> Result<KeyringParts> {
     })
 }
 
+/// Decodes one slot by the slot walk of SPEC.md 6.6: the kind first, since it decides the
+/// schema; until it is known, the schema is the union of every kind's keys.
 fn decode_slot(item: &Item<'_>) -> Result<KeySlot> {
-    // The kind decides the schema, so read key 1 before anything else; until the kind is
-    // known, the schema is the union of both kinds' keys.
     let kind_id = {
         let mut probe = Fields::new(item, PASSWORD_SLOT_KEYS)?;
         uint(probe.take(1)?)?
     };
+    if kind_id > SLOT_KIND_MAX {
+        return Err(Malformed::ValueOutOfRange.into());
+    }
     let schema = match kind_id {
-        SLOT_PASSWORD => PASSWORD_SLOT_KEYS,
+        SLOT_PASSWORD | SLOT_SECRET_KEY => PASSWORD_SLOT_KEYS,
         SLOT_RECOVERY => RECOVERY_SLOT_KEYS,
+        // SR-OBJ-7: a skippable kind this decoder does not implement has the generic shape,
+        // which the same key set describes (keys 3, 4 and 5 optional).
+        id if id > SLOT_SECRET_KEY => PASSWORD_SLOT_KEYS,
         id => {
             return Err(Error::UnsupportedAlgorithm {
                 registry: Registry::SlotKind,
@@ -281,14 +383,28 @@ fn decode_slot(item: &Item<'_>) -> Result<KeySlot> {
     if label.len() > MAX_LABEL_BYTES {
         return Err(Malformed::ValueOutOfRange.into());
     }
-    let kind = if kind_id == SLOT_PASSWORD {
-        let params = kdf::decode(f.take(3)?)?;
-        let salt = fixed::<32>(f.take(4)?)?;
-        SlotKind::Password { kdf: params, salt }
-    } else {
-        SlotKind::Recovery
+    let (kind, nonce) = match kind_id {
+        SLOT_PASSWORD | SLOT_SECRET_KEY => {
+            let params = kdf::decode(f.take(3)?)?;
+            let salt = fixed::<32>(f.take(4)?)?;
+            let nonce = fixed::<12>(f.take(5)?)?;
+            let kind = if kind_id == SLOT_PASSWORD {
+                SlotKind::Password { kdf: params, salt }
+            } else {
+                SlotKind::SecretKey { kdf: params, salt }
+            };
+            (kind, Some(nonce))
+        }
+        SLOT_RECOVERY => (SlotKind::Recovery, Some(fixed::<12>(f.take(5)?)?)),
+        _ => {
+            // Values checked by the profile only: this decoder does not know what they mean.
+            for key in [3, 4, 5] {
+                f.take_optional(key);
+            }
+            let kind = u16::try_from(kind_id).map_err(|_| Malformed::ValueOutOfRange)?;
+            (SlotKind::Unknown(kind), None)
+        }
     };
-    let nonce = fixed::<12>(f.take(5)?)?;
     let wrapped = fixed::<48>(f.take(6)?)?;
     let commitment = fixed::<32>(f.take(7)?)?;
     f.finish()?;

@@ -75,6 +75,20 @@ impl<'v, 'a> Fields<'v, 'a> {
         }
     }
 
+    /// The value of `key` if it is the next entry, else nothing: an optional key of a
+    /// skippable slot (SR-OBJ-7). A later key stays for the next `take`, which decides
+    /// between `missing_key` and `unknown_key` as for any other map.
+    pub(crate) fn take_optional(&mut self, key: u64) -> Option<&'v Item<'a>> {
+        match self.entries.get(self.next) {
+            Some((found, item)) if *found == key => {
+                // Cannot saturate: `next` indexes an entry of a slice.
+                self.next = self.next.saturating_add(1);
+                Some(item)
+            }
+            _ => None,
+        }
+    }
+
     /// Any entry left over after the last schema key is unknown.
     pub(crate) fn finish(self) -> Result<(), Malformed> {
         if self.next < self.entries.len() {

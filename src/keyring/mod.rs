@@ -1,17 +1,23 @@
 //! Keyrings (SPEC.md section 11): the [`Keyring`] as stored, and the [`UnlockedKeyring`]
-//! that holds its DEK. Decoding and the keyring MAC are here; unlocking (11.3 to 11.5) is
-//! in `unlock.rs`, creating and changing (11.2, 11.6 to 11.9) in `change.rs`.
+//! that holds its DEK. Decoding, the keyring MAC and the authentication tag (11.14) are
+//! here; unlocking (11.3 to 11.5) is in `unlock.rs`, creating and changing (11.2, 11.6 to
+//! 11.9) in `change.rs`, pins (11.12) in `pin.rs`.
 
 mod change;
+mod pin;
 mod unlock;
 
+pub use pin::KeyringPin;
+
 use core::fmt;
+
+use sha2::{Digest, Sha256};
 
 use crate::error::{Limit, Result};
 use crate::format::Hex;
 use crate::format::keyring::{self as wire, KeySlot};
 use crate::format::text;
-use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_SLOTS};
+use crate::limits::{MAX_GENERATION, MAX_KEYRING_LEN, MAX_PLAINTEXT_LEN, MAX_SLOTS};
 use crate::policy::UnlockPolicy;
 use crate::primitives::crypto;
 use crate::primitives::rng::RecordRandomness;
@@ -51,12 +57,16 @@ pub struct UnlockedKeyring {
     record_root: Key32,
     policy: UnlockPolicy,
     record_randomness: RecordRandomness,
+    /// The slot that opened the keyring (the one created, for a new keyring), moved along
+    /// when a slot before it is removed; none once it is removed (SPEC.md 11 preamble).
+    slot_index: Option<usize>,
 }
 
 impl fmt::Debug for UnlockedKeyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UnlockedKeyring")
             .field("keyring", &self.keyring)
+            .field("slot_index", &self.slot_index)
             .finish_non_exhaustive()
     }
 }
@@ -138,9 +148,20 @@ impl Keyring {
         &self.mac
     }
 
+    /// The keyring digest: SHA-256 of the exact encoding (SPEC.md section 18), which names
+    /// this version of the keyring. It changes with every generation.
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(&self.encoded).into()
+    }
+
     /// Checks the keyring MAC over the exact received bytes before reporting success
     /// (SR-KEY-6, SR-KEY-11).
-    fn verified(&self, dek: Key32, policy: UnlockPolicy) -> Result<UnlockedKeyring> {
+    fn verified(
+        &self,
+        dek: Key32,
+        policy: UnlockPolicy,
+        slot_index: usize,
+    ) -> Result<UnlockedKeyring> {
         let mac = crypto::hmac(
             &schedule::mac_key(&self.id, &dek),
             wire::mac_input(&self.encoded),
@@ -148,7 +169,12 @@ impl Keyring {
         if !crypto::ct_eq(&mac, &self.mac) {
             return Err(crate::Error::KeyringTampered);
         }
-        Ok(UnlockedKeyring::new(self.clone(), dek, policy))
+        Ok(UnlockedKeyring::new(
+            self.clone(),
+            dek,
+            policy,
+            Some(slot_index),
+        ))
     }
 
     /// Re-encodes the keyring from its decoded fields alone, slot by slot, without looking
@@ -158,12 +184,18 @@ impl Keyring {
     pub(crate) fn reencode(&self) -> Result<Vec<u8>> {
         let mut slots = Vec::with_capacity(self.slots.len());
         for s in &self.slots {
-            let header = wire::slot_header(&s.kind, &s.label, &s.nonce)?;
+            // SR-OP-18: a slot of a kind this implementation does not implement is written
+            // as the bytes it was read as; it has no fields to encode from.
+            let Some(nonce) = s.nonce else {
+                slots.push(s.clone());
+                continue;
+            };
+            let header = wire::slot_header(&s.kind, &s.label, &nonce)?;
             slots.push(wire::finish_slot(
                 header,
                 s.kind,
                 &s.label,
-                s.nonce,
+                nonce,
                 s.wrapped,
                 s.commitment,
             ));
@@ -176,7 +208,7 @@ impl Keyring {
 impl UnlockedKeyring {
     /// The only constructor, so that every unlocked keyring carries the record root key of
     /// its DEK. The keyring id never changes afterwards, so neither does the root key.
-    fn new(keyring: Keyring, dek: Key32, policy: UnlockPolicy) -> Self {
+    fn new(keyring: Keyring, dek: Key32, policy: UnlockPolicy, slot_index: Option<usize>) -> Self {
         let record_root = schedule::record_root(&keyring.id, &dek);
         UnlockedKeyring {
             keyring,
@@ -184,12 +216,42 @@ impl UnlockedKeyring {
             record_root,
             policy,
             record_randomness: RecordRandomness::default(),
+            slot_index,
         }
     }
 
     /// The current keyring, to store after any change.
     pub fn keyring(&self) -> &Keyring {
         &self.keyring
+    }
+
+    /// The index of the slot that opened the keyring, in the current keyring: the slot
+    /// created, for a new keyring; one less for every slot before it that was removed
+    /// since; none once it was removed itself. A client remembers the slot (its
+    /// [`crate::SlotRef`], kept in [`UnlockedKeyring::pin`]) to try it first next time.
+    pub fn slot_index(&self) -> Option<usize> {
+        self.slot_index
+    }
+
+    /// The authentication tag of `message`: HMAC-SHA256 under the keyring's authentication
+    /// key (SR-KEY-15, SPEC.md 11.14), for a client to prove to the application's server
+    /// that it holds the keyring's DEK, for example by signing each request (SR-AUTH-2).
+    ///
+    /// The key is computed from the DEK alone, never from the password, so the server
+    /// learns nothing it could guess the password from, and it is independent of every
+    /// other key: whoever holds it can impersonate the client to that server, but can read
+    /// no record and forge no keyring. This crate never hands the key itself out. What goes
+    /// to a server is the tag, and never the password, a recovery or secret key code, or
+    /// anything computed from one of them (SR-AUTH-1).
+    ///
+    /// # Errors
+    /// [`crate::Error::LimitExceeded`] (`plaintext_too_large`) for a message over 16 MiB.
+    pub fn auth_tag(&self, message: &[u8]) -> Result<[u8; 32]> {
+        if message.len() > MAX_PLAINTEXT_LEN {
+            return Err(Limit::PlaintextTooLarge.into());
+        }
+        let key = schedule::auth_key(&self.keyring.id, &self.dek);
+        Ok(crypto::hmac(&key, message))
     }
 
     /// The policy that new slot parameters must satisfy.
