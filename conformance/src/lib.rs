@@ -27,8 +27,8 @@ pub use output::keyring_summary;
 
 use input::{as_obj, as_str, as_u64, field, flag, input_bytes, password_string};
 use output::{
-    keyring_group, keyring_out, record_group, recovery_group, secret_key_group, secret_of,
-    slot_group, slot_kek, unlocked_out,
+    credential_slot_group, keyring_group, keyring_out, record_group, recovery_group,
+    secret_key_group, secret_of, slot_group, unlocked_out,
 };
 
 /// A JSON object.
@@ -220,9 +220,10 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                                 "password_nfc".into(),
                                 hex(hazmat::password_bytes(&p)).into(),
                             );
-                            if let Some(kek) = slot_kek(u.keyring(), 0, Some(&p), sk.as_ref(), None)
+                            if let Some(g) =
+                                credential_slot_group(u.keyring(), 0, Some(&p), sk.as_ref(), None)
                             {
-                                inter.insert("slot".into(), slot_group(u.keyring(), 0, &kek));
+                                inter.insert("slot".into(), g);
                             }
                             inter.insert("keyring".into(), keyring_group(&u));
                             if let Some(sk) = &sk {
@@ -293,8 +294,8 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                         Credential::Code(code) => (None, None, Some(secret_of(code))),
                     };
                     let i = u.slot_index().ok_or("an unlock names no slot")?;
-                    if let Some(kek) = slot_kek(&k, i, pw, sk, secret) {
-                        inter.insert("slot".into(), slot_group(&k, i, &kek));
+                    if let Some(g) = credential_slot_group(&k, i, pw, sk, secret) {
+                        inter.insert("slot".into(), g);
                     }
                     inter.insert("keyring".into(), keyring_group(&u));
                     // The KDF runs of the bookkeeping above are not the operation's.
@@ -395,13 +396,13 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
                 Err(e) => Err(e),
                 Ok((p, sk)) => {
                     let index = u.keyring().slots().len() - 1;
-                    let kek = slot_kek(u.keyring(), index, Some(&p), Some(&sk), None)
+                    let g = credential_slot_group(u.keyring(), index, Some(&p), Some(&sk), None)
                         .ok_or("the new slot is not a secret-key slot")?;
                     inter.insert(
                         "password_nfc".into(),
                         hex(hazmat::password_bytes(&p)).into(),
                     );
-                    inter.insert("slot".into(), slot_group(u.keyring(), index, &kek));
+                    inter.insert("slot".into(), g);
                     inter.insert("keyring".into(), keyring_group(u));
                     Ok(keyring_out(u.keyring()))
                 }

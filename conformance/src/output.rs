@@ -120,7 +120,7 @@ pub(crate) fn recovery_group(code: &RecoveryCode) -> Value {
 
 /// The KEK of slot `index` for a credential (KDF runs the caller does not count), for the
 /// intermediate values of the slot that opened.
-pub(crate) fn slot_kek(
+fn slot_kek(
     k: &Keyring,
     index: usize,
     password: Option<&Password>,
@@ -135,6 +135,24 @@ pub(crate) fn slot_kek(
         (SlotKind::Recovery, _, _, Some(sec)) => Some(sec),
         _ => None,
     }
+}
+
+/// The `slot` group of slot `index` for a credential, if it fits the slot; a secret-key
+/// slot's group also has `kdf_output`, the KDF's output before the secret key is mixed in
+/// (SR-KEY-16's `kek_p`).
+pub(crate) fn credential_slot_group(
+    k: &Keyring,
+    index: usize,
+    password: Option<&Password>,
+    secret_key: Option<&SecretKey>,
+    secret: Option<[u8; 32]>,
+) -> Option<Value> {
+    let kek = slot_kek(k, index, password, secret_key, secret)?;
+    let mut g = slot_group(k, index, &kek);
+    if let (SlotKind::SecretKey { kdf, salt }, Some(p)) = (k.slots().get(index)?.kind(), password) {
+        g["kdf_output"] = hex(hazmat::kek(kdf, p, salt).ok()?).into();
+    }
+    Some(g)
 }
 
 /// The secret key group of the intermediates: the key, its check and the payload its code

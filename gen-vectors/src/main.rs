@@ -21,6 +21,7 @@ mod fx;
 mod gcm;
 mod t_accumulated;
 mod t_cbor;
+mod t_hardening;
 mod t_kdf;
 mod t_keyring;
 mod t_object;
@@ -517,6 +518,7 @@ fn main() {
         t_recovery::file(),
         t_tamper::file(),
         t_accumulated::file(),
+        t_hardening::file(),
     ];
     let mism = MISMATCHES.lock().map(|m| m.clone()).unwrap_or_default();
     if !mism.is_empty() {
