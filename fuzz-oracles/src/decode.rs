@@ -72,8 +72,14 @@ pub(crate) fn check_keyring(k: &Keyring, data: &[u8]) {
     let mut offset = None;
     for slot in k.slots() {
         assert!(slot.label().len() <= MAX_LABEL_BYTES, "label too long");
-        if let SlotKind::Password { kdf, .. } = slot.kind() {
+        if let Some(kdf) = slot.kdf() {
             assert!(kdf.check_limits().is_ok(), "accepted KDF {kdf:?}");
+        }
+        // SR-OBJ-7: a kind is 1, 2, 64 or a skippable kind this crate does not implement.
+        match slot.kind() {
+            SlotKind::Password { .. } | SlotKind::Recovery | SlotKind::SecretKey { .. } => {}
+            SlotKind::Unknown(kind) => assert!(*kind > 64, "accepted unknown kind {kind}"),
+            other => panic!("accepted slot kind {other:?}"),
         }
         // Slots are stored back to back inside the keyring encoding, in order.
         let at = find(data, slot.as_bytes(), offset.unwrap_or(0))

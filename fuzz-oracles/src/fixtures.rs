@@ -96,6 +96,14 @@ pub fn unlock_recovery_code() -> RecoveryCode {
     hazmat::recovery_code_from_secret(UNLOCK_RECOVERY_SECRET)
 }
 
+/// The secret key `unlock_keyring` tries with [`UNLOCK_PASSWORD`] on secret-key slots.
+pub(crate) const UNLOCK_SECRET_KEY: [u8; 16] = [0x24; 16];
+
+/// The secret key `unlock_keyring` tries; seeds add a secret-key slot for it.
+pub fn unlock_secret_key() -> SecretKey {
+    hazmat::secret_key_from_bytes(UNLOCK_SECRET_KEY)
+}
+
 /// The fixed unlocked keyring `open_record` opens inputs with: one PBKDF2 slot with one
 /// iteration, created from [`SeededRandom`] so that seeds made elsewhere match it.
 pub fn fixture_keyring() -> &'static UnlockedKeyring {

@@ -49,8 +49,9 @@ use strongroom::limits::{
     MAX_GENERATION, MAX_KEYRING_LEN, MAX_LABEL_BYTES, MAX_RECORD_LEN, MAX_SLOTS,
 };
 use strongroom::{
-    Context, Error, InvalidInput, KdfParams, Keyring, Limit, MAX_CONTEXT_LEN, MAX_PASSWORD_BYTES,
-    Malformed, Password, RecoveryCode, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring,
+    Context, Error, InvalidInput, KdfParams, KeySlot, Keyring, Limit, MAX_CONTEXT_LEN,
+    MAX_PASSWORD_BYTES, Malformed, Password, RecoveryCode, SealedRecord, SecretKey, SlotKind,
+    UnlockPolicy, UnlockedKeyring,
 };
 
 pub use cbor_profile::*;

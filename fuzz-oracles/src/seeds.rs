@@ -67,6 +67,9 @@ pub(crate) struct SeedKeyrings {
     above_ceiling: Keyring,
     /// Only a recovery slot left (the password slot removed).
     recovery_only: Keyring,
+    /// [`UNLOCK_PASSWORD`] and [`unlock_secret_key`] in a secret-key slot, and nothing else:
+    /// `unlock_secret_key` opens it, `unlock` has no slot to try.
+    secret_key: Keyring,
 }
 
 pub(crate) fn seed_keyrings() -> SeedKeyrings {
@@ -152,7 +155,28 @@ pub(crate) fn seed_keyrings() -> SeedKeyrings {
     add_known_recovery_slot(&mut recovery_only, "only");
     recovery_only.remove_slot(0).expect("seed slot");
 
+    let mut rng = SeededRandom::new(0x5eed_0005);
+    let (mut secret_key, _) = hazmat::create_with_secret_key_with_rng(
+        &unlock_pw,
+        KdfParams::Pbkdf2Sha256 { iterations: 10 },
+        "with secret key",
+        &relaxed,
+        &mut rng,
+    )
+    .expect("seed keyring");
+    hazmat::add_secret_key_slot_with_rng(
+        &mut secret_key,
+        &unlock_pw,
+        &unlock_secret_key(),
+        small_argon,
+        "known secret key",
+        &mut rng,
+    )
+    .expect("seed slot");
+    secret_key.remove_slot(0).expect("seed slot");
+
     SeedKeyrings {
+        secret_key: secret_key.keyring().clone(),
         fixture: fixture_keyring().keyring().clone(),
         tiny: tiny.keyring().clone(),
         full: full.keyring().clone(),
@@ -222,6 +246,7 @@ pub fn seeds() -> Vec<Seed> {
     out.push(seed(t, "ok-eight-slots", kr(&k.full)));
     out.push(seed(t, "ok-above-ceiling", kr(&k.above_ceiling)));
     out.push(seed(t, "ok-recovery-only", kr(&k.recovery_only)));
+    out.push(seed(t, "ok-secret-key", kr(&k.secret_key)));
     out.push(seed(t, "bad-empty", Vec::new()));
     out.push(seed(
         t,
@@ -393,6 +418,7 @@ pub fn seeds() -> Vec<Seed> {
     out.push(seed(t, "bad-eight-slots", kr(&k.full)));
     out.push(seed(t, "bad-above-ceiling", kr(&k.above_ceiling)));
     out.push(seed(t, "bad-recovery-only", kr(&k.recovery_only)));
+    out.push(seed(t, "bad-secret-key-only", kr(&k.secret_key)));
     let tiny = kr(&k.tiny);
     out.push(seed(t, "bad-mac", flip(&tiny, tiny.len() - 1)));
     out.push(seed(t, "bad-truncated", &tiny[..tiny.len() / 2]));
