@@ -46,12 +46,34 @@
 //! # }
 //! ```
 //!
+//! # Against a hostile server
+//!
+//! What SPEC.md adds for a server that is not only curious (its section 21.2):
+//!
+//! - **Secret keys.** [`Keyring::create_with_secret_key`] writes a slot whose KEK needs the
+//!   password and a 128-bit [`SecretKey`] kept on the user's devices and in an emergency kit
+//!   (`SK1-…`), so that the server's copy of the keyring alone cannot be guessed offline;
+//!   [`Keyring::unlock_secret_key`] opens it, [`UnlockedKeyring::add_secret_key_slot`] adds one.
+//! - **Pins.** [`UnlockedKeyring::pin`] gives a [`KeyringPin`] to store per keyring;
+//!   [`Keyring::check_pin`] refuses a served keyring that is another keyring, older, a fork
+//!   of the pinned generation, or an unconfirmed jump ([`HistoryViolation`]), before any KDF.
+//! - **Bounded work.** The policy's `max_unlock_work` bounds the KDF work of one unlock, and
+//!   [`Keyring::unlock_preferring`] tries first the slot a pin names ([`SlotRef`]);
+//!   [`UnlockedKeyring::slot_index`] says which slot opened.
+//! - **Never weaker.** [`UnlockedKeyring::change_password`] refuses a KDF weaker than the
+//!   slot's (`weaker_kdf`) unless the caller says so.
+//! - **Logging in.** [`UnlockedKeyring::auth_tag`] signs requests to the application's server
+//!   with a key derived from the DEK, never from the password.
+//! - **Newer slot kinds.** A keyring with a slot of a kind this crate does not implement (from
+//!   a newer client, kinds 65 to 65,535) still opens through its other slots; the slot is kept
+//!   byte for byte ([`SlotKind::Unknown`]).
+//!
 //! # Async code
 //!
 //! [`Keyring::create`], [`Keyring::unlock`], [`UnlockedKeyring::change_password`] and
-//! [`UnlockedKeyring::add_password_slot`] run a password KDF, slow on purpose: tens to
-//! hundreds of milliseconds of one core per slot tried at the default policy, and Argon2id
-//! holds its memory for that long. Every call in this crate is synchronous CPU work that
+//! [`UnlockedKeyring::add_password_slot`] (and their secret-key counterparts) run a password
+//! KDF, slow on purpose: tens to hundreds of milliseconds of one core per slot tried at the
+//! default policy, and Argon2id holds its memory for that long. Every call in this crate is synchronous CPU work that
 //! blocks its thread. In an async runtime, run the KDF calls where blocking is allowed, for
 //! example with tokio's `spawn_blocking`:
 //!
