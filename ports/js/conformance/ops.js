@@ -435,7 +435,7 @@ const HANDLERS = {
     // conformance output needs them, so this goes through the parser under SecretKey.parse.
     const secretKey = await parseSecretKeyCode(secretKeyCode(a.secret_key_code));
     const payload = await secretKeyPayload(secretKey);
-    ctx.extras.secret_key = { payload: hex(payload), check: hex(payload.subarray(16)) };
+    ctx.extras.secret_key = { secret_key: hex(secretKey), payload: hex(payload), check: hex(payload.subarray(16)) };
     return { secret_key: hex(secretKey), canonical: await formatSecretKeyCode(secretKey) };
   },
 

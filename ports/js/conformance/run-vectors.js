@@ -22,6 +22,7 @@ export const VECTOR_FILES = [
   "keyring.json",
   "record.json",
   "tamper.json",
+  "hardening.json",
   "accumulated.json",
 ];
 
@@ -68,7 +69,7 @@ function checkIntermediates(vector, extras) {
     for (const f of ["check", "payload"]) cmp("recovery", f, inter.recovery[f], extras.recovery[f]);
   }
   if (inter.secret_key && extras.secret_key) {
-    for (const f of ["check", "payload"]) cmp("secret_key", f, inter.secret_key[f], extras.secret_key[f]);
+    for (const f of ["secret_key", "check", "payload"]) cmp("secret_key", f, inter.secret_key[f], extras.secret_key[f]);
   }
   if (typeof inter.password_nfc === "string") {
     const pw = vector.inputs.password ?? vector.inputs.new_password;

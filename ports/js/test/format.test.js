@@ -1,5 +1,6 @@
-// Format-layer vector test: every decoding, text, password, policy and recovery-code vector of
-// vectors/*.json, plus the decoding part of every tamper mutation. Node only (reads files).
+// Format-layer vector test: every decoding, text, password, policy, recovery-code and
+// secret-key-code vector of vectors/*.json, plus the decoding part of every tamper mutation. Node
+// only (reads files).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -13,17 +14,19 @@ import { keyringFromText, recordFromText, keyringToText, recordToText } from "..
 import { normalizePassword, checkLabel } from "../src/password.js";
 import { UnlockPolicy, checkNewKdf } from "../src/policy.js";
 import { parseRecoveryCode, formatRecoveryCode, recoveryPayload } from "../src/recovery-code.js";
+import { parseSecretKeyCode, formatSecretKeyCode } from "../src/secret-key.js";
 
 const VECTORS = fileURLToPath(new URL("../../../vectors/", import.meta.url));
 const OPERATIONS = [
   "decode_keyring", "decode_keyring_text", "decode_record", "decode_record_text",
-  "normalize_password", "make_policy", "parse_recovery_code",
+  "normalize_password", "make_policy", "parse_recovery_code", "parse_secret_key",
 ];
 // Operations of vectors/README.md section 4 that the crypto layer's test runs (test/vectors.test.js).
 // Any other operation fails this test: a new kind of vector must never be skipped silently.
 const CRYPTO_OPERATIONS = new Set([
   "create", "unlock_password", "unlock_slot", "unlock_recovery", "change_password", "add_password_slot",
   "add_recovery_slot", "remove_slot", "seal", "open", "accumulated_seal",
+  "create_secret_key", "unlock_secret_key", "check_pin", "add_secret_key_slot", "auth_tag",
 ]);
 const DECODING_CLASSES = new Set(["malformed", "unsupported_version", "unsupported_algorithm", "kdf_params_out_of_bounds"]);
 
@@ -45,8 +48,13 @@ function keyringOutput(d) {
     keyring_id: hex(d.id),
     generation: d.generation,
     slots: d.slots.map((s) => {
+      if (s.kind === "unknown") {
+        // A skippable kind this decoder does not implement: its number and bytes (SPEC.md 6.3.1).
+        return { kind: "unknown", kind_value: s.kindValue, label: s.label, wrapped_dek: hex(s.wrappedDek),
+          commitment: hex(s.commitment), slot_bytes: hex(s.bytes) };
+      }
       const o = { kind: s.kind, label: s.label };
-      if (s.kind === "password") Object.assign(o, { kdf: kdfOut(s.kdf), salt: hex(s.salt) });
+      if (s.kind === "password" || s.kind === "secret-key") Object.assign(o, { kdf: kdfOut(s.kdf), salt: hex(s.salt) });
       return Object.assign(o, {
         nonce: hex(s.nonce), wrapped_dek: hex(s.wrappedDek), commitment: hex(s.commitment), slot_bytes: hex(s.bytes),
       });
@@ -109,6 +117,10 @@ async function run(op, inputs) {
     case "parse_recovery_code": {
       const secret = await parseRecoveryCode(inputs.recovery_code);
       return { secret: hex(secret), canonical: await formatRecoveryCode(secret) };
+    }
+    case "parse_secret_key": {
+      const secretKey = await parseSecretKeyCode(inputs.secret_key_code);
+      return { secret_key: hex(secretKey), canonical: await formatSecretKeyCode(secretKey) };
     }
     default:
       throw new Error(`unknown operation ${op}`);
