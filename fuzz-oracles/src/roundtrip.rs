@@ -45,6 +45,31 @@ impl SmallKdf {
     }
 }
 
+/// SR-KDF-8, written here from SPEC.md rather than taken from the library: `new` is weaker
+/// than `old` with the same KDF and a lower iterations, memory or passes, or as PBKDF2 in
+/// place of Argon2id.
+fn weaker(new: &KdfParams, old: &KdfParams) -> bool {
+    match (*new, *old) {
+        (KdfParams::Pbkdf2Sha256 { iterations: n }, KdfParams::Pbkdf2Sha256 { iterations: o }) => {
+            n < o
+        }
+        (
+            KdfParams::Argon2id {
+                memory_kib: nm,
+                time_cost: nt,
+                ..
+            },
+            KdfParams::Argon2id {
+                memory_kib: om,
+                time_cost: ot,
+                ..
+            },
+        ) => nm < om || nt < ot,
+        (KdfParams::Pbkdf2Sha256 { .. }, KdfParams::Argon2id { .. }) => true,
+        _ => false,
+    }
+}
+
 /// One operation of a `roundtrip` scenario.
 #[derive(Arbitrary, Debug)]
 pub enum Step {
@@ -71,7 +96,8 @@ pub enum Step {
     },
     /// Change the password of a slot (index modulo slot count plus one).
     ChangePassword {
-        /// Slot index, reduced modulo the slot count plus one (so one index is invalid).
+        /// Slot index, reduced modulo the slot count plus one (so one index is invalid);
+        /// with the high bit set, the change allows a weaker KDF (SR-KDF-8).
         slot: u8,
         /// New password.
         password: String,
@@ -295,16 +321,31 @@ impl World {
                     return;
                 };
                 let index = usize::from(*slot) % (self.slots() + 1);
+                // The high bit of `slot` allows a weaker KDF for this change (SR-KDF-8).
+                let allow_weaker = *slot & 0x80 != 0;
+                let kdf = kdf.params();
                 let expected = match self.secrets.get(index) {
                     None => Some(Error::InvalidInput(InvalidInput::NoSuchSlot)),
                     Some(Secret::Recovery(_)) => {
                         Some(Error::InvalidInput(InvalidInput::WrongSlotKind))
                     }
-                    Some(Secret::Password(_)) => None,
+                    Some(Secret::Password(_)) => {
+                        let old = self.unlocked.keyring().slots()[index].kdf().copied();
+                        if !allow_weaker && old.is_some_and(|old| weaker(&kdf, &old)) {
+                            Some(Error::InvalidInput(InvalidInput::WeakerKdf))
+                        } else {
+                            None
+                        }
+                    }
                 };
-                let kdf = kdf.params();
                 if self.change(expected, |u, rng| {
-                    hazmat::change_password_with_rng(u, index, &pw, kdf, rng)
+                    if allow_weaker {
+                        hazmat::change_password_allowing_weaker_kdf_with_rng(
+                            u, index, &pw, kdf, rng,
+                        )
+                    } else {
+                        hazmat::change_password_with_rng(u, index, &pw, kdf, rng)
+                    }
                 }) {
                     self.secrets[index] = Secret::Password(pw);
                 }
