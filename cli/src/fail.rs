@@ -132,6 +132,29 @@ pub fn default_hint(err: &strongroom::Error) -> Option<&'static str> {
              changed or damaged"
         }
         Error::UnlockFailed => "no slot opens with this password or recovery code",
+        Error::LimitExceeded(Limit::UnlockWorkExceeded) => {
+            "the slots this unlock would try need more KDF work than the policy allows \
+             (--max-unlock-work, default 16,777,216: one Argon2id run at 256 MiB, t=8, or eight \
+             PBKDF2 runs at 2,000,000); the keyring may hold slots someone added to slow you \
+             down: try your own slot with --slot INDEX (see `keyring info`), or raise \
+             --max-unlock-work if you trust them"
+        }
+        Error::InvalidInput(InvalidInput::SecretKeyFormat) => {
+            "a secret key code is SK1- and 32 letters and digits in groups of four (the line \
+             from the emergency kit): is this the right file or variable?"
+        }
+        Error::InvalidInput(InvalidInput::SecretKeyCheck) => {
+            "the secret key code's check does not match: a symbol was mistyped; compare it \
+             with the emergency kit"
+        }
+        Error::InvalidInput(InvalidInput::WeakerKdf) => {
+            "the new KDF parameters are weaker than the slot's: give stronger ones, or \
+             --allow-weaker-kdf to lower them knowingly"
+        }
+        Error::HistoryViolation(_) => {
+            "this keyring is not the one this machine pinned, nor a later one; if you know it \
+             is right, run `strongroom keyring forget-pin`"
+        }
         Error::KeyringTampered => {
             "the keyring's MAC does not verify: it was changed outside Strongroom or damaged; \
              use a known good copy"

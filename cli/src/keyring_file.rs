@@ -18,6 +18,7 @@ use strongroom::Keyring;
 
 use crate::fail::{CliError, CliResult, show};
 use crate::files::{self, Existing, Form};
+use crate::pins::{self, PinState};
 
 /// A keyring file as read for a change.
 pub struct KeyringFile {
@@ -33,15 +34,17 @@ pub struct KeyringFile {
 
 impl KeyringFile {
     /// Reads and decodes `path` (`-`: standard input, then the change goes to standard
-    /// output and there is nothing to guard).
-    pub fn read(path: &Path) -> CliResult<Self> {
-        let (keyring, form, bytes) = files::read_keyring_bytes(path)?;
-        Ok(KeyringFile {
+    /// output and there is nothing to guard), and checks it against this machine's pin
+    /// before anything else is done with it (SR-PIN-1).
+    pub fn read(path: &Path, accept_jump: bool) -> CliResult<(Self, PinState)> {
+        let (keyring, form, bytes, pin) = pins::read_checked(path, accept_jump)?;
+        let file = KeyringFile {
             path: path.to_path_buf(),
             keyring,
             form,
             bytes,
-        })
+        };
+        Ok((file, pin))
     }
 
     /// Writes `changed` back if the file still holds the bytes read; otherwise writes

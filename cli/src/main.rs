@@ -15,6 +15,7 @@ mod inspect;
 mod keyring_cmd;
 mod keyring_file;
 mod opts;
+mod pins;
 mod progress;
 mod record_cmd;
 mod report;

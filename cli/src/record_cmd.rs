@@ -10,6 +10,7 @@ use strongroom::{Context, Error, Keyring, Limit, SealedRecord};
 use crate::fail::{CliError, CliResult, Doing, show};
 use crate::files::{self, Existing};
 use crate::opts::UnlockArgs;
+use crate::pins;
 use crate::secrets;
 use crate::term;
 use crate::{dash, parse_hex};
@@ -144,12 +145,13 @@ pub fn seal(a: SealArgs) -> CliResult<()> {
     files::check_binary_output(&a.output, !a.text)?;
     check_output(&a.output, &a.keyring, a.force)?;
     let context = a.context.bytes()?;
-    let (keyring, _) = files::read_keyring(&a.keyring)?;
+    let (keyring, _, _, pin) = pins::read_checked(&a.keyring, a.unlock.accept_generation_jump)?;
     let typed = files::is_std(&a.input) && std::io::stdin().is_terminal();
     let (unlocked, plaintext) = if typed {
         // A person typing: the password first, so that it is never typed into the
         // plaintext by mistake, then a clear prompt for the plaintext.
-        let unlocked = a.unlock.unlock(&keyring, &a.keyring)?.unlocked;
+        let unlocked = a.unlock.unlock(&keyring, &a.keyring, pin.pin())?;
+        pins::pin_unlocked(&a.keyring, &unlocked);
         secrets::say(if cfg!(windows) {
             "reading the plaintext from the terminal; end it with Ctrl-Z and Enter"
         } else {
@@ -159,7 +161,9 @@ pub fn seal(a: SealArgs) -> CliResult<()> {
     } else {
         // Read first, so that an oversized input costs no KDF run.
         let plaintext = read_plaintext(&a.input)?;
-        (a.unlock.unlock(&keyring, &a.keyring)?.unlocked, plaintext)
+        let unlocked = a.unlock.unlock(&keyring, &a.keyring, pin.pin())?;
+        pins::pin_unlocked(&a.keyring, &unlocked);
+        (unlocked, plaintext)
     };
     let record = unlocked
         .seal(&plaintext, Context::new(&context))
@@ -216,10 +220,11 @@ pub fn open(a: OpenArgs) -> CliResult<()> {
     }
     check_output(&a.output, &a.keyring, a.force)?;
     let context = a.context.bytes()?;
-    let (keyring, _) = files::read_keyring(&a.keyring)?;
+    let (keyring, _, _, pin) = pins::read_checked(&a.keyring, a.unlock.accept_generation_jump)?;
     let record = files::read_record(&a.input)?;
     check_keyring_id(&record, &keyring, &a.input)?;
-    let unlocked = a.unlock.unlock(&keyring, &a.keyring)?.unlocked;
+    let unlocked = a.unlock.unlock(&keyring, &a.keyring, pin.pin())?;
+    pins::pin_unlocked(&a.keyring, &unlocked);
     let plaintext = unlocked
         .open(&record, Context::new(&context))
         .doing(|| format!("opening {}", show(&a.input)))?;

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 
-use strongroom::{Password, RecoveryCode};
+use strongroom::{Password, RecoveryCode, SecretKey};
 use zeroize::Zeroizing;
 
 use crate::fail::{CliError, CliResult, Doing, show};
@@ -15,6 +15,8 @@ pub const ENV_PASSWORD: &str = "STRONGROOM_PASSWORD";
 pub const ENV_NEW_PASSWORD: &str = "STRONGROOM_NEW_PASSWORD";
 /// Environment variable read for a recovery code.
 pub const ENV_RECOVERY_CODE: &str = "STRONGROOM_RECOVERY_CODE";
+/// Environment variable read for the secret key of a secret-key slot (its SK1- code).
+pub const ENV_SECRET_KEY: &str = "STRONGROOM_SECRET_KEY";
 
 /// Where one secret may come from, in order: the file, the environment variable, then a
 /// prompt if standard error is a terminal.
@@ -102,6 +104,90 @@ impl Source<'_> {
         let s = self.read()?;
         RecoveryCode::parse(s.trim()).doing(|| "reading the recovery code".to_string())
     }
+}
+
+/// A secret key and where it came from (for messages; never the key itself).
+pub struct FoundSecretKey {
+    /// The key.
+    pub key: SecretKey,
+    /// `--secret-key-file FILE`, `$STRONGROOM_SECRET_KEY` or the state directory's file.
+    pub from: String,
+}
+
+/// The secret key for keyring `id`, from the first of: `file` (`--secret-key-file`), the
+/// variable `$STRONGROOM_SECRET_KEY`, the state directory's `keyrings/ID/secret-key`; each
+/// holds the SK1- code on its first line. None when none of them is there. A code that does
+/// not parse fails (`secret_key_format`, `secret_key_check`), wherever it came from.
+pub fn secret_key(file: Option<&Path>, id: &[u8; 16]) -> CliResult<Option<FoundSecretKey>> {
+    let (text, from) = if let Some(path) = file {
+        let bytes = Zeroizing::new(
+            std::fs::read(path).map_err(|e| CliError::io(format!("reading {}", show(path)), e))?,
+        );
+        let s = std::str::from_utf8(&bytes)
+            .map_err(|_| CliError::usage(format!("{}: not valid UTF-8 text", show(path))))?;
+        (
+            Zeroizing::new(first_line(s).to_string()),
+            format!("--secret-key-file {}", show(path)),
+        )
+    } else if let Some(value) = std::env::var_os(ENV_SECRET_KEY) {
+        let value = Zeroizing::new(
+            value
+                .into_string()
+                .map_err(|_| CliError::usage(format!("${ENV_SECRET_KEY} is not valid UTF-8")))?,
+        );
+        (
+            Zeroizing::new(first_line(&value).to_string()),
+            format!("${ENV_SECRET_KEY}"),
+        )
+    } else {
+        let Some(path) = crate::state::keyring_file(id, "secret-key") else {
+            return Ok(None);
+        };
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => Zeroizing::new(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(CliError::io(format!("reading {}", show(&path)), e)),
+        };
+        let s = String::from_utf8_lossy(&bytes);
+        (Zeroizing::new(first_line(&s).to_string()), show(&path))
+    };
+    let key =
+        SecretKey::parse(text.trim()).doing(|| format!("reading the secret key from {from}"))?;
+    Ok(Some(FoundSecretKey { key, from }))
+}
+
+/// Keeps `key` as the secret key of keyring `id` in the state directory
+/// (`keyrings/ID/secret-key`, mode 0600), never replacing one already there; returns the path.
+pub fn store_secret_key(key: &SecretKey, id: &[u8; 16]) -> CliResult<std::path::PathBuf> {
+    let dir = crate::state::keyring_dir(id)
+        .map_err(|e| CliError::io("creating the state directory for the secret key", e))?;
+    let path = dir.join("secret-key");
+    let mut text = Zeroizing::new(key.expose().as_bytes().to_vec());
+    text.push(b'\n');
+    crate::files::write_file(&path, &text, crate::files::Existing::Refuse)?;
+    Ok(path)
+}
+
+/// Shows a new secret key's code once, on standard error (even with --quiet: it is the one
+/// time it is shown, SR-SK-2), never on standard output, which may carry a keyring or JSON.
+pub fn show_secret_key(key: &SecretKey, stored: Option<&Path>) {
+    let code = key.expose();
+    let kept = match stored {
+        Some(p) => format!(
+            "This machine keeps it in {} (mode 0600); keep the code apart from the keyring, \
+             in your emergency kit (on paper or offline).",
+            show(p)
+        ),
+        None => "It is stored nowhere: write it down now, and give it with \
+                 --secret-key-file FILE or $STRONGROOM_SECRET_KEY to unlock."
+            .to_string(),
+    };
+    say(&format!(
+        "the new secret key follows; it is shown once. Every unlock of a secret-key slot needs \
+         it with the password. {kept}"
+    ));
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{}", code.as_str());
 }
 
 /// Part of the conversation on the terminal (shown even with --quiet, like the prompts).

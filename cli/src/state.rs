@@ -13,9 +13,17 @@
 //! ```text
 //! temporaries/          one entry per named temporary file being written
 //!   PID-N               its content: the temporary file's absolute path
-//! keyrings/             per-keyring state, one directory per keyring id (32 hex digits);
-//!                       reserved, nothing is stored there yet
+//! keyrings/             per-keyring state, one directory per keyring id (32 hex digits)
+//!   ID/pin              the keyring pin (SPEC.md 11.12): JSON with the id, generation,
+//!                       digest and the slot that opened it last (its salt and commitment)
+//!   ID/secret-key       the secret key of the keyring's secret-key slots: its SK1- code and
+//!                       a line feed (mode 0600)
+//!   ID/lock             taken while the pin is read and replaced
+//! paths/                which keyring each keyring file held when last used: one file per
+//!   SHA256              path (hex SHA-256 of the absolute path), JSON with the path and id
 //! ```
+//!
+//! Files are written atomically with mode 0600 (`files::write_file`).
 //!
 //! Outputs are written through an unnamed file where the system allows it (Linux
 //! `O_TMPFILE`). Where it does not, the output is written under a temporary name beside its
@@ -67,6 +75,21 @@ fn home() -> Option<PathBuf> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
+}
+
+/// `dir()/keyrings/ID`, created (mode 0700) if missing.
+pub fn keyring_dir(id: &[u8; 16]) -> io::Result<PathBuf> {
+    subdir(&format!("keyrings/{}", hex::encode(id)))
+}
+
+/// `dir()/keyrings/ID/name`, without creating anything (none without a state directory).
+pub fn keyring_file(id: &[u8; 16], name: &str) -> Option<PathBuf> {
+    Some(dir()?.join("keyrings").join(hex::encode(id)).join(name))
+}
+
+/// `dir()/paths`, created (mode 0700) if missing.
+pub fn paths_dir() -> io::Result<PathBuf> {
+    subdir("paths")
 }
 
 /// `dir()/sub`, created (mode 0700) if missing.

@@ -369,11 +369,13 @@ fn passwd_changes_one_slot_and_keeps_records() {
         r.stderr
     );
     assert!(r.stdout.is_empty());
+    // SR-KDF-6: without KDF options the new slot gets the defaults for new slots, not the
+    // parameters of the slot it replaces (1,000 iterations here).
     let info = run_in(&d.0, &["keyring", "info", "k.srk"], &[], b"")
         .expect(0)
         .out();
     assert!(
-        info.contains("generation   1") && info.contains("1000 iterations"),
+        info.contains("generation   1") && info.contains("600000 iterations"),
         "{info}"
     );
     // Old password refused, new one opens the old record.
@@ -408,21 +410,30 @@ fn passwd_changes_one_slot_and_keeps_records() {
     )
     .expect(0);
     assert_eq!(out.stdout, b"kept");
-    // New KDF parameters on request; the environment variables work too.
+    // New KDF parameters on request; the environment variables work too. 2,000 iterations
+    // are weaker than the slot's 600,000: refused unless allowed (SR-KDF-8).
+    let env = [
+        ("STRONGROOM_PASSWORD", "new password"),
+        ("STRONGROOM_NEW_PASSWORD", "third"),
+    ];
+    let args = [
+        "keyring",
+        "passwd",
+        "k.srk",
+        "--iterations",
+        "2000",
+        RELAXED,
+    ];
+    let r = run_in(&d.0, &args, &env, b"").expect(1);
+    assert!(
+        r.stderr.contains("[invalid_input/weaker_kdf]"),
+        "{}",
+        r.stderr
+    );
     run_in(
         &d.0,
-        &[
-            "keyring",
-            "passwd",
-            "k.srk",
-            "--iterations",
-            "2000",
-            RELAXED,
-        ],
-        &[
-            ("STRONGROOM_PASSWORD", "new password"),
-            ("STRONGROOM_NEW_PASSWORD", "third"),
-        ],
+        &[&args[..], &["--allow-weaker-kdf"]].concat(),
+        &env,
         b"",
     )
     .expect(0);

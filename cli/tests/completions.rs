@@ -18,7 +18,9 @@ const COMMANDS: &[&[&str]] = &[
     &["keyring", "passwd"],
     &["keyring", "add-password"],
     &["keyring", "add-recovery"],
+    &["keyring", "add-secret-key-slot"],
     &["keyring", "remove-slot"],
+    &["keyring", "forget-pin"],
     &["seal"],
     &["open"],
     &["inspect"],
@@ -115,7 +117,9 @@ fn bash_completes_every_subcommand() {
         "passwd",
         "add-password",
         "add-recovery",
+        "add-secret-key-slot",
         "remove-slot",
+        "forget-pin",
     ] {
         assert!(keyring.contains(&sub.to_string()), "{sub}: {keyring:?}");
     }
@@ -127,6 +131,9 @@ fn bash_completes_every_subcommand() {
         "--json",
         "--password-file",
         "--quiet",
+        "--secret-key-file",
+        "--accept-generation-jump",
+        "--max-unlock-work",
     ] {
         assert!(seal.contains(&opt.to_string()), "{opt}: {seal:?}");
     }
@@ -213,7 +220,9 @@ fn fish_completes_every_subcommand() {
         "passwd",
         "add-password",
         "add-recovery",
+        "add-secret-key-slot",
         "remove-slot",
+        "forget-pin",
     ] {
         assert!(keyring.contains(&sub.to_string()), "{sub}: {keyring:?}");
     }
@@ -261,7 +270,7 @@ fn man_pages_cover_every_command_and_render_cleanly() {
 
     let dir = d.path("man1");
     let r = run_in(&d.0, &["man", "--out-dir", dir.to_str().unwrap()], &[], b"").expect(0);
-    assert!(r.stderr.contains("wrote 17 manual pages"), "{}", r.stderr);
+    assert!(r.stderr.contains("wrote 19 manual pages"), "{}", r.stderr);
     let mut rendered = 0;
     for cmd in COMMANDS {
         let name = format!("strongroom-{}.1", cmd.join("-"));

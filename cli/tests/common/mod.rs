@@ -60,7 +60,15 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(state_dir(&self.0));
     }
+}
+
+/// The state directory that `run_in` gives the command run in `dir`: `DIR.state` beside it.
+pub fn state_dir(dir: &Path) -> PathBuf {
+    let mut name = dir.as_os_str().to_owned();
+    name.push(".state");
+    PathBuf::from(name)
 }
 
 /// A finished run.
@@ -102,6 +110,14 @@ pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> 
         if k.starts_with("STRONGROOM_") {
             cmd.env_remove(k);
         }
+    }
+    // Pins and secret keys go to a state directory of the test's own (beside `dir`, removed
+    // with it), never to the user's, unless the test names a location itself.
+    if !env
+        .iter()
+        .any(|(k, _)| matches!(*k, "STRONGROOM_STATE_DIR" | "HOME" | "XDG_STATE_HOME"))
+    {
+        cmd.env("STRONGROOM_STATE_DIR", state_dir(dir));
     }
     for (k, v) in env {
         cmd.env(k, v);
