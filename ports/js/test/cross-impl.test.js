@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { Keyring, SealedRecord, UnlockPolicy, StrongroomError } from "../src/index.js";
+import { Keyring, SealedRecord, SecretKey, UnlockPolicy, StrongroomError } from "../src/index.js";
 import { useBackend, backendName } from "../src/testing.js";
 
 // Both backends must interoperate with the Rust CLI: `npm run test:cross` runs this file once
@@ -111,9 +111,10 @@ function cli(args, { env = {}, input } = {}) {
 }
 
 // The CLI falls back to these variables; a developer's own settings must not leak into a test.
+// Its state directory (pins, stored secret keys) is one of this run's, not the user's.
 function cleanEnv() {
-  const env = { ...process.env };
-  for (const k of ["STRONGROOM_PASSWORD", "STRONGROOM_NEW_PASSWORD", "STRONGROOM_RECOVERY_CODE"]) delete env[k];
+  const env = { ...process.env, STRONGROOM_STATE_DIR: tmp("state") };
+  for (const k of ["STRONGROOM_PASSWORD", "STRONGROOM_NEW_PASSWORD", "STRONGROOM_RECOVERY_CODE", "STRONGROOM_SECRET_KEY"]) delete env[k];
   return env;
 }
 
@@ -353,4 +354,48 @@ test("Rust changes the password and adds a recovery slot; JS unlocks with the ne
   const r = cliOk(["open", "-k", kr, ...ctxArgs(CTX_TEXT), "--unsafe-relaxed-policy", rec], { env: { STRONGROOM_PASSWORD: newPw } });
   bytesEqual(new Uint8Array(r.stdout), PLAINTEXTS.binary, "Rust opens after the JS change");
   cliFails(["open", "-k", kr, "--recovery", "--unsafe-relaxed-policy", rec], { env: { STRONGROOM_RECOVERY_CODE: code } }, "unlock_failed");
+});
+
+// (d) secret-key slots (SPEC.md 9.2, 12.1) ----------------------------------------------------
+
+test("Rust creates a secret-key keyring; JS unlocks it with the printed code, not without it", async () => {
+  const kr = tmp("d-rust-sk.srk");
+  const r = cliOk(["keyring", "create", kr, "--label", "rust sk", "--secret-key", "--no-store-secret-key", "--iterations", "1000",
+    "--unsafe-relaxed-policy"], { env: { STRONGROOM_PASSWORD: PW_NFC } });
+  const code = (r.stdout.toString() + r.stderr).match(/SK1(-[0-9A-HJKMNP-TV-Z]{4}){8}/)?.[0];
+  assert.ok(code, `no secret key code printed: ${r.stdout} ${r.stderr}`);
+  const rec = tmp("d-rust-sk.srr");
+  cliOk(["seal", "-k", kr, ...ctxArgs(CTX_TEXT), "--unsafe-relaxed-policy", "-o", rec, "-"],
+    { env: { STRONGROOM_PASSWORD: PW_NFC, STRONGROOM_SECRET_KEY: code }, input: PLAINTEXTS.binary });
+
+  const keyring = Keyring.fromBytes(new Uint8Array(readFileSync(kr)));
+  assert.deepEqual(keyring.slots.map((s) => [s.kind, s.kindValue, s.label]), [["secret-key", 64, "rust sk"]]);
+  const unlocked = await keyring.unlockWithSecretKey(PW_DECOMPOSED, code.toLowerCase(), RELAXED);
+  assert.equal(unlocked.slotIndex, 0);
+  bytesEqual(await unlocked.open(SealedRecord.fromBytes(new Uint8Array(readFileSync(rec))), CTX_TEXT), PLAINTEXTS.binary, "secret-key record");
+  await assertRejects(keyring.unlock(PW_NFC, RELAXED), "unlock_failed"); // a password alone opens no secret-key slot
+  await assertRejects(keyring.unlockWithSecretKey(PW_NFC, (await SecretKey.generate()).secretKey, RELAXED), "unlock_failed");
+  // JS adds a password slot with the secret-key credential; Rust opens with that password.
+  const k2 = await unlocked.addPasswordSlot({ password: PW_NFC, secretKey: code }, "js password", { label: "js", kdf: FAST_PBKDF2 });
+  writeFileSync(kr, k2.toBytes());
+  const out = cliOk(["open", "-k", kr, ...ctxArgs(CTX_TEXT), "--unsafe-relaxed-policy", rec], { env: { STRONGROOM_PASSWORD: "js password" } });
+  bytesEqual(new Uint8Array(out.stdout), PLAINTEXTS.binary, "password slot added by JS");
+});
+
+test("JS creates a secret-key keyring; Rust opens its records with the code and refuses another", async () => {
+  const { unlocked, secretKeyCode } = await Keyring.createWithSecretKey(PW_DECOMPOSED, { label: "js sk", kdf: FAST_ARGON2, policy: RELAXED });
+  const { code: otherCode } = await SecretKey.generate();
+  const kr = tmp("d-js-sk.srk");
+  const rec = tmp("d-js-sk.srr");
+  writeFileSync(kr, unlocked.keyring.toText() + "\n");
+  writeFileSync(rec, (await unlocked.seal(PLAINTEXTS.text, CTX_BYTES)).toBytes());
+  const info = JSON.parse(cliOk(["inspect", kr, "--json"]).stdout.toString());
+  assert.deepEqual(info.slots.map((s) => [s.kind_id, s.label]), [[64, "js sk"]]);
+  const codeFile = tmp("d-js-sk.code");
+  writeFileSync(codeFile, secretKeyCode.replaceAll("-", " ") + "\n");
+  const r = cliOk(["open", "-k", kr, ...ctxArgs(CTX_BYTES), "--unsafe-relaxed-policy", "--secret-key-file", codeFile, rec],
+    { env: { STRONGROOM_PASSWORD: PW_NFC } });
+  bytesEqual(new Uint8Array(r.stdout), PLAINTEXTS.text, "secret-key record opened by Rust");
+  cliFails(["open", "-k", kr, ...ctxArgs(CTX_BYTES), "--unsafe-relaxed-policy", rec],
+    { env: { STRONGROOM_PASSWORD: PW_NFC, STRONGROOM_SECRET_KEY: otherCode } }, "unlock_failed");
 });
