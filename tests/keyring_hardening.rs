@@ -497,6 +497,15 @@ fn sr_obj_7_critical_and_skippable_kinds() {
             "kind {kind}"
         );
     }
+    // The kind is read before the rest of the slot (SPEC.md 6.6, step 3 before step 4): a
+    // kind above 65,535 is out of range even where the label is not a text string.
+    let mut bad_label = generic_slot(65_536, "", (0, &[]));
+    let at = bad_label.iter().position(|&b| b == 0x60).unwrap();
+    bad_label[at] = 0x00;
+    assert_eq!(
+        with(bad_label).unwrap_err(),
+        Error::Malformed(Malformed::ValueOutOfRange)
+    );
     // Key 3: [1, "a"]; key 4: {1: h''}; key 5: 0 (any values the profile accepts).
     let middle: &[u8] = &[
         0x03, 0x82, 0x01, 0x61, 0x61, 0x04, 0xa1, 0x01, 0x40, 0x05, 0x00,

@@ -166,7 +166,25 @@ pub fn file() -> File {
     work(&mut f);
     weaker_kdf(&mut f);
     auth(&mut f);
+    later(&mut f);
     f
+}
+
+/// Vectors added after the first generation of this file (ids are never renumbered).
+fn later(f: &mut File) {
+    let one = fx::one();
+    let own = slots_of(&one.bytes).remove(0);
+    let id = f.next_id();
+    let mut bad_label = fx::tree(&generic_slot(&id, 65_536, "x", vec![]));
+    bad_label.set(2, C::U(0));
+    fx::kdec(
+        f,
+        "Slot kind 65536 with a label that is an integer: the kind is checked first (value_out_of_range, not unexpected_type)",
+        &["SR-OBJ-7", "SR-OBJ-2"],
+        mal("value_out_of_range"),
+        &assemble(one, 1, &[own, bad_label.enc()]),
+        &["OrderOfChecks"],
+    );
 }
 
 fn secret_keys(f: &mut File) {
