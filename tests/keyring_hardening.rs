@@ -424,6 +424,18 @@ fn sr_op_3_unlock_slot_with_secret_key() {
             .map(|_| ()),
         Err(Error::UnlockFailed)
     );
+    // SR-POL-2 for the one slot: below the floor is out_of_policy, before any KDF.
+    let floor = UnlockPolicy::builder()
+        .pbkdf2_iterations(11..=1_000)
+        .build()
+        .unwrap();
+    let before = hazmat::kdf_calls();
+    assert_eq!(
+        k.unlock_slot_with_secret_key(0, &pw("correct horse"), &sk(1), &floor)
+            .map(|_| ()),
+        Err(Error::OutOfPolicy)
+    );
+    assert_eq!(hazmat::kdf_calls(), before);
 }
 
 // SR-OP-21: add_secret_key_slot appends a kind-64 slot under the caller's secret key, keeps

@@ -185,6 +185,22 @@ fn later(f: &mut File) {
         &assemble(one, 1, &[own, bad_label.enc()]),
         &["OrderOfChecks"],
     );
+    let id = f.next_id();
+    let (_, sk) = create_sk(&id, "pw", fx::fast_pbkdf2(), "sk");
+    f.add(
+        v(
+            "unlock_slot",
+            "unlock_slot with a password and a secret key at a secret-key slot below the policy floor: out_of_policy before any KDF",
+            &["SR-OP-3", "SR-POL-2"],
+            err("out_of_policy"),
+        )
+        .f(&["NoKdf"])
+        .i("keyring", sk.fx.hex())
+        .i("index", 0)
+        .i("password", pw("pw"))
+        .i("secret_key_code", sk.code.clone())
+        .i("policy", fx::policy("floor-100", [100, 2_000_000], [8, 262_144], [1, 8], [1, 8])),
+    );
 }
 
 fn secret_keys(f: &mut File) {
