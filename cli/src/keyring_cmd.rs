@@ -20,7 +20,7 @@ use crate::{note, opts::relaxed_policy};
 /// Keyring subcommands.
 #[derive(Subcommand)]
 pub enum KeyringCommand {
-    /// Create a keyring with one password slot.
+    /// Create a keyring with one password slot (or secret-key slot, --secret-key).
     #[command(after_help = CREATE_HELP)]
     Create(CreateArgs),
     /// Show a keyring's slots, KDF parameters, generation and digest (no secret).
@@ -93,6 +93,11 @@ macro_rules! update_note {
 The keyring file is replaced atomically with mode 0600 (through a symbolic link: the file it
 points to). If it changed between being read and being written back (another process or
 device), nothing is written and the exit status is 5: run the command again.
+
+Before any password is asked the keyring is checked against this machine's pin (see `open
+--help`; --accept-generation-jump for a jump of more than 64 generations), and once the
+changed keyring is in its file it is pinned. A secret-key slot opens with the password and
+the secret key (--secret-key-file FILE, $STRONGROOM_SECRET_KEY or the state directory).
 
 --json prints {\"command\", \"keyring\", \"id\", \"generation\", \"digest\", \"slots\",
 \"slot\": {\"index\", \"kind\", \"label\", \"kdf\"}} on standard output"

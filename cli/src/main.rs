@@ -64,7 +64,8 @@ Files: outputs (-o FILE, new keyrings) are written atomically with mode 0600 and
 existing file only with --force, never the keyring in use; a changed keyring is written back
 the same way, through a symbolic link to the file it points to. State is kept in $STRONGROOM_STATE_DIR, else $XDG_STATE_HOME/strongroom or
 ~/.local/state/strongroom (macOS: ~/Library/Application Support/strongroom, Windows:
-%LOCALAPPDATA%\\strongroom).";
+%LOCALAPPDATA%\\strongroom): per keyring id, its pin (so that an older or different copy
+is refused before any password is asked) and the secret key of its secret-key slots.";
 
 /// Whether --quiet was given: notes are not printed (errors and prompts are).
 static QUIET: AtomicBool = AtomicBool::new(false);

@@ -269,6 +269,21 @@ fn lock(id: &[u8; 16]) -> Option<File> {
     Some(f)
 }
 
+/// Whether `pin` is to replace the pin `kept`: none is kept, or `pin` is of a higher
+/// generation, or of the same keyring version with another preferred slot. Never a lower
+/// generation, and never other bytes at the same generation (a fork, which the next CheckPin
+/// reports rather than this command hiding it).
+fn replaces(kept: Option<&KeyringPin>, pin: &KeyringPin) -> bool {
+    match kept {
+        None => true,
+        Some(k) if k == pin => false,
+        Some(k) => {
+            k.generation() < pin.generation()
+                || (k.generation() == pin.generation() && k.digest() == pin.digest())
+        }
+    }
+}
+
 /// Stores `pin` for its keyring unless the pin kept is of a higher generation, or of the
 /// same generation and other bytes (a fork the next CheckPin reports), or already equal.
 /// Returns whether no pin was kept before (trust on first use). Binds `path` to the id.
@@ -276,15 +291,7 @@ pub fn store(path: &Path, pin: &KeyringPin) -> CliResult<bool> {
     let id = *pin.keyring_id();
     let _lock = lock(&id);
     let kept = load(&id).unwrap_or(None);
-    let newer = match &kept {
-        None => true,
-        Some(k) if k == pin => false,
-        Some(k) => {
-            k.generation() < pin.generation()
-                || (k.generation() == pin.generation() && k.digest() == pin.digest())
-        }
-    };
-    if newer {
+    if replaces(kept.as_ref(), pin) {
         let dir = state::keyring_dir(&id)
             .map_err(|e| CliError::io("creating the state directory for the pin", e))?;
         files::write_file(&dir.join("pin"), &encode(pin), Existing::Replace)?;
@@ -415,6 +422,20 @@ pub fn describe(path: &Path, keyring: &Keyring) -> (String, serde_json::Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // SR-PIN-2: a pin only moves forward, so that two commands running at once, or a change
+    // written to standard output (which pins the keyring it read), never move it back.
+    #[test]
+    fn pins_only_move_forward() {
+        let at = |g, d| KeyringPin::new([7; 16], g, [d; 32]);
+        let preferred = at(3, 1).with_preferred(Some(SlotRef::new([1; 32], [2; 32])));
+        assert!(replaces(None, &at(0, 0)));
+        assert!(replaces(Some(&at(3, 1)), &at(4, 2)));
+        assert!(replaces(Some(&at(3, 1)), &preferred));
+        assert!(!replaces(Some(&preferred), &preferred));
+        assert!(!replaces(Some(&at(3, 1)), &at(2, 1)));
+        assert!(!replaces(Some(&at(3, 1)), &at(3, 2)));
+    }
 
     #[test]
     fn pins_round_trip() {

@@ -15,8 +15,23 @@ use crate::secrets;
 use crate::term;
 use crate::{dash, parse_hex};
 
+/// What `open` and `seal` say about pins and secret keys.
+macro_rules! pin_help {
+    () => {
+        "Pins: before any password is asked, the keyring is checked against what this machine
+remembers of it (SPEC.md 11.12; kept in the state directory): an older copy (rollback),
+another keyring of the same generation (fork), another keyring in this file (replaced) or one
+more than 64 generations ahead (--accept-generation-jump) is refused with exit status 1 and
+history_violation. After a successful unlock the keyring is pinned (the first time with a
+note), with the slot that opened, which is tried first next time. `strongroom keyring
+forget-pin` forgets a pin. A secret-key slot needs the secret key besides the password:
+--secret-key-file FILE, else $STRONGROOM_SECRET_KEY, else the state directory's."
+    };
+}
+
 /// Help text: examples for `seal`.
-pub const SEAL_HELP: &str = "\
+pub const SEAL_HELP: &str = concat!(
+    "\
 Examples:
   strongroom seal -k alice.srk --context 'user:alice|log|1' entry.txt -o entry.srr
   echo 'hello' | strongroom seal -k alice.srk --text > hello.srr
@@ -30,10 +45,15 @@ With the plaintext typed on the terminal, the password is asked first; then type
 plaintext and end it with Ctrl-D on a line of its own.
 
 --json prints {\"command\": \"seal\", \"output\", \"form\", \"size\", \"plaintext_len\",
-\"keyring_id\"} on standard output (it needs -o FILE).";
+\"keyring_id\"} on standard output (it needs -o FILE).
+
+",
+    pin_help!()
+);
 
 /// Help text: examples for `open`.
-pub const OPEN_HELP: &str = "\
+pub const OPEN_HELP: &str = concat!(
+    "\
 Examples:
   strongroom open -k alice.srk --context 'user:alice|log|1' entry.srr
   strongroom open -k alice.srk --recovery entry.srr -o entry.txt
@@ -42,7 +62,11 @@ Examples:
 The record may be binary or text form. Nothing is written unless the record authenticates,
 and a record of another keyring is refused before any password is asked. The output file is
 written atomically with mode 0600 (no partial plaintext is left behind by an interrupted
-run); an existing file is replaced only with --force, and never the keyring itself.";
+run); an existing file is replaced only with --force, and never the keyring itself.
+
+",
+    pin_help!()
+);
 
 /// The application context, as text or hex.
 #[derive(Args, Debug)]
