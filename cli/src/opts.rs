@@ -394,6 +394,15 @@ impl UnlockArgs {
         let failed = last == Error::UnlockFailed;
         let err = Err::<UnlockedKeyring, _>(last).doing(doing);
         match &secret_key {
+            None if failed && has(Kind::SecretKey) => err.map_err(|e| {
+                e.with_hint(format!(
+                    "no password slot opens with this password; the secret-key slots were not \
+                     tried, as this machine keeps no secret key for keyring {} (give it with \
+                     --secret-key-file FILE or ${})",
+                    hex::encode(keyring.id()),
+                    secrets::ENV_SECRET_KEY
+                ))
+            }),
             Some(sk) if failed => err.map_err(|e| {
                 e.with_hint(format!(
                     "no slot opens with this password and the secret key from {} (nor any \

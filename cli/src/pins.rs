@@ -291,6 +291,12 @@ pub fn store(path: &Path, pin: &KeyringPin) -> CliResult<bool> {
     let id = *pin.keyring_id();
     let _lock = lock(&id);
     let kept = load(&id).unwrap_or(None);
+    // An unlock through a recovery slot names no slot to prefer: keep the one known.
+    let pin = match (pin.preferred(), &kept) {
+        (None, Some(k)) => pin.with_preferred(k.preferred().copied()),
+        _ => *pin,
+    };
+    let pin = &pin;
     if replaces(kept.as_ref(), pin) {
         let dir = state::keyring_dir(&id)
             .map_err(|e| CliError::io("creating the state directory for the pin", e))?;

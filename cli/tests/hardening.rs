@@ -1022,3 +1022,97 @@ fn unknown_slot_kinds_are_shown_kept_and_removable() {
     );
     run_elsewhere(&d, "elsewhere", &open_args("k2.srk", &p)).expect(0);
 }
+
+// SR-PIN-2: a change written to standard output is not known to be stored anywhere, so the
+// pin stays at the keyring read (the file, never replaced, still opens); an unlock with a
+// recovery code keeps the slot to prefer.
+#[test]
+fn a_change_to_standard_output_pins_the_keyring_read() {
+    let d = TempDir::new("stdout-change");
+    let p = pw(&d, "pw", "pw");
+    let id = create(&d, "k.srk", &p, &[]);
+    let preferred = pin_json(&d, &id)["preferred"].clone();
+    assert!(preferred.is_object(), "{preferred}");
+    let bytes = std::fs::read(d.path("k.srk")).unwrap();
+    let r = run_in(
+        &d.0,
+        &[
+            "keyring",
+            "add-recovery",
+            "-",
+            "--password-file",
+            &p,
+            RELAXED,
+        ],
+        &[],
+        &bytes,
+    )
+    .expect(0);
+    assert!(!r.stdout.is_empty());
+    assert_eq!(pin_json(&d, &id)["generation"], 0);
+    run(&d, &open_args("k.srk", &p)).expect(0);
+    // The keyring with a recovery slot, written by this machine through a file this time.
+    let r = run(
+        &d,
+        &[
+            "keyring",
+            "add-recovery",
+            "k.srk",
+            "--password-file",
+            &p,
+            RELAXED,
+        ],
+    )
+    .expect(0);
+    let code = r.out().trim().to_string();
+    assert_eq!(pin_json(&d, &id)["generation"], 1);
+    let code_file = d.write("code.txt", format!("{code}\n"));
+    run(
+        &d,
+        &[
+            "seal",
+            "-k",
+            "k.srk",
+            "--text",
+            "--recovery-code-file",
+            code_file.to_str().unwrap(),
+        ],
+    )
+    .expect(0);
+    assert_eq!(pin_json(&d, &id)["preferred"], preferred);
+}
+
+// SR-OP-20: a keyring with a password slot and a secret-key slot, on a machine without the
+// secret key: the password slot is tried, and a failure says the secret-key slots were not.
+#[test]
+fn without_the_secret_key_only_password_slots_are_tried() {
+    let d = TempDir::new("no-sk");
+    let p = pw(&d, "pw", "pw");
+    let p2 = pw(&d, "pw2", "second");
+    create(&d, "k.srk", &p, &[]);
+    run(
+        &d,
+        &[
+            &[
+                "keyring",
+                "add-secret-key-slot",
+                "k.srk",
+                "--password-file",
+                &p,
+                "--new-password-file",
+                &p2,
+            ][..],
+            FAST,
+        ]
+        .concat(),
+    )
+    .expect(0);
+    run_elsewhere(&d, "elsewhere", &open_args("k.srk", &p)).expect(0);
+    let r = run_elsewhere(&d, "elsewhere", &open_args("k.srk", &p2)).expect(1);
+    assert!(
+        r.stderr.contains("[unlock_failed]")
+            && r.stderr.contains("the secret-key slots were not tried"),
+        "{}",
+        r.stderr
+    );
+}
