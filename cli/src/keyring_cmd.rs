@@ -83,7 +83,12 @@ are the same). `pin` says what this machine remembers of the keyring (SPEC.md 11
 yet, the pinned copy, a newer one, or a copy that open, seal and keyring changes refuse
 (an older one, another of the same generation, another keyring in this file, or one more
 than 64 generations ahead). A slot of a kind this version does not know is shown as
-\"unknown kind N\": it is never tried, kept as it is, and can be removed.";
+\"unknown kind N\": it is never tried, kept as it is, and can be removed.
+
+--json adds \"pin\": {\"state\": \"none\"|\"current\"|\"newer\"|\"refused\", \"generation\",
+\"reason\"} and \"secret_key_stored\" (the path of the secret key kept for the keyring, or
+null); a slot's \"kind\" is \"password\", \"recovery\", \"secret-key\" or \"unknown\" (with
+\"kind_value\"), and a slot with a KDF has its \"work\".";
 
 /// What every keyring change says about concurrent updates, and its JSON.
 macro_rules! update_note {

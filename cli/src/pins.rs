@@ -259,12 +259,14 @@ pub fn read_checked(
 /// directory or a lock: the update then goes ahead unserialized).
 fn lock(id: &[u8; 16]) -> Option<File> {
     let dir = state::keyring_dir(id).ok()?;
-    let f = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("lock"))
-        .ok()?;
+    let mut options = fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let f = options.open(dir.join("lock")).ok()?;
     f.lock().ok()?;
     Some(f)
 }

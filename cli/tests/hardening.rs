@@ -336,6 +336,7 @@ fn pins_follow_changes_and_first_use_is_said_once() {
     #[cfg(unix)]
     {
         assert_eq!(mode(&pin_file(&d, &id)), 0o600);
+        assert_eq!(mode(&pin_file(&d, &id).with_file_name("lock")), 0o600);
         assert_eq!(mode(pin_file(&d, &id).parent().unwrap()), 0o700);
     }
 
