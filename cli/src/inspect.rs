@@ -162,6 +162,17 @@ fn kdf_fields(kdf: &KdfParams) -> serde_json::Value {
     }
 }
 
+/// A slot kind's name in the views: "unknown" for a skippable kind this version does not
+/// implement (its number is `kind_id`).
+fn kind_name(kind: &SlotKind) -> &'static str {
+    match kind {
+        SlotKind::Password { .. } => "password",
+        SlotKind::SecretKey { .. } => "secret-key",
+        SlotKind::Unknown(_) => "unknown",
+        _ => "recovery",
+    }
+}
+
 fn keyring_json(k: &Keyring, form: &str) -> serde_json::Value {
     let slots: Vec<_> = k
         .slots()
@@ -170,11 +181,11 @@ fn keyring_json(k: &Keyring, form: &str) -> serde_json::Value {
         .map(|(i, s)| {
             let mut v = json!({
                 "index": i,
-                "kind": if s.kdf().is_some() { "password" } else { "recovery" },
+                "kind": kind_name(s.kind()),
                 "kind_id": s.kind().id(),
                 "label": s.label(),
             });
-            if let SlotKind::Password { kdf, salt } = s.kind() {
+            if let SlotKind::Password { kdf, salt } | SlotKind::SecretKey { kdf, salt } = s.kind() {
                 v["kdf"] = kdf_fields(kdf);
                 v["salt"] = json!(hex::encode(salt));
             }
@@ -230,11 +241,15 @@ fn print_keyring(k: &Keyring, form: &str) {
     println!("  slots        {}", k.slots().len());
     for (i, s) in k.slots().iter().enumerate() {
         match s.kind() {
-            SlotKind::Password { kdf, salt } => {
-                println!("  slot {i}: password, label {:?}", s.label());
+            SlotKind::Password { kdf, salt } | SlotKind::SecretKey { kdf, salt } => {
+                println!("  slot {i}: {}, label {:?}", kind_name(s.kind()), s.label());
                 println!("    kdf          {}", crate::opts::describe_kdf(kdf));
                 println!("    salt         {}", hex::encode(salt));
             }
+            SlotKind::Unknown(n) => println!(
+                "  slot {i}: unknown kind {n} (never tried, kept as it is), label {:?}",
+                s.label()
+            ),
             _ => println!("  slot {i}: recovery, label {:?}", s.label()),
         }
         if let Some(nonce) = s.nonce() {

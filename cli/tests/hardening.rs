@@ -539,6 +539,16 @@ fn secret_key_slots_create_and_unlock() {
     assert!(!info.contains(&code));
     let v = info_json(&d, "k.srk");
     assert_eq!(v["slots"][0]["kind"], "secret-key");
+    let r = run(&d, &["inspect", "k.srk", "--json"]).expect(0);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["slots"][0]["kind"], "secret-key");
+    assert_eq!(v["slots"][0]["kind_id"], 64);
+    assert_eq!(v["slots"][0]["kdf"]["iterations"], 1000);
+    let shown = run(&d, &["inspect", "k.srk"]).expect(0).out();
+    assert!(
+        shown.contains("slot 0: secret-key, label \"laptop\""),
+        "{shown}"
+    );
 
     // This machine: the key from the state directory.
     let rec = run(&d, &open_args("k.srk", &p)).expect(0).stdout;
@@ -935,6 +945,16 @@ fn unknown_slot_kinds_are_shown_kept_and_removable() {
     assert_eq!(v["slots"][0]["kind"], "unknown");
     assert_eq!(v["slots"][0]["kind_value"], 65535);
     assert_eq!(v["slots"][0]["label"], "newer");
+    let shown = run(&d, &["inspect", "k.srk"]).expect(0).out();
+    assert!(
+        shown.contains("slot 0: unknown kind 65535 (never tried, kept as it is), label \"newer\""),
+        "{shown}"
+    );
+    let r = run(&d, &["inspect", "k.srk", "--json"]).expect(0);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["slots"][0]["kind"], "unknown");
+    assert_eq!(v["slots"][0]["kind_id"], 65535);
+    assert_eq!(v["slots"][1]["kind"], "password");
     let rec = run(&d, &open_args("k.srk", &p)).expect(0).stdout;
     d.write("r.srr", &rec);
     let unknown_slot = Keyring::from_bytes(&std::fs::read(d.path("k.srk")).unwrap())
