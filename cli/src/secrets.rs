@@ -119,7 +119,7 @@ pub struct FoundSecretKey {
 /// holds the SK1- code on its first line. None when none of them is there. A code that does
 /// not parse fails (`secret_key_format`, `secret_key_check`), wherever it came from.
 pub fn secret_key(file: Option<&Path>, id: &[u8; 16]) -> CliResult<Option<FoundSecretKey>> {
-    let (text, from) = if let Some(path) = file {
+    let (text, from, read) = if let Some(path) = file {
         let bytes = Zeroizing::new(
             std::fs::read(path).map_err(|e| CliError::io(format!("reading {}", show(path)), e))?,
         );
@@ -128,6 +128,7 @@ pub fn secret_key(file: Option<&Path>, id: &[u8; 16]) -> CliResult<Option<FoundS
         (
             Zeroizing::new(first_line(s).to_string()),
             format!("--secret-key-file {}", show(path)),
+            Some(path.to_path_buf()),
         )
     } else if let Some(value) = std::env::var_os(ENV_SECRET_KEY) {
         let value = Zeroizing::new(
@@ -138,6 +139,7 @@ pub fn secret_key(file: Option<&Path>, id: &[u8; 16]) -> CliResult<Option<FoundS
         (
             Zeroizing::new(first_line(&value).to_string()),
             format!("${ENV_SECRET_KEY}"),
+            None,
         )
     } else {
         let Some(path) = crate::state::keyring_file(id, "secret-key") else {
@@ -148,13 +150,41 @@ pub fn secret_key(file: Option<&Path>, id: &[u8; 16]) -> CliResult<Option<FoundS
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(CliError::io(format!("reading {}", show(&path)), e)),
         };
-        let s = String::from_utf8_lossy(&bytes);
-        (Zeroizing::new(first_line(&s).to_string()), show(&path))
+        let s = std::str::from_utf8(&bytes)
+            .map_err(|_| CliError::usage(format!("{}: not valid UTF-8 text", show(&path))))?;
+        (
+            Zeroizing::new(first_line(s).to_string()),
+            show(&path),
+            Some(path),
+        )
     };
+    if let Some(path) = &read {
+        warn_if_readable_by_others(path);
+    }
     let key =
         SecretKey::parse(text.trim()).doing(|| format!("reading the secret key from {from}"))?;
     Ok(Some(FoundSecretKey { key, from }))
 }
+
+/// Warns when a regular file holding a secret key may be read by other users.
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(m) = std::fs::metadata(path)
+        && m.is_file()
+        && m.permissions().mode() & 0o077 != 0
+    {
+        crate::note(&format!(
+            "warning: {} holds a secret key and other users may read it (mode {:o}): \
+             chmod 600 it",
+            show(path),
+            m.permissions().mode() & 0o777
+        ));
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
 
 /// Keeps `key` as the secret key of keyring `id` in the state directory
 /// (`keyrings/ID/secret-key`, mode 0600), never replacing one already there; returns the path.

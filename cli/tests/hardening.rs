@@ -590,7 +590,22 @@ fn secret_key_slots_create_and_unlock() {
         format!("{}\nemergency kit of alice\n", code.to_lowercase()),
     );
     let kit = kit.to_str().unwrap();
-    assert_eq!(open(&["--secret-key-file", kit], &[]).expect(0).stdout, b"");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(kit, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let r = open(&["--secret-key-file", kit], &[]).expect(0);
+        assert!(
+            r.stderr
+                .contains("other users may read it (mode 644): chmod 600 it"),
+            "{}",
+            r.stderr
+        );
+        std::fs::set_permissions(kit, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let r = open(&["--secret-key-file", kit], &[]).expect(0);
+    assert_eq!(r.stdout, b"");
+    assert!(!r.stderr.contains("other users"), "{}", r.stderr);
     open(&[], &[("STRONGROOM_SECRET_KEY", &code)]).expect(0);
     // The file comes before the variable.
     let other = "SK1-0000-0000-0000-0000-0000-0000-0000-0000";
