@@ -285,3 +285,54 @@ fn a_keyring_changed_during_the_prompt_is_not_overwritten() {
     assert!(t.contains("(it was removed)"), "{t}");
     assert!(!d.path("k.srk").exists());
 }
+
+// SR-SK-2, SR-PIN-1: on a terminal, keyring create --secret-key asks for the password twice
+// and then shows the secret key's code once; a rolled-back keyring is refused before any
+// password prompt, and opening the current one asks for the password only (the secret key
+// is the one this machine keeps).
+#[test]
+fn secret_key_shown_once_and_a_rollback_refused_before_the_prompt() {
+    let d = TempDir::new("tty-secret-key");
+    let (t, code) = session(
+        &d.0,
+        &[
+            "keyring",
+            "create",
+            "k.srk",
+            "--secret-key",
+            "--iterations",
+            "1000",
+            RELAXED,
+        ],
+        &[
+            Step::Expect("New password: "),
+            Step::Send("hunter2\n"),
+            Step::Expect("New password (again): "),
+            Step::Send("hunter2\n"),
+            Step::Expect("it is shown once"),
+        ],
+    );
+    eprintln!("keyring create --secret-key on a terminal:\n{t}\n[exit {code}]");
+    assert_eq!(code, 0, "{t}");
+    assert_eq!(t.matches("SK1-").count(), 1, "{t}");
+    assert!(!t.contains("hunter2"), "{t}");
+    let old = std::fs::read(d.path("k.srk")).unwrap();
+    let (t, code) = session(
+        &d.0,
+        &["keyring", "add-recovery", "k.srk", RELAXED],
+        &[
+            Step::Expect("Password for k.srk: "),
+            Step::Send("hunter2\n"),
+            Step::Expect("write it down now"),
+        ],
+    );
+    assert_eq!(code, 0, "{t}");
+    d.write("k.srk", &old);
+    let (t, code) = session(&d.0, &["seal", "-k", "k.srk", "-o", "x.srr", RELAXED], &[]);
+    eprintln!("seal of a rolled-back keyring on a terminal:\n{t}\n[exit {code}]");
+    assert_eq!(code, 1, "{t}");
+    assert!(
+        t.contains("[history_violation/keyring_rollback]") && !t.contains("Password for"),
+        "refused before any prompt:\n{t}"
+    );
+}
