@@ -359,7 +359,7 @@ fn create(a: CreateArgs) -> CliResult<()> {
         ));
     }
     let kdf = a.kdf.params()?;
-    let policy = a.policy.policy()?;
+    let policy = a.policy.policy();
     let doing = || format!("creating {}", show(&a.keyring));
     // Refuse bad parameters before asking for a password (SR-POL-3).
     policy.check(&kdf).doing(doing)?;
@@ -639,7 +639,7 @@ fn passwd(a: PasswdArgs) -> CliResult<()> {
     // The new parameters are the ones given or SPEC.md's defaults, never the slot's
     // (SR-KDF-6); checked before any typing.
     let kdf = a.kdf.params()?;
-    let policy = a.unlock.policy.policy()?;
+    let policy = a.unlock.policy()?;
     policy.check(&kdf).doing(doing)?;
     if let Some(i) = a.unlock.slot {
         check_not_weaker(keyring, i, &kdf, a.allow_weaker_kdf, doing)?;

@@ -97,21 +97,23 @@ pub struct PolicyArgs {
     /// unnoticed. Never use for real keyrings.
     #[arg(long)]
     pub unsafe_relaxed_policy: bool,
-    /// The most KDF work one unlock may spend on the slots it tries, checked before any KDF
-    /// runs (SPEC.md section 10; a unit is one PBKDF2 iteration, an Argon2id slot costs
-    /// 8 x memory_kib x time_cost) [default: 16777216; 1 to 2^40].
-    #[arg(long, value_name = "WORK")]
-    pub max_unlock_work: Option<u64>,
 }
 
 impl PolicyArgs {
-    /// The default policy, or the relaxed test policy, with --max-unlock-work.
-    pub fn policy(&self) -> CliResult<UnlockPolicy> {
-        let base = if self.unsafe_relaxed_policy {
+    /// The default policy, or the relaxed test policy.
+    pub fn policy(&self) -> UnlockPolicy {
+        if self.unsafe_relaxed_policy {
             relaxed_policy()
         } else {
             UnlockPolicy::default()
-        };
+        }
+    }
+}
+
+impl UnlockArgs {
+    /// The unlock policy: the default or the relaxed test policy, with --max-unlock-work.
+    pub fn policy(&self) -> CliResult<UnlockPolicy> {
+        let base = self.policy.policy();
         match self.max_unlock_work {
             None => Ok(base),
             Some(work) => with_budget(&base, work)
@@ -173,6 +175,11 @@ pub struct UnlockArgs {
     /// machine has pinned (SPEC.md SR-PIN-3); the pin then moves to it.
     #[arg(long)]
     pub accept_generation_jump: bool,
+    /// The most KDF work one unlock may spend on the slots it tries, checked before any KDF
+    /// runs (SPEC.md section 10; a unit is one PBKDF2 iteration, an Argon2id slot costs
+    /// 8 x memory_kib x time_cost) [default: 16777216; 1 to 2^40].
+    #[arg(long, value_name = "WORK")]
+    pub max_unlock_work: Option<u64>,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -246,7 +253,7 @@ impl UnlockArgs {
         path: &Path,
         pin: Option<&KeyringPin>,
     ) -> CliResult<UnlockedKeyring> {
-        let policy = self.policy.policy()?;
+        let policy = self.policy()?;
         let doing = || format!("unlocking {}", show(path));
         if self.by_recovery() {
             let code = Source {
