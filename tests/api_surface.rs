@@ -94,3 +94,79 @@ fn record_randomness_setting_reads_back() {
     let r = unlocked.seal(b"x", Context::new(b"c")).unwrap();
     assert_eq!(&unlocked.open(&r, Context::new(b"c")).unwrap()[..], b"x");
 }
+
+// The gaps the cargo-mutants run of MUTATION-TESTING.md found in hazmat: the CBOR writer's
+// output, the strict reader's bound on a map used as a map key, and randomness drawn
+// through a `&mut` borrow of a source.
+#[test]
+fn hazmat_cbor_writer_writes_shortest_heads() {
+    use strongroom::hazmat::cbor::{Value, Writer, decode};
+    let mut w = Writer::default();
+    w.map(2).uint(1).bytes(b"ab").uint(2).array(5);
+    w.text("x")
+        .uint(24)
+        .uint(0x100)
+        .uint(0x1_0000)
+        .uint(1 << 32);
+    let bytes = w.into_vec();
+    assert_eq!(
+        hex::encode(&bytes),
+        "a2014261620285617818181901001a000100001b0000000100000000"
+    );
+    assert_eq!(
+        decode(&bytes),
+        Ok(Value::Map(vec![
+            (1, Value::Bytes(b"ab".to_vec())),
+            (
+                2,
+                Value::Array(vec![
+                    Value::Text("x".into()),
+                    Value::Uint(24),
+                    Value::Uint(0x100),
+                    Value::Uint(0x1_0000),
+                    Value::Uint(1 << 32),
+                ])
+            ),
+        ]))
+    );
+}
+
+// SR-CBOR-8: a map used as a map key whose count needs more bytes than remain (two per
+// entry) is `truncated`, read with its head, before `non_integer_map_key`.
+#[test]
+fn hazmat_cbor_map_key_that_overruns_is_truncated() {
+    use strongroom::Malformed;
+    use strongroom::hazmat::cbor::decode;
+    // { {3 entries}: ... } with 3 bytes left: enough for 3 one-byte items, not 3 entries.
+    assert_eq!(
+        decode(&[0xa1, 0xa3, 0x00, 0x00, 0x00]),
+        Err(Malformed::Truncated)
+    );
+    // With 6 bytes left the key's head is in bounds, and the key's type is the error.
+    assert_eq!(
+        decode(&[0xa1, 0xa3, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+        Err(Malformed::NonIntegerMapKey)
+    );
+}
+
+#[test]
+fn randomness_through_a_mutable_borrow_is_the_source_itself() {
+    use strongroom::hazmat::RandomSource;
+    struct Counter(u8);
+    impl RandomSource for Counter {
+        fn fill(&mut self, dest: &mut [u8]) -> strongroom::Result<()> {
+            for b in dest {
+                self.0 = self.0.wrapping_add(1);
+                *b = self.0;
+            }
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    let mut borrowed = &mut counter;
+    let mut buf = [0u8; 4];
+    RandomSource::fill(&mut borrowed, &mut buf).unwrap();
+    assert_eq!(buf, [1, 2, 3, 4]);
+    RandomSource::fill(&mut borrowed, &mut buf).unwrap();
+    assert_eq!(buf, [5, 6, 7, 8]);
+}

@@ -87,6 +87,24 @@ fn text_vectors_decode_through_serde_as_from_text() {
         assert!(serde_json::from_value::<Keyring>(v.clone()).is_err());
         assert!(serde_json::from_value::<SealedRecord>(v).is_err());
     }
+    // The refusal says what was expected (the visitor's `expecting`), so a user reading a
+    // failed configuration file learns which field holds which object.
+    let keyring = serde_json::from_value::<Keyring>(json!(1)).err().unwrap();
+    assert!(
+        keyring
+            .to_string()
+            .contains("a Strongroom keyring in its text form (srk1.)"),
+        "{keyring}"
+    );
+    let record = serde_json::from_value::<SealedRecord>(json!(null))
+        .err()
+        .unwrap();
+    assert!(
+        record
+            .to_string()
+            .contains("a Strongroom sealed record in its text form (srr1.)"),
+        "{record}"
+    );
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]

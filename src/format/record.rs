@@ -435,6 +435,17 @@ mod tests {
                 }
             }
         }
+        // At the size limit (SR-OBJ-5): the longest ciphertext is accepted by both paths,
+        // one byte more by neither (the general decoder says why).
+        let longest = record(MAX_PLAINTEXT_LEN + TAG_LEN, 9);
+        let parts = RecordParts::template(&longest).expect("template accepts the longest");
+        assert_eq!(RecordParts::general(&longest).expect("valid"), parts);
+        let too_long = record(MAX_PLAINTEXT_LEN + TAG_LEN + 1, 9);
+        assert!(RecordParts::template(&too_long).is_none());
+        assert_eq!(
+            RecordParts::general(&too_long),
+            Err(Malformed::ValueOutOfRange.into())
+        );
         // Non-shortest ciphertext heads are rejected by both.
         let mut m = record(16, 0);
         m.splice(HEADER_LEN + 1..HEADER_LEN + 2, [0x58, 16]);

@@ -205,6 +205,18 @@ mod tests {
             );
             assert!(canonical_len(bad.as_bytes()).is_none(), "{bad:?} accepted");
         }
+        // A lone last symbol (length 1 mod 4) is refused even when its bits are all zero,
+        // and a symbol outside the alphabet is refused in every position of a full group,
+        // alone or with others (two of them must not cancel out).
+        for bad in [
+            "A", "Zm9vA", "$m9v", "Z$9v", "Zm$v", "Zm9$", "$$9v", "Z$$v", "$$$$", "Zm9vZm9=",
+            "Zm9v.m9v",
+        ] {
+            assert!(
+                decode_base64url(bad.as_bytes()).is_none(),
+                "{bad:?} accepted"
+            );
+        }
         for (good, n) in [("", 0), ("Zg", 1), ("Zm8", 2), ("Zm9v", 3), ("Zm9vYg", 4)] {
             assert_eq!(canonical_len(good.as_bytes()), Some(n));
         }

@@ -76,6 +76,8 @@ impl ThreadState {
         use rand_core::SeedableRng;
         let mut seed = zeroize::Zeroizing::new([0u8; 32]);
         OsRandom.fill(seed.as_mut())?;
+        #[cfg(test)]
+        SEEDINGS.with(|n| n.set(n.get().saturating_add(1)));
         Ok(ThreadState {
             rng: chacha20::ChaCha20Rng::from_seed(*seed),
             pid: std::process::id(),
@@ -87,6 +89,13 @@ impl ThreadState {
 std::thread_local! {
     static THREAD_RNG: core::cell::RefCell<Option<ThreadState>> =
         const { core::cell::RefCell::new(None) };
+}
+
+#[cfg(test)]
+std::thread_local! {
+    /// How many times this thread's generator was seeded from the OS: the reseed schedule
+    /// is otherwise invisible (every output is random either way).
+    static SEEDINGS: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
 }
 
 impl RandomSource for ThreadRandom {
@@ -133,4 +142,37 @@ pub(crate) fn array<const N: usize>(rng: &mut dyn RandomSource) -> Result<[u8; N
     let mut out = [0u8; N];
     rng.fill(&mut out)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // SR-KEY-9 (the generator behind record salts and nonces): seeded on first use, and
+    // reseeded from the OS exactly when the next draw would exceed 64 KiB since the last
+    // seeding, not earlier and not later.
+    #[test]
+    fn thread_generator_reseeds_after_64_kib() {
+        std::thread::spawn(|| {
+            let seedings = || SEEDINGS.with(core::cell::Cell::get);
+            let mut buf = [0u8; 32];
+            assert_eq!(seedings(), 0);
+            ThreadRandom.fill(&mut buf).unwrap();
+            assert_eq!(seedings(), 1);
+            // 2,048 draws of 32 bytes use the budget of 65,536 bytes exactly.
+            for _ in 1..2048 {
+                ThreadRandom.fill(&mut buf).unwrap();
+            }
+            assert_eq!(seedings(), 1);
+            ThreadRandom.fill(&mut buf).unwrap();
+            assert_eq!(seedings(), 2);
+            // A draw larger than the whole budget is still served, after one reseed.
+            let mut big = vec![0u8; 70_000];
+            ThreadRandom.fill(&mut big).unwrap();
+            assert_eq!(seedings(), 3);
+            assert!(big.iter().any(|&b| b != 0));
+        })
+        .join()
+        .unwrap();
+    }
 }
