@@ -33,14 +33,20 @@ pub enum Error {
     UnlockFailed,
     /// A slot opened but the keyring MAC did not verify: the keyring was altered.
     KeyringTampered,
-    /// The record belongs to a different keyring than the one used to open it.
+    /// The record (or log checkpoint, or log state) belongs to a different keyring than
+    /// the one used to open or verify it.
     WrongKeyring,
     /// The record's commitment or tag did not verify (tampered, or wrong context).
     RecordAuthenticationFailed,
+    /// A checkpoint's MAC did not verify under the keyring's log key (SR-LOG-10): the
+    /// checkpoint was forged or altered, or made under another keyring's key.
+    CheckpointAuthenticationFailed,
     /// A size, count or work limit of SPEC.md was exceeded.
     LimitExceeded(Limit),
-    /// The server served an older or different keyring than the client's pin (SPEC.md
-    /// 11.12): a rollback, a fork, another keyring for the same id, or an unconfirmed jump.
+    /// The server served an older or different history than the client's pin: for a
+    /// keyring (SPEC.md 11.12) a rollback, a fork, another keyring for the same id, or an
+    /// unconfirmed jump; for a log (SPEC.md 11.15) another log, a truncated or forked log, or a
+    /// dropped, altered, reordered or replayed entry.
     HistoryViolation(HistoryViolation),
     /// A caller-supplied argument is invalid.
     InvalidInput(InvalidInput),
@@ -63,6 +69,7 @@ impl Error {
             Error::KeyringTampered => "keyring_tampered",
             Error::WrongKeyring => "wrong_keyring",
             Error::RecordAuthenticationFailed => "record_authentication_failed",
+            Error::CheckpointAuthenticationFailed => "checkpoint_authentication_failed",
             Error::LimitExceeded(_) => "limit_exceeded",
             Error::HistoryViolation(_) => "history_violation",
             Error::InvalidInput(_) => "invalid_input",
@@ -97,11 +104,14 @@ impl fmt::Display for Error {
             Error::OutOfPolicy => f.write_str("KDF parameters outside the unlock policy"),
             Error::UnlockFailed => f.write_str("unlock failed: wrong password or recovery code"),
             Error::KeyringTampered => f.write_str("keyring authentication failed"),
-            Error::WrongKeyring => f.write_str("record belongs to a different keyring"),
+            Error::WrongKeyring => f.write_str("object belongs to a different keyring"),
             Error::RecordAuthenticationFailed => f.write_str("record authentication failed"),
+            Error::CheckpointAuthenticationFailed => {
+                f.write_str("checkpoint authentication failed")
+            }
             Error::LimitExceeded(l) => write!(f, "limit exceeded: {}", l.as_str()),
             Error::HistoryViolation(h) => {
-                write!(f, "keyring history violation: {}", h.as_str())
+                write!(f, "history violation: {}", h.as_str())
             }
             Error::InvalidInput(i) => write!(f, "invalid input: {}", i.as_str()),
             Error::RandomnessUnavailable => f.write_str("random number generator unavailable"),
@@ -260,6 +270,8 @@ reason_enum! {
         /// The slots an unlock would try need more KDF work than the policy's
         /// `max_unlock_work` (SR-POL-7).
         UnlockWorkExceeded => "unlock_work_exceeded",
+        /// A log already holds 2^53 - 1 entries: no position is left (SR-LOG-3).
+        LogFull => "log_full",
     }
 }
 
@@ -294,7 +306,8 @@ reason_enum! {
 }
 
 reason_enum! {
-    /// Reason codes of the `history_violation` class (SPEC.md 11.12, CheckPin).
+    /// Reason codes of the `history_violation` class (SPEC.md 11.12 CheckPin, and 11.15
+    /// VerifyCheckpoint and VerifyEntries for logs).
     HistoryViolation {
         /// The keyring id differs from the pinned one.
         KeyringReplaced => "keyring_replaced",
@@ -304,6 +317,18 @@ reason_enum! {
         KeyringFork => "keyring_fork",
         /// The generation is more than 64 above the pin's, and the jump was not confirmed.
         KeyringGenerationJump => "keyring_generation_jump",
+        /// The checkpoint names another log (or keyring) than the pinned one.
+        LogReplaced => "log_replaced",
+        /// The checkpoint is shorter than the pinned one: truncation or rollback.
+        LogTruncated => "log_truncated",
+        /// The checkpoint does not extend the pinned log: the same size with another root,
+        /// or a consistency proof that fails.
+        LogFork => "log_fork",
+        /// An entry the checkpoint covers was not served: a dropped entry, a gap.
+        LogEntryMissing => "log_entry_missing",
+        /// A served entry (or frontier) is not what the checkpoint commits to at its
+        /// position: altered, reordered, replayed or moved from another log.
+        LogEntryMismatch => "log_entry_mismatch",
     }
 }
 

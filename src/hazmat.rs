@@ -32,6 +32,50 @@ use crate::secret_key::SecretKey;
 
 pub use crate::primitives::rng::{OsRandom, RandomSource, ThreadRandom};
 
+/// The keyring's log checkpoint key (SR-LOG-7).
+pub fn log_key(unlocked: &UnlockedKeyring) -> [u8; 32] {
+    *unlocked.log_key().expose()
+}
+
+/// A checkpoint MACed under the keyring's log key for any size and root: what only a
+/// holder of the DEK can make, for vectors of forks and of checkpoints that lie.
+pub fn make_checkpoint(
+    unlocked: &UnlockedKeyring,
+    log_id: &crate::LogId,
+    size: u64,
+    root: &[u8; 32],
+) -> crate::Checkpoint {
+    unlocked.make_checkpoint(log_id, size, root)
+}
+
+/// [`UnlockedKeyring::seal_log_entry`] drawing the record salt (32) then nonce (12) from
+/// `rng`.
+///
+/// # Errors
+/// As [`UnlockedKeyring::seal_log_entry`].
+pub fn seal_log_entry_with_rng(
+    unlocked: &UnlockedKeyring,
+    state: &crate::LogState,
+    plaintext: &[u8],
+    app: Context<'_>,
+    rng: &mut dyn RandomSource,
+) -> Result<crate::LogAppend> {
+    unlocked.seal_log_entry_with_rng(state, plaintext, app, rng)
+}
+
+/// [`crate::LogId::generate`] drawing its 16 bytes from `rng`.
+///
+/// # Errors
+/// [`crate::Error::RandomnessUnavailable`].
+pub fn log_id_with_rng(rng: &mut dyn RandomSource) -> Result<crate::LogId> {
+    crate::LogId::generate_with(rng)
+}
+
+/// Re-encodes a checkpoint from its decoded fields alone (SR-CBOR-9).
+pub fn reencode_checkpoint(checkpoint: &crate::Checkpoint) -> Vec<u8> {
+    checkpoint.reencode()
+}
+
 /// Length of every record header (keys 1 to 6), the first part of the record AAD.
 pub const RECORD_HEADER_LEN: usize = HEADER_LEN;
 

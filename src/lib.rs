@@ -62,6 +62,11 @@
 //!   [`UnlockedKeyring::slot_index`] says which slot opened.
 //! - **Never weaker.** [`UnlockedKeyring::change_password`] refuses a KDF weaker than the
 //!   slot's (`weaker_kdf`) unless the caller says so.
+//! - **Logs.** [`UnlockedKeyring::seal_log_entry`] binds each entry to its [`LogId`] and
+//!   position and MACs a [`Checkpoint`] over an RFC 9162 Merkle tree of all entries;
+//!   [`UnlockedKeyring::verify_checkpoint`] against a [`LogPin`] and
+//!   [`UnlockedKeyring::open_log_entries`] refuse a replaced, truncated or forked log and a
+//!   dropped, altered, reordered or replayed entry (SPEC.md 11.15).
 //! - **Logging in.** [`UnlockedKeyring::auth_tag`] signs requests to the application's server
 //!   with a key derived from the DEK, never from the password.
 //! - **Newer slot kinds.** A keyring with a slot of a kind this crate does not implement (from
@@ -153,11 +158,13 @@
 //
 //   face        lib.rs (this file: the public surface), hazmat.rs (feature `hazmat`),
 //               text_serde.rs (feature `serde`)
-//   operations  record.rs (11.10, 11.11) over keyring/ (11: mod.rs decoding and the keyring
-//               MAC, unlock.rs 11.3 to 11.5, change.rs 11.2 and 11.6 to 11.9, pin.rs 11.12)
+//   operations  log/ (11.15: mod.rs checkpoints, pins and the operations, merkle.rs the
+//               RFC 9162 tree and proofs, context.rs the entry context) over record.rs
+//               (11.10, 11.11) over keyring/ (11: mod.rs decoding and the keyring MAC,
+//               unlock.rs 11.3 to 11.5, change.rs 11.2 and 11.6 to 11.9, pin.rs 11.12)
 //   keys        recovery.rs (12), secret_key.rs (12.1) over schedule.rs (9.1 to 9.4); policy.rs (10)
 //   bottom      format/ (cbor.rs 5, mod.rs 6.1 and 6.6, kdf.rs 6.4, keyring.rs 6.2 and 6.3,
-//               record.rs 6.5, text.rs 13) beside primitives/ (crypto.rs 2.3, kdf.rs 8,
+//               record.rs 6.5, checkpoint.rs 11.15.4, text.rs 13) beside primitives/ (crypto.rs 2.3, kdf.rs 8,
 //               rng.rs 9.5, secret.rs 9.6) and password.rs (7)
 //   foundation  error.rs (14), limits.rs (15)
 mod error;
@@ -173,6 +180,7 @@ mod schedule;
 mod secret_key;
 
 mod keyring;
+mod log;
 mod record;
 
 #[cfg(feature = "hazmat")]
@@ -186,6 +194,10 @@ pub use format::keyring::{KeySlot, SlotKind, SlotRef};
 pub use format::record::SealedRecord;
 pub use keyring::{Keyring, KeyringPin, UnlockedKeyring};
 pub use limits::{MAX_CONTEXT_LEN, MAX_PASSWORD_BYTES, MAX_PLAINTEXT_LEN};
+pub use log::{
+    Checkpoint, ConsistencyProof, InclusionProof, LogAppend, LogId, LogPin, LogState, LogTree,
+    VerifiedCheckpoint,
+};
 pub use password::Password;
 pub use policy::{Bounds, UnlockPolicy, UnlockPolicyBuilder};
 pub use primitives::rng::RecordRandomness;

@@ -34,3 +34,14 @@ pub const MAX_UNLOCK_WORK: u64 = 1 << 40;
 /// Largest generation jump above a pin that CheckPin accepts without confirmation
 /// (SR-PIN-3).
 pub const MAX_PIN_JUMP: u64 = 64;
+
+/// Largest checkpoint encoding, in bytes (SR-LOG-5); the largest valid one is 121.
+pub const MAX_CHECKPOINT_LEN: usize = 256;
+/// Most entries a log holds: 2^53 - 1, exact in a JavaScript number (SR-LOG-3).
+pub const MAX_LOG_SIZE: u64 = (1 << 53) - 1;
+/// Longest application context of a log entry, in bytes (SR-LOG-3): with the rest of the
+/// log-entry context it stays within [`MAX_CONTEXT_LEN`].
+pub const MAX_LOG_APP_CONTEXT_LEN: usize = 3900;
+/// Most hashes an inclusion or consistency proof may carry (SR-LOG-8, SR-LOG-9); a log of
+/// at most 2^53 - 1 entries never needs more than 54.
+pub const MAX_PROOF_HASHES: usize = 64;

@@ -28,6 +28,8 @@ pub(crate) const LABEL_SECRET_KEY_KEK: &[u8] = b"strongroom/v1/secret-key-slot/k
 pub(crate) const LABEL_KEYRING_MAC: &[u8] = b"strongroom/v1/keyring/mac-key";
 /// HKDF info of the authentication key, a sibling of the MAC key under prk_ring (SR-KEY-15).
 pub(crate) const LABEL_AUTH_KEY: &[u8] = b"strongroom/v1/auth-key";
+/// HKDF info of the log checkpoint key, a sibling of the MAC key under prk_ring (SR-LOG-7).
+pub(crate) const LABEL_LOG_CHECKPOINT_KEY: &[u8] = b"strongroom/v1/log/checkpoint-key";
 /// HKDF info of the record root key, the MAC key's sibling under prk_ring (SR-KEY-14).
 pub(crate) const LABEL_RECORD_ROOT: &[u8] = b"strongroom/v1/record/root-key";
 /// HKDF info prefix of the record key; the keyring id follows (SR-KEY-7).
@@ -116,6 +118,12 @@ pub(crate) fn auth_key(keyring_id: &[u8; 16], dek: &Key32) -> Key32 {
     Prk::extract(keyring_id, dek.expose()).expand(&[LABEL_AUTH_KEY])
 }
 
+/// The log checkpoint key (SR-LOG-7): a sibling of the MAC key under prk_ring, used for
+/// nothing but checkpoint MACs.
+pub(crate) fn log_key(keyring_id: &[u8; 16], dek: &Key32) -> Key32 {
+    Prk::extract(keyring_id, dek.expose()).expand(&[LABEL_LOG_CHECKPOINT_KEY])
+}
+
 /// The record root key (SR-KEY-14): the MAC key's sibling under prk_ring, so that a holder
 /// of it can derive record keys but neither the DEK nor the MAC key.
 pub(crate) fn record_root(keyring_id: &[u8; 16], dek: &Key32) -> Key32 {
@@ -198,6 +206,24 @@ mod tests {
         );
     }
 
+    // SR-LOG-7: log_key = HMAC-SHA256(prk_ring, "strongroom/v1/log/checkpoint-key" || 01),
+    // a sibling of the MAC key, the auth key and the record root key, equal to none of them.
+    #[test]
+    fn sr_log_7_log_key_formula() {
+        let id: [u8; 16] = core::array::from_fn(|i| i as u8);
+        let dek = Key32::from_bytes(core::array::from_fn(|i| 0x10 + i as u8));
+        let prk_ring = bare_hmac(&id, &[dek.expose()]);
+        let expected = bare_hmac(&prk_ring, &[b"strongroom/v1/log/checkpoint-key", &[1]]);
+        assert_eq!(log_key(&id, &dek).expose(), &expected);
+        for other in [
+            mac_key(&id, &dek),
+            auth_key(&id, &dek),
+            record_root(&id, &dek),
+        ] {
+            assert_ne!(other.expose(), &expected);
+        }
+    }
+
     // SR-KEY-16: KEK = HMAC(HMAC(secret_key, kek_p), "strongroom/v1/secret-key-slot/kek" || 01)
     // with kek_p the password slot's KEK for the same salt and KDF.
     #[test]
@@ -229,6 +255,7 @@ mod tests {
             LABEL_SECRET_KEY_KEK,
             LABEL_KEYRING_MAC,
             LABEL_AUTH_KEY,
+            LABEL_LOG_CHECKPOINT_KEY,
             LABEL_RECORD_ROOT,
             LABEL_RECORD_KEY,
             LABEL_RECORD_COMMIT,

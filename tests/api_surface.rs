@@ -54,7 +54,11 @@ fn error_display_is_the_rust_wording_with_the_codes() {
             "unlock failed: wrong password or recovery code",
         ),
         (Error::KeyringTampered, "keyring authentication failed"),
-        (Error::WrongKeyring, "record belongs to a different keyring"),
+        (Error::WrongKeyring, "object belongs to a different keyring"),
+        (
+            Error::CheckpointAuthenticationFailed,
+            "checkpoint authentication failed",
+        ),
         (
             Error::RecordAuthenticationFailed,
             "record authentication failed",

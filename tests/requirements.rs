@@ -861,6 +861,7 @@ fn sr_err_1_error_strings_are_the_spec_tables() {
         Error::KeyringTampered,
         Error::WrongKeyring,
         Error::RecordAuthenticationFailed,
+        Error::CheckpointAuthenticationFailed,
         Error::LimitExceeded(Limit::TooManySlots),
         Error::HistoryViolation(HistoryViolation::KeyringFork),
         Error::InvalidInput(InvalidInput::LastSlot),

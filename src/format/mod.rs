@@ -6,6 +6,7 @@
 //! common header (6.1) and the schema walk (6.6).
 
 pub(crate) mod cbor;
+pub(crate) mod checkpoint;
 pub(crate) mod kdf;
 pub(crate) mod keyring;
 pub(crate) mod record;
@@ -18,6 +19,8 @@ use cbor::{Item, Value};
 pub(crate) const OBJECT_KEYRING: u64 = 1;
 /// Object type registry: sealed record.
 pub(crate) const OBJECT_RECORD: u64 = 2;
+/// Object type registry: log checkpoint (SR-LOG-5).
+pub(crate) const OBJECT_CHECKPOINT: u64 = 3;
 /// The only format version this implementation reads and writes.
 pub(crate) const VERSION: u64 = 1;
 

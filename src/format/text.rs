@@ -6,6 +6,8 @@ use crate::error::{Error, Malformed};
 pub(crate) const KEYRING_PREFIX: &str = "srk1.";
 /// Text prefix of a sealed record.
 pub(crate) const RECORD_PREFIX: &str = "srr1.";
+/// Text prefix of a log checkpoint (SR-LOG-5).
+pub(crate) const CHECKPOINT_PREFIX: &str = "src1.";
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -43,8 +45,8 @@ fn symbol(v: u32) -> u8 {
 /// SPEC.md's order: prefix, then canonical base64url, then the binary size limit (checked on
 /// the decoded length before anything is allocated).
 ///
-/// A prefix is `sr`, a type letter (`k` keyring, `r` sealed record), a version in canonical
-/// decimal and `.`. The other type letter means the wrong object type; a well-formed prefix
+/// A prefix is `sr`, a type letter (`k` keyring, `r` sealed record, `c` checkpoint), a version in canonical
+/// decimal and `.`. Another type letter means the wrong object type; a well-formed prefix
 /// with another version is an unsupported version, so that a later version's text is reported
 /// as such; anything else is `text_prefix`.
 pub(crate) fn decode(expected: &str, text: &str, max_len: usize) -> Result<Vec<u8>, Error> {
@@ -69,7 +71,7 @@ fn prefix_error(expected: &str, text: &str) -> Error {
         let canonical = !digits.is_empty()
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !(digits.len() > 1 && digits.starts_with('0'));
-        if !canonical || !matches!(letter, 'k' | 'r') {
+        if !canonical || !matches!(letter, 'k' | 'r' | 'c') {
             return None;
         }
         Some((letter, digits.parse::<u64>().ok()?))
@@ -228,6 +230,11 @@ mod tests {
         let d = |t| decode(KEYRING_PREFIX, t, 4);
         assert_eq!(d("srr1.AA"), Err(Malformed::WrongObjectType.into()));
         assert_eq!(d("srr2.AA"), Err(Malformed::WrongObjectType.into()));
+        assert_eq!(d("src1.AA"), Err(Malformed::WrongObjectType.into()));
+        let c = |t| decode(CHECKPOINT_PREFIX, t, 4);
+        assert_eq!(c("srk1.AA"), Err(Malformed::WrongObjectType.into()));
+        assert_eq!(c("src2.AA"), Err(Error::UnsupportedVersion { version: 2 }));
+        assert_eq!(c("src1.AA").unwrap(), vec![0]);
         assert_eq!(d("srk2.AA"), Err(Error::UnsupportedVersion { version: 2 }));
         assert_eq!(d("srk0.AA"), Err(Error::UnsupportedVersion { version: 0 }));
         for bad in [
@@ -238,6 +245,7 @@ mod tests {
             "srk.AA",
             "srk1AA",
             "srx1.AA",
+            "srC1.AA",
             "srk+1.AA",
             "srk99999999999999999999.AA",
         ] {

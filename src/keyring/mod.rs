@@ -55,6 +55,8 @@ pub struct UnlockedKeyring {
     dek: Key32,
     /// Derived once here rather than per record: records never see the DEK (SR-KEY-14).
     record_root: Key32,
+    /// The key of checkpoint MACs (SR-LOG-7), derived once like the record root.
+    log_key: Key32,
     policy: UnlockPolicy,
     record_randomness: RecordRandomness,
     /// The slot that opened the keyring (the one created, for a new keyring), moved along
@@ -210,10 +212,12 @@ impl UnlockedKeyring {
     /// its DEK. The keyring id never changes afterwards, so neither does the root key.
     fn new(keyring: Keyring, dek: Key32, policy: UnlockPolicy, slot_index: Option<usize>) -> Self {
         let record_root = schedule::record_root(&keyring.id, &dek);
+        let log_key = schedule::log_key(&keyring.id, &dek);
         UnlockedKeyring {
             keyring,
             dek,
             record_root,
+            log_key,
             policy,
             record_randomness: RecordRandomness::default(),
             slot_index,
@@ -261,6 +265,10 @@ impl UnlockedKeyring {
 
     pub(crate) fn record_root(&self) -> &Key32 {
         &self.record_root
+    }
+
+    pub(crate) fn log_key(&self) -> &Key32 {
+        &self.log_key
     }
 
     /// Where [`UnlockedKeyring::seal`] draws record salts and nonces.
