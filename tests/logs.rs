@@ -150,7 +150,7 @@ fn setup(n: usize) -> (UnlockedKeyring, LogId, Server) {
     let k = new_keyring(1, FAST_PBKDF2);
     let id = log_id(2);
     let mut server = Server::default();
-    let (c, state) = k.create_log(id).unwrap();
+    let (c, state) = k.create_log(id);
     server.create(&c);
     let mut d = Device { keyring: &k, state };
     for i in 0..n {
@@ -360,7 +360,7 @@ fn sr_log_10_truncation_rollback_and_fork() {
     let k = new_keyring(1, FAST_PBKDF2);
     let id = log_id(2);
     let mut server = Server::default();
-    let (c0, _) = k.create_log(id).unwrap();
+    let (c0, _) = k.create_log(id);
     server.create(&c0);
     let mut a = Device::new(&k, id);
     let mut history = vec![server.clone()];
@@ -474,7 +474,7 @@ fn sr_log_10_swapped_and_forged_checkpoints() {
     // Another log of the same keyring, with as many entries.
     let other_id = log_id(9);
     let mut other = Server::default();
-    other.create(&k.create_log(other_id).unwrap().0);
+    other.create(&k.create_log(other_id).0);
     let mut d = Device::new(&k, other_id);
     for i in 0..4 {
         d.append(&mut other, format!("entry {i}").as_bytes());
@@ -494,7 +494,7 @@ fn sr_log_10_swapped_and_forged_checkpoints() {
     );
     // Another user's keyring and log.
     let bob = new_keyring(7, FAST_PBKDF2);
-    let (bob_c, _) = bob.create_log(id).unwrap();
+    let (bob_c, _) = bob.create_log(id);
     assert_eq!(
         k.verify_checkpoint(&bob_c, &pin, &empty).unwrap_err(),
         Error::WrongKeyring
@@ -538,7 +538,7 @@ fn sr_log_11_entries_swapped_between_users() {
     let (k, id, server) = setup(3);
     let bob = new_keyring(7, FAST_PBKDF2);
     let mut bob_server = Server::default();
-    bob_server.create(&bob.create_log(id).unwrap().0);
+    bob_server.create(&bob.create_log(id).0);
     let mut bd = Device::new(&bob, id);
     for i in 0..3 {
         bd.append(&mut bob_server, format!("entry {i}").as_bytes());
@@ -671,7 +671,7 @@ fn sr_log_16_lost_answer() {
     server.append(&r).unwrap();
     assert_eq!(server.entries.last().unwrap(), r.entry().as_bytes());
     // Another log's checkpoint never counts.
-    let (other_c, _) = k.create_log(log_id(5)).unwrap();
+    let (other_c, _) = k.create_log(log_id(5));
     let ov = k
         .verify_checkpoint(
             &other_c,
@@ -732,8 +732,8 @@ fn sr_log_3_append_limits() {
     let k = new_keyring(1, FAST_PBKDF2);
     let bob = new_keyring(7, FAST_PBKDF2);
     let id = log_id(2);
-    let (_, state) = k.create_log(id).unwrap();
-    let (_, bob_state) = bob.create_log(id).unwrap();
+    let (_, state) = k.create_log(id);
+    let (_, bob_state) = bob.create_log(id);
     assert_eq!(
         k.seal_log_entry(&bob_state, b"x", APP).unwrap_err(),
         Error::WrongKeyring

@@ -12,6 +12,7 @@
 
 mod accumulated;
 mod input;
+mod log;
 mod output;
 
 use serde_json::{Map, Value};
@@ -99,6 +100,12 @@ pub const OPERATIONS: &[&str] = &[
     "parse_secret_key",
     "auth_tag",
     "accumulated_seal",
+    "decode_checkpoint",
+    "decode_checkpoint_text",
+    "log_entry_context",
+    "log_append",
+    "log_read",
+    "log_open_entry",
 ];
 
 /// Runs one operation. `Err` means the vector itself is broken or the consumer could not
@@ -124,7 +131,10 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         | "remove_slot"
         | "seal"
         | "open"
-        | "auth_tag" => Some(setup(inputs, &pol()?)?),
+        | "auth_tag"
+        | "log_append"
+        | "log_read"
+        | "log_open_entry" => Some(setup(inputs, &pol()?)?),
         _ => None,
     };
     let before = unlocked.as_ref().map(|u| u.keyring().as_bytes().to_vec());
@@ -528,7 +538,16 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
             o.insert("digest".into(), hex(digest).into());
             Ok(o)
         }
-        other => return Err(format!("unknown operation `{other}`")),
+        other => {
+            let log_op = match &unlocked {
+                Some(u) => log::run_unlocked(other, inputs, u, &mut script, &mut inter),
+                None => log::run_plain(other, inputs),
+            };
+            match log_op {
+                Some(r) => r?,
+                None => return Err(format!("unknown operation `{other}`")),
+            }
+        }
     };
     // SR-ERR-3: an operation that failed left the unlocked keyring as it was.
     if outcome.is_err() {

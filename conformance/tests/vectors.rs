@@ -350,6 +350,7 @@ const FILES: &[&str] = &[
     "tamper",
     "accumulated",
     "hardening",
+    "log",
 ];
 
 macro_rules! file_tests {
@@ -374,5 +375,6 @@ file_tests!(
     recovery,
     tamper,
     accumulated,
-    hardening
+    hardening,
+    log
 );

@@ -24,6 +24,7 @@ mod t_cbor;
 mod t_hardening;
 mod t_kdf;
 mod t_keyring;
+mod t_log;
 mod t_object;
 mod t_password;
 mod t_policy;
@@ -519,6 +520,7 @@ fn main() {
         t_tamper::file(),
         t_accumulated::file(),
         t_hardening::file(),
+        t_log::file(),
     ];
     let mism = MISMATCHES.lock().map(|m| m.clone()).unwrap_or_default();
     if !mism.is_empty() {

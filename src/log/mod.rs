@@ -430,14 +430,11 @@ impl UnlockedKeyring {
 
     /// Creates a log (SPEC.md 11.15.8): its first checkpoint, of size 0 and the empty
     /// root, to store on the server (only if it holds no checkpoint for this log yet), and
-    /// the state to keep.
-    ///
-    /// # Errors
-    /// None in practice; the `Result` leaves room for the log id's randomness.
-    pub fn create_log(&self, log_id: LogId) -> Result<(Checkpoint, LogState)> {
+    /// the state to keep. The log id comes from [`LogId::generate`] (SR-LOG-1).
+    pub fn create_log(&self, log_id: LogId) -> (Checkpoint, LogState) {
         let state = LogState::empty(*self.keyring().id(), log_id);
         let checkpoint = self.make_checkpoint(&log_id, 0, &state.pin.root);
-        Ok((checkpoint, state))
+        (checkpoint, state)
     }
 
     /// Seals `plaintext` as the next entry of the log whose state is `state`, and computes
