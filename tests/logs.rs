@@ -859,3 +859,30 @@ fn sr_log_7_checkpoint_mac_formula() {
         );
     }
 }
+
+// SR-LOG-1: log ids come from the operating system's generator, fresh every time; what the
+// log types print is public (ids, sizes, roots), never a key.
+#[test]
+fn sr_log_1_log_ids_and_debug_output() {
+    let a = LogId::generate().unwrap();
+    let b = LogId::generate().unwrap();
+    assert_ne!(a, b);
+    assert_eq!(LogId::from_bytes(*a.as_bytes()), a);
+    let (k, id, server) = setup(2);
+    let c = server.current();
+    let shown = format!(
+        "{id:?} {c:?} {:?} {:?}",
+        LogPin::empty(*k.keyring().id(), id),
+        LogState::empty(*k.keyring().id(), id)
+    );
+    assert!(shown.contains(&hex::encode(id.as_bytes())), "{shown}");
+    assert!(shown.contains(&hex::encode(c.root())), "{shown}");
+    for secret in [
+        hazmat::log_key(&k),
+        hazmat::dek(&k),
+        hazmat::record_root(&k),
+    ] {
+        assert!(!shown.contains(&hex::encode(secret)), "{shown}");
+        assert!(!format!("{k:?}").contains(&hex::encode(secret)));
+    }
+}
