@@ -886,3 +886,111 @@ fn sr_log_1_log_ids_and_debug_output() {
         assert!(!format!("{k:?}").contains(&hex::encode(secret)));
     }
 }
+
+// SR-LOG-10, SR-LOG-11: a sweep of hostile servers over logs of 1 to 12 entries, read by a
+// device on first use and by one pinned halfway: every edit of the served checkpoint or
+// entries (drop, swap, replay, alter one byte, withhold the tail, roll back the checkpoint,
+// alter one byte of it) fails with the class SPEC.md gives, the device's state never moves,
+// and the honest log always reads back whole.
+#[test]
+fn sr_log_11_hostile_server_sweep() {
+    use strongroom::hazmat::RandomSource;
+    let k = new_keyring(1, FAST_PBKDF2);
+    let mut rng = TestRandom::new(99);
+    let mut pick = |n: usize| -> usize {
+        let mut b = [0u8; 8];
+        rng.fill(&mut b).unwrap();
+        (u64::from_be_bytes(b) % n as u64) as usize
+    };
+    for n in 1..=12usize {
+        let id = log_id(100 + n as u64);
+        let mut server = Server::default();
+        server.create(&k.create_log(id).0);
+        let mut w = Device::new(&k, id);
+        let mut history = vec![server.clone()];
+        for i in 0..n {
+            w.append(&mut server, format!("entry {i}").as_bytes());
+            history.push(server.clone());
+        }
+        for pinned in [0, n / 2] {
+            let start = if pinned == 0 {
+                LogState::empty(*k.keyring().id(), id)
+            } else {
+                let mut d = Device::new(&k, id);
+                d.sync(&history[pinned]).unwrap();
+                d.state
+            };
+            let honest = server.served();
+            let c = server.current();
+            let proof = server.consistency(pinned as u64, n as u64);
+            let mut d = Device {
+                keyring: &k,
+                state: start.clone(),
+            };
+            assert_eq!(
+                d.sync_from(&c, &proof, &honest).unwrap(),
+                texts(pinned..n),
+                "n {n}, pinned {pinned}"
+            );
+            for round in 0..12 {
+                let mut served = honest.clone();
+                let mut cp = c.as_bytes().to_vec();
+                let expected: Error = match round % 7 {
+                    0 => {
+                        // Drop an entry the reader needs.
+                        served.remove(pinned + pick(n - pinned));
+                        hv(HistoryViolation::LogEntryMissing)
+                    }
+                    1 if n - pinned >= 2 => {
+                        let a = pinned + pick(n - pinned);
+                        let b = pinned + (a - pinned + 1 + pick(n - pinned - 1)) % (n - pinned);
+                        let t = served[a].1.clone();
+                        served[a].1 = served[b].1.clone();
+                        served[b].1 = t;
+                        hv(HistoryViolation::LogEntryMismatch)
+                    }
+                    2 if n >= 2 => {
+                        let to = pinned + pick(n - pinned);
+                        let from = (to + 1 + pick(n - 1)) % n;
+                        served[to].1 = served[from].1.clone();
+                        hv(HistoryViolation::LogEntryMismatch)
+                    }
+                    3 => {
+                        let at = pinned + pick(n - pinned);
+                        let len = served[at].1.len();
+                        served[at].1[pick(len)] ^= 1 << pick(8);
+                        hv(HistoryViolation::LogEntryMismatch)
+                    }
+                    4 => {
+                        served.truncate(pinned + pick(n - pinned));
+                        hv(HistoryViolation::LogEntryMissing)
+                    }
+                    5 if pinned > 0 => {
+                        cp = history[pick(pinned)].current().as_bytes().to_vec();
+                        hv(HistoryViolation::LogTruncated)
+                    }
+                    6 => {
+                        // A byte after the keyring id: the MAC fails, or the encoding.
+                        let at = 23 + pick(cp.len() - 23);
+                        cp[at] ^= 1 << pick(8);
+                        Error::CheckpointAuthenticationFailed
+                    }
+                    _ => continue,
+                };
+                let mut d = Device {
+                    keyring: &k,
+                    state: start.clone(),
+                };
+                let got = match Checkpoint::from_bytes(&cp) {
+                    Ok(cp) => d.sync_from(&cp, &proof, &served).unwrap_err(),
+                    Err(e) => {
+                        assert_eq!(e.class(), "malformed");
+                        continue;
+                    }
+                };
+                assert_eq!(got, expected, "n {n}, pinned {pinned}, round {round}");
+                assert_eq!(d.state, start, "the state moved on a failure");
+            }
+        }
+    }
+}
