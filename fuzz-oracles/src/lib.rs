@@ -26,12 +26,17 @@
 //!   produce exactly those bytes (checked by sealing the plaintext again).
 //! - `unlock_keyring`: under a policy with a tiny ceiling, no KDF runs for a slot above
 //!   the ceiling, at most one KDF runs per password slot, and every input finishes fast.
+//! - `decode_checkpoint`: as `decode_keyring`, for log checkpoints (SPEC.md 11.15.4).
+//! - `verify_log`: a fixed client pinned on a fixed honest log reads what the input makes a
+//!   server serve (checkpoint, consistency proof, entries): it reads exactly the honest
+//!   entries up to an honest checkpoint, or fails with a class SPEC.md 11.15.6 allows.
 //! - `roundtrip`: structured input (`arbitrary`) drives create, seal, open, slot changes
 //!   and reloads through the public API, against a model of what should hold.
 
 mod cbor_profile;
 mod decode;
 mod fixtures;
+mod log;
 mod open_record;
 mod roundtrip;
 mod seeds;
@@ -57,6 +62,7 @@ use strongroom::{
 pub use cbor_profile::*;
 pub use decode::*;
 pub use fixtures::*;
+pub use log::*;
 pub use open_record::*;
 pub use roundtrip::*;
 pub use seeds::*;
@@ -67,6 +73,8 @@ pub use unlock_keyring::*;
 const KEYRING_PREFIX: &str = "srk1.";
 /// Text prefix of a sealed record (SR-TXT-1).
 const RECORD_PREFIX: &str = "srr1.";
+/// Text prefix of a log checkpoint (SR-TXT-1, SR-LOG-5).
+const CHECKPOINT_PREFIX: &str = "src1.";
 
 /// The fuzz targets, in the order CI and the campaign run them.
 pub const TARGETS: &[&str] = &[
@@ -77,6 +85,8 @@ pub const TARGETS: &[&str] = &[
     "open_record",
     "unlock_keyring",
     "roundtrip",
+    "decode_checkpoint",
+    "verify_log",
 ];
 
 /// What an oracle saw. Violations are panics, not outcomes.
@@ -99,6 +109,8 @@ pub fn run(target: &str, data: &[u8]) -> Option<Outcome> {
         "open_record" => open_record(data),
         "unlock_keyring" => unlock_keyring(data),
         "roundtrip" => roundtrip(data),
+        "decode_checkpoint" => decode_checkpoint(data),
+        "verify_log" => verify_log(data),
         _ => return None,
     })
 }

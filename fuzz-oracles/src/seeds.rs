@@ -423,6 +423,45 @@ pub fn seeds() -> Vec<Seed> {
     out.push(seed(t, "bad-mac", flip(&tiny, tiny.len() - 1)));
     out.push(seed(t, "bad-truncated", &tiny[..tiny.len() / 2]));
 
+    // decode_text, for checkpoints
+    let t = "decode_text";
+    let lf = log_fixture();
+    let ct = lf.checkpoints[2].to_text();
+    out.push(seed(t, "ok-checkpoint", ct.as_bytes()));
+    out.push(seed(
+        t,
+        "bad-checkpoint-as-keyring-prefix",
+        format!("srk1.{}", &ct[5..]).as_bytes(),
+    ));
+
+    // decode_checkpoint
+    let t = "decode_checkpoint";
+    for (i, c) in lf.checkpoints.iter().enumerate() {
+        out.push(seed(t, &format!("ok-size-{i}"), c.as_bytes()));
+    }
+    let c = lf.checkpoints[3].as_bytes().to_vec();
+    out.push(seed(t, "bad-truncated", &c[..c.len() - 1]));
+    out.push(seed(t, "bad-trailing-byte", [&c[..], &[0]].concat()));
+    out.push(seed(t, "bad-version-2", splice(&c, 4, 1, &[2])));
+    out.push(seed(t, "bad-size-as-bytes", splice(&c, 42, 1, &[0x40])));
+    out.push(seed(t, "bad-record", lf.entries[0].clone()));
+
+    // verify_log: the bytes `served` reads as (pinned, size, checkpoint choice, ...).
+    let t = "verify_log";
+    for (name, bytes) in [
+        // Pinned at 0, the current checkpoint, honest proof, no extra entries, then the
+        // honest entries.
+        ("ok-first-use", vec![0u8, 0, 0, 0, 0, 1]),
+        ("ok-from-pin-2", vec![2u8, 0, 0, 0, 0, 1]),
+        ("ok-nothing-new", vec![4u8, 0, 0, 0, 0, 1]),
+        ("bad-nothing-served", vec![0u8, 0, 0, 0, 0, 0]),
+        ("bad-rolled-back", vec![4u8, 1, 2, 0, 0, 0]),
+        ("bad-altered-checkpoint", vec![0u8, 4, 3, 50, 1, 0, 0, 1]),
+        ("bad-replayed-first", vec![0u8, 0, 0, 0, 1, 0, 1, 1, 1]),
+    ] {
+        out.push(seed(t, name, bytes));
+    }
+
     // roundtrip: byte strings that arbitrary turns into scenarios of several sizes; for
     // each size, the first stream (in a fixed order) whose scenario runs to the end.
     let t = "roundtrip";
@@ -480,7 +519,10 @@ pub fn seeds_from_vectors(file_name: &str, json: &str) -> Vec<Seed> {
         }
     };
     for s in json_strings(json) {
-        if s.starts_with(KEYRING_PREFIX) || s.starts_with(RECORD_PREFIX) {
+        if s.starts_with(KEYRING_PREFIX)
+            || s.starts_with(RECORD_PREFIX)
+            || s.starts_with(CHECKPOINT_PREFIX)
+        {
             push("decode_text", s.as_bytes());
             continue;
         }
@@ -504,6 +546,7 @@ pub fn seeds_from_vectors(file_name: &str, json: &str) -> Vec<Seed> {
                 push("decode_record", &bytes);
                 push("open_record", &bytes);
             }
+            Some([0xa0..=0xbf, 0x01, 0x03]) => push("decode_checkpoint", &bytes),
             _ => {}
         }
     }

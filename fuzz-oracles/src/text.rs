@@ -9,6 +9,15 @@ pub fn decode_text(data: &[u8]) -> Outcome {
     let s = String::from_utf8_lossy(data);
     let keyring = Keyring::from_text(&s);
     let record = SealedRecord::from_text(&s);
+    let checkpoint = strongroom::Checkpoint::from_text(&s);
+    check_text(
+        &s,
+        CHECKPOINT_PREFIX,
+        strongroom::limits::MAX_CHECKPOINT_LEN,
+        &checkpoint,
+        strongroom::Checkpoint::from_bytes,
+        |c| c.to_text(),
+    );
     let max_record = MAX_RECORD_LEN;
     check_text(
         &s,
@@ -26,10 +35,15 @@ pub fn decode_text(data: &[u8]) -> Outcome {
         SealedRecord::from_bytes,
         |r| r.to_text(),
     );
-    match (&keyring, &record) {
-        (Ok(_), Ok(_)) => panic!("one text decoded as both a keyring and a record"),
-        (Ok(_), _) | (_, Ok(_)) => Outcome::Accepted,
-        (Err(e), _) => Outcome::Rejected(e.class()),
+    let accepted = [keyring.is_ok(), record.is_ok(), checkpoint.is_ok()]
+        .iter()
+        .filter(|&&a| a)
+        .count();
+    assert!(accepted <= 1, "one text decoded as two object types");
+    match &keyring {
+        _ if accepted == 1 => Outcome::Accepted,
+        Err(e) => Outcome::Rejected(e.class()),
+        Ok(_) => unreachable!("an accepted keyring counts as accepted"),
     }
 }
 
@@ -96,13 +110,13 @@ pub(crate) fn check_text<T: PartialEq + core::fmt::Debug>(
 }
 
 /// SR-TXT-1's grammar, read independently of the library: the type letter and version of
-/// the `prefix` a text starts with (`"sr" ("k" / "r") version "."`, the version in canonical
+/// the `prefix` a text starts with (`"sr" ("k" / "r" / "c") version "."`, the version in canonical
 /// decimal below 2^64), or `None` when it starts with no prefix.
 pub(crate) fn reference_text_prefix(s: &str) -> Option<(u8, u64)> {
     let b = s.as_bytes();
     let rest = b.strip_prefix(b"sr")?;
     let (&letter, rest) = rest.split_first()?;
-    if letter != b'k' && letter != b'r' {
+    if !matches!(letter, b'k' | b'r' | b'c') {
         return None;
     }
     let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
