@@ -994,3 +994,45 @@ fn sr_log_11_hostile_server_sweep() {
         }
     }
 }
+
+// SR-LOG-15, SR-LOG-16: a server stores an append, withholds its answer, and answers the
+// identical retry with a conflict. The client verifies the conflict's checkpoint, finds its
+// own entry at its position, and does not seal the plaintext a second time.
+#[test]
+fn sr_log_15_conflict_after_lost_answer_is_not_a_duplicate() {
+    let (k, id, mut server) = setup(3);
+    let mut a = Device::new(&k, id);
+    a.sync(&server).unwrap();
+    let p = k.seal_log_entry(&a.state, b"once", APP).unwrap();
+    server.append(&p).unwrap(); // stored; the answer never arrives
+    assert!(server.append(&p).is_err(), "the retry meets a conflict");
+    let c = server.current();
+    let verified = k
+        .verify_checkpoint(&c, p.expected(), &server.consistency(3, c.size()))
+        .unwrap();
+    let proof = server
+        .tree()
+        .inclusion_proof(3, c.size())
+        .unwrap_or_default();
+    assert!(p.included_in(&verified, &proof), "the append happened");
+    a.state = p.acknowledged();
+    let mut fresh = Device::new(&k, id);
+    let all = fresh.sync(&server).unwrap();
+    assert_eq!(all.iter().filter(|t| t.as_slice() == b"once").count(), 1);
+    // A conflict caused by another device's entry: not included, so the client seals again.
+    let q = k.seal_log_entry(&a.state, b"mine", APP).unwrap();
+    let mut b = Device::new(&k, id);
+    b.append(&mut server, b"theirs");
+    assert!(server.append(&q).is_err());
+    let c = server.current();
+    let verified = k
+        .verify_checkpoint(&c, q.expected(), &server.consistency(4, c.size()))
+        .unwrap();
+    let proof = server.tree().inclusion_proof(4, c.size()).unwrap();
+    assert!(!q.included_in(&verified, &proof));
+    a.append(&mut server, b"mine");
+    assert_eq!(
+        fresh.sync(&server).unwrap(),
+        vec![b"theirs".to_vec(), b"mine".to_vec()]
+    );
+}

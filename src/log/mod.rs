@@ -346,9 +346,12 @@ impl LogState {
 /// must still be for the append to go through (SPEC.md 11.15.8).
 ///
 /// Send [`LogAppend::expected`], [`LogAppend::entry`] and [`LogAppend::checkpoint`] as one
-/// compare-and-swap. On success take [`LogAppend::acknowledged`]; on a conflict drop this
-/// value (its entry is bound to a position another entry now holds, SR-LOG-15); on a lost
-/// answer see [`LogAppend::included_in`] (SR-LOG-16).
+/// compare-and-swap. On success take [`LogAppend::acknowledged`]. On a conflict, verify the
+/// server's checkpoint against [`LogAppend::expected`]: if [`LogAppend::included_in`] says it
+/// holds this entry (an earlier attempt went through), the append happened; otherwise drop
+/// this value, whose entry is bound to a position another entry now holds, and seal again
+/// from the new state (SR-LOG-15). On a lost answer, the same check, then either the same
+/// append again or as after a conflict (SR-LOG-16).
 #[derive(Clone, Debug)]
 pub struct LogAppend {
     entry: SealedRecord,
