@@ -168,8 +168,9 @@ fn served(data: &[u8]) -> arbitrary::Result<Served> {
 /// Oracle of `verify_log`: the fixture client, pinned at some size of the fixture log,
 /// verifies what the input makes the server serve and reads forward. It either reads
 /// exactly the honest entries after its pin up to an honest checkpoint, and moves to the
-/// honest state there, or fails with a decoding error, `checkpoint_authentication_failed`
-/// or a history violation (SPEC.md 11.15.6).
+/// honest state there, or fails with a decoding error, `wrong_keyring` (a checkpoint whose
+/// keyring id was changed), `checkpoint_authentication_failed` or a history violation
+/// (SPEC.md 11.15.6).
 pub fn verify_log(data: &[u8]) -> Outcome {
     let Ok(s) = served(data) else {
         return Outcome::Rejected("not_enough_input");
@@ -203,7 +204,9 @@ pub fn verify_log(data: &[u8]) -> Outcome {
             let allowed = is_decoding_error(&e)
                 || matches!(
                     e,
-                    Error::CheckpointAuthenticationFailed | Error::HistoryViolation(_)
+                    Error::WrongKeyring
+                        | Error::CheckpointAuthenticationFailed
+                        | Error::HistoryViolation(_)
                 );
             assert!(allowed, "reading a log failed with {e:?}");
             if let Error::HistoryViolation(h) = e {
