@@ -28,6 +28,13 @@ const CRYPTO_OPERATIONS = new Set([
   "add_recovery_slot", "remove_slot", "seal", "open", "accumulated_seal",
   "create_secret_key", "unlock_secret_key", "check_pin", "add_secret_key_slot", "auth_tag",
 ]);
+// The log operations of SPEC.md 11.15 (vectors/log.json), which this port does not implement yet
+// (issue 13, phase B). Skipped by name, and counted, so that no other operation can slip through.
+const PENDING_LOG_OPERATIONS = new Set([
+  "decode_checkpoint", "decode_checkpoint_text", "log_entry_context", "log_append", "log_read",
+  "log_open_entry",
+]);
+let pendingLog = 0;
 const DECODING_CLASSES = new Set(["malformed", "unsupported_version", "unsupported_algorithm", "kdf_params_out_of_bounds"]);
 
 /** Byte values of vectors/README.md 3.1, including the LargeInput form. */
@@ -154,6 +161,10 @@ for (const file of files) {
   test(`vectors/${file}`, async (t) => {
     assert.equal(doc.schema_version, 1, "unknown schema_version");
     for (const v of doc.vectors ?? []) {
+      if (PENDING_LOG_OPERATIONS.has(v.operation)) {
+        pendingLog++;
+        continue;
+      }
       if (!OPERATIONS.includes(v.operation)) {
         assert.ok(CRYPTO_OPERATIONS.has(v.operation), `${v.id}: unknown operation ${v.operation}`);
         continue; // crypto operations: test/vectors.test.js
@@ -260,6 +271,7 @@ test("policy and new-KDF checks", () => {
 test("every listed operation ran at least one vector", () => {
   console.log("format vectors per operation:", JSON.stringify(counts));
   console.log(`tamper mutations (decoding part): ${tamperDecodeRuns}; deprecated skipped: ${deprecated}`);
+  console.log(`log vectors skipped, not implemented in this port yet (issue 13 phase B): ${pendingLog}`);
   for (const op of OPERATIONS) assert.ok(counts[op] > 0, `no vector ran for ${op}`);
   assert.ok(tamperDecodeRuns > 0, "no tamper mutation ran");
 });
