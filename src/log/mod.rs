@@ -280,6 +280,44 @@ impl fmt::Debug for LogPin {
 /// A pin together with the frontier of its tree (at most 53 hashes), which is all a client
 /// needs to append without asking the server for anything but the current checkpoint
 /// (SPEC.md 11.15.8).
+///
+/// ```
+/// use strongroom::{ConsistencyProof, Context, KdfParams, Keyring, LogId, LogState, Password,
+///     UnlockPolicy};
+///
+/// # fn main() -> Result<(), strongroom::Error> {
+/// # let policy = UnlockPolicy::builder().pbkdf2_iterations(1_000..=2_000_000).build()?;
+/// # let kdf = KdfParams::Pbkdf2Sha256 { iterations: 1_000 };
+/// let unlocked = Keyring::create(&Password::new("pw")?, kdf, "laptop", &policy)?;
+/// let app = Context::new(b"user:alice");
+///
+/// // One device creates the log and appends; each append goes to the server as one
+/// // compare-and-swap of (expected size and root, entry, checkpoint).
+/// let (first_checkpoint, mut state) = unlocked.create_log(LogId::generate()?);
+/// let mut stored = Vec::new(); // what the server keeps: (position, entry bytes)
+/// let mut checkpoint = first_checkpoint;
+/// for text in [&b"alice logged in"[..], b"alice changed her password"] {
+///     let append = unlocked.seal_log_entry(&state, text, app)?;
+///     stored.push((append.position(), append.entry().as_bytes().to_vec()));
+///     checkpoint = append.checkpoint().clone();
+///     state = append.acknowledged(); // once the server said yes
+/// }
+///
+/// // Another device, on first use, verifies the checkpoint and reads the whole log.
+/// let fresh = LogState::empty(*unlocked.keyring().id(), state.pin().log_id());
+/// let verified =
+///     unlocked.verify_checkpoint(&checkpoint, fresh.pin(), &ConsistencyProof::empty())?;
+/// let served: Vec<(u64, &[u8])> = stored.iter().map(|(p, e)| (*p, &e[..])).collect();
+/// let (plaintexts, pinned) = unlocked.open_log_entries(&fresh, &verified, &served, app)?;
+/// assert_eq!(&plaintexts[1][..], b"alice changed her password");
+/// assert_eq!(pinned.pin(), state.pin()); // store it: the next read starts here
+///
+/// // A server that drops an entry is caught before anything is released.
+/// let err = unlocked.open_log_entries(&fresh, &verified, &served[1..], app).unwrap_err();
+/// assert_eq!(err.reason(), Some("log_entry_missing"));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct LogState {
     pin: LogPin,
