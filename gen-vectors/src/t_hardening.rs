@@ -518,7 +518,10 @@ fn clarifications(f: &mut File) {
 
     // add_secret_key_slot: Normalize, ParseSecretKey, then the steps of add_password_slot.
     let eight = with_bytes(one, assemble(one, 1, &vec![own.clone(); 8]));
-    let top = with_bytes(one, assemble(one, (1 << 53) - 1, &[own.clone()]));
+    let top = with_bytes(
+        one,
+        assemble(one, (1 << 53) - 1, std::slice::from_ref(&own)),
+    );
     let mut typo = key_code.clone().into_bytes();
     typo[5] = if typo[5] == b'A' { b'B' } else { b'A' };
     let typo = String::from_utf8(typo).unwrap_or_default();
