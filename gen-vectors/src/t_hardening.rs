@@ -202,6 +202,70 @@ fn later(f: &mut File) {
         .i("policy", fx::policy("floor-100", [100, 2_000_000], [8, 262_144], [1, 8], [1, 8])),
     );
     clarifications(f);
+    mutant_gaps(f);
+}
+
+/// The vectors that the catalogue of broken ports (tools/pyref/mutants.py, vectors/MUTANTS.md)
+/// found missing: each catches a port that passed every earlier vector.
+fn mutant_gaps(f: &mut File) {
+    // SR-OP-2 step 6.1: after a failed preferred slot, the rest is judged against what the
+    // preferred slot left (20 - 10), not against the whole budget (20).
+    let abc = three_pbkdf2();
+    f.add(
+        v(
+            "unlock_password",
+            "Preferred slot 0 (the wrong one) under a budget of 20: it runs, then the other two (20) exceed the 10 left, though they fit the whole budget",
+            &["SR-OP-2", "SR-POL-7"],
+            limit("unlock_work_exceeded"),
+        )
+        .f(&["RelaxedPolicy"])
+        .i("keyring", abc.hex())
+        .i("password", pw("c"))
+        .i("policy", policy_work("relaxed-work-20", 20))
+        .i("preferred", preferred_of(&abc.bytes, 0)),
+    );
+    // SR-KDF-8: Argon2id is compared per parameter; a lower time_cost is weaker even when
+    // memory_kib rises and the cost (8 x m x t = 1024) stays the same.
+    let argon = fx::make("hardening/argon-t2", "argon", fx::argon(64, 2, 2), "argon");
+    f.add(
+        v(
+            "change_password",
+            "Argon2id m = 64, t = 2 to m = 128, t = 1 (same p, same cost): weaker, time_cost is compared on its own",
+            &["SR-KDF-8", "SR-OP-5"],
+            inval("weaker_kdf"),
+        )
+        .f(&["RelaxedPolicy", "NoKdf"])
+        .with(&argon.setup())
+        .i("index", 0)
+        .i("new_password", pw("a new passphrase"))
+        .i("kdf", fx::argon(128, 1, 2))
+        .i("random", fx::no_rnd()),
+    );
+    // 11.12: the digest of a pin is over the exact bytes received, never over a re-encoding
+    // (here: the keyring of keyring-149/150, whose label Cafe + U+0301 is not in NFC).
+    let nfd = fx::create_fx(
+        "keyring-149",
+        fx::PASSWORD,
+        fx::fast_pbkdf2(),
+        "Cafe\u{301}",
+        fx::rnd("keyring-149", fx::CREATE),
+    );
+    let digest = {
+        use sha2::{Digest, Sha256};
+        hex(Sha256::digest(&nfd.bytes))
+    };
+    f.add(
+        v(
+            "check_pin",
+            "The pinned keyring itself, with a label not in NFC (Cafe + U+0301, the keyring of keyring-150): the digest is over its exact bytes, not a re-encoding",
+            &["SR-PIN-1", "SR-KEY-11"],
+            Expect::Ok,
+        )
+        .f(&["NoKdf"])
+        .i("keyring", nfd.hex())
+        .i("pin", json!({"keyring_id": hex(&nfd.id), "generation": 0, "digest": digest}))
+        .i("accept_jump", false),
+    );
 }
 
 /// The salt and commitment of slot `index` of a keyring, as a `preferred` input.
@@ -1402,11 +1466,15 @@ fn pins(f: &mut File) {
     );
 }
 
-fn work(f: &mut File) {
-    // Three PBKDF2 slots of 10 iterations: "a", "b", "c" (work 10 each).
+/// Three PBKDF2 slots of 10 iterations: "a", "b", "c" (work 10 each), passwords as labels.
+fn three_pbkdf2() -> Fx {
     let a = fx::make("hardening/three/a", "a", fx::fast_pbkdf2(), "a");
     let ab = fx::add_pw(&a, "hardening/three/b", "b", "b", fx::fast_pbkdf2());
-    let abc = fx::add_pw(&ab, "hardening/three/c", "c", "c", fx::fast_pbkdf2());
+    fx::add_pw(&ab, "hardening/three/c", "c", "c", fx::fast_pbkdf2())
+}
+
+fn work(f: &mut File) {
+    let abc = three_pbkdf2();
     let slots: Vec<Value> = slots_of(&abc.bytes)
         .iter()
         .map(|s| {
