@@ -1131,3 +1131,192 @@ fn sr_err_1_new_strings() {
     }
     assert!(e.to_string().contains("keyring_generation_jump"));
 }
+
+// ---------------------------------------------------------------------------------------
+// Clarifications after the first Python port (slot_index, kind 64, kinds per unlock, codes)
+// ---------------------------------------------------------------------------------------
+
+// SR-OP-22: the index of the slot that opened follows the slot: one less after a lower slot
+// is removed, none once its own slot is removed; unchanged by removing a higher slot, by
+// changing the password of any slot (its own included) and by adding slots of every kind.
+#[test]
+fn sr_op_22_slot_index_follows_the_slot() {
+    let mut u = new_keyring(30, FAST_PBKDF2);
+    for (i, p) in ["b", "c"].into_iter().enumerate() {
+        hazmat::add_password_slot_with_rng(
+            &mut u,
+            &pw(p),
+            FAST_PBKDF2,
+            p,
+            &mut TestRandom::new(31 + i as u64),
+        )
+        .unwrap();
+    }
+    let k = Keyring::from_bytes(u.keyring().as_bytes()).unwrap();
+    let mut opened = k.unlock(&pw("b"), &relaxed_policy()).unwrap();
+    assert_eq!(opened.slot_index(), Some(1));
+    for (index, seed) in [(0, 33), (1, 34), (2, 35)] {
+        hazmat::change_password_with_rng(
+            &mut opened,
+            index,
+            &pw("b"),
+            FAST_PBKDF2,
+            &mut TestRandom::new(seed),
+        )
+        .unwrap();
+        assert_eq!(opened.slot_index(), Some(1), "change of slot {index}");
+    }
+    hazmat::add_recovery_slot_with_rng(&mut opened, "r", &mut TestRandom::new(36)).unwrap();
+    hazmat::add_secret_key_slot_with_rng(
+        &mut opened,
+        &pw("s"),
+        &sk(3),
+        FAST_PBKDF2,
+        "s",
+        &mut TestRandom::new(37),
+    )
+    .unwrap();
+    assert_eq!(opened.slot_index(), Some(1));
+    // Slots: a, b, c, r, s. Removing a higher one leaves it; a lower one lowers it.
+    opened.remove_slot(4).unwrap();
+    assert_eq!(opened.slot_index(), Some(1));
+    opened.remove_slot(0).unwrap();
+    assert_eq!(opened.slot_index(), Some(0));
+    assert_eq!(opened.keyring().slots()[0].label(), "b");
+    opened.remove_slot(0).unwrap();
+    assert_eq!(opened.slot_index(), None);
+    // Once gone it stays gone, whatever is added or removed.
+    hazmat::add_recovery_slot_with_rng(&mut opened, "r2", &mut TestRandom::new(38)).unwrap();
+    opened.remove_slot(0).unwrap();
+    assert_eq!(opened.slot_index(), None);
+}
+
+// SR-OBJ-8: kind 64 is implemented here: decoded by the secret-key schema (a kind-64 slot of
+// the generic shape without keys 3 and 4 is missing_key, where kind 65 decodes), and tried by
+// unlock_secret_key and unlock_slot with a secret key.
+#[test]
+fn sr_obj_8_kind_64_is_implemented() {
+    let u = new_keyring(40, FAST_PBKDF2);
+    let own = slot_bytes(&u).remove(0);
+    let generic = |kind| generic_slot(kind, "g", (0, &[]));
+    assert_eq!(
+        Keyring::from_bytes(&assemble(&u, 1, &[own.clone(), generic(64)])).unwrap_err(),
+        Error::Malformed(Malformed::MissingKey)
+    );
+    let k65 = Keyring::from_bytes(&assemble(&u, 1, &[own, generic(65)])).unwrap();
+    assert!(matches!(k65.slots()[1].kind(), SlotKind::Unknown(_)));
+    let s = secret_key_keyring(41, FAST_PBKDF2);
+    let k = Keyring::from_bytes(s.keyring().as_bytes()).unwrap();
+    assert!(matches!(k.slots()[0].kind(), SlotKind::SecretKey { .. }));
+    let policy = relaxed_policy();
+    assert!(
+        k.unlock_secret_key(&pw("correct horse"), &sk(1), &policy)
+            .is_ok()
+    );
+    assert!(
+        k.unlock_slot_with_secret_key(0, &pw("correct horse"), &sk(1), &policy)
+            .is_ok()
+    );
+}
+
+// SR-POL-1, SR-POL-2, SR-POL-7: only the slots of the credential's kind are checked against
+// the policy, counted in the work budget and eligible as the preferred slot: a secret-key
+// slot below the floor or above the budget does not stop unlock with a password, and a
+// password slot does not stop unlock_secret_key.
+#[test]
+fn sr_pol_2_only_the_requested_kind_counts() {
+    // Slot 0: password at 1,000 iterations; slot 1: secret-key slot at 10 iterations.
+    let mut u = new_keyring(42, KdfParams::Pbkdf2Sha256 { iterations: 1_000 });
+    hazmat::add_secret_key_slot_with_rng(
+        &mut u,
+        &pw("second"),
+        &sk(1),
+        FAST_PBKDF2,
+        "sk",
+        &mut TestRandom::new(43),
+    )
+    .unwrap();
+    let k = Keyring::from_bytes(u.keyring().as_bytes()).unwrap();
+    let floor = UnlockPolicy::builder()
+        .pbkdf2_iterations(100..=2_000_000)
+        .build()
+        .unwrap();
+    let opened = k.unlock(&pw("correct horse"), &floor).unwrap();
+    assert_eq!(opened.slot_index(), Some(0));
+    let before = hazmat::kdf_calls();
+    assert_eq!(
+        k.unlock_secret_key(&pw("second"), &sk(1), &floor)
+            .unwrap_err(),
+        Error::OutOfPolicy
+    );
+    assert_eq!(hazmat::kdf_calls(), before);
+    // Work: 1,000 for the password slot, 10 for the secret-key slot; neither counts the other.
+    assert!(k.unlock(&pw("correct horse"), &work_policy(1_000)).is_ok());
+    assert!(
+        k.unlock_secret_key(&pw("second"), &sk(1), &work_policy(10))
+            .is_ok()
+    );
+    // A preferred slot of the other kind is ignored, as if absent.
+    let refs: Vec<SlotRef> = k.slots().iter().map(|s| s.slot_ref().unwrap()).collect();
+    assert_eq!(
+        k.unlock_preferring(&pw("correct horse"), &work_policy(1_000), Some(&refs[1]))
+            .unwrap()
+            .slot_index(),
+        Some(0)
+    );
+    assert_eq!(
+        k.unlock_secret_key_preferring(&pw("second"), &sk(1), &work_policy(10), Some(&refs[0]))
+            .unwrap()
+            .slot_index(),
+        Some(1)
+    );
+}
+
+// SR-OP-2, SR-POL-7: a preferred slot that is already first is still the preferred slot: the
+// budget applies to it alone, so a budget of its own work opens it although the total is more.
+#[test]
+fn sr_op_2_preferred_slot_already_first() {
+    let k = three_slots();
+    let first = k.slots()[0].slot_ref().unwrap();
+    let before = hazmat::kdf_calls();
+    let opened = k
+        .unlock_preferring(&pw("a"), &work_policy(1_000), Some(&first))
+        .unwrap();
+    assert_eq!(opened.slot_index(), Some(0));
+    assert_eq!(hazmat::kdf_calls() - before, 1);
+    // Without it the same budget refuses the three slots before any KDF.
+    assert_eq!(
+        k.unlock(&pw("a"), &work_policy(1_000)).unwrap_err(),
+        Error::LimitExceeded(Limit::UnlockWorkExceeded)
+    );
+}
+
+// SR-SK-1: the case mapping is ASCII only: characters that a general upper-casing turns into
+// alphabet symbols or into the prefix (long s, dotless i, sharp s) are secret_key_format.
+#[test]
+fn sr_sk_1_ascii_case_mapping_only() {
+    let key = hazmat::secret_key_from_bytes([7; 16]);
+    let code = key.expose().to_string();
+    assert!(SecretKey::parse(&code).is_ok());
+    let format = Err(Error::InvalidInput(InvalidInput::SecretKeyFormat));
+    let long_s = code.replacen('S', "\u{17f}", 1);
+    assert_eq!(SecretKey::parse(&long_s).map(|_| ()), format);
+    assert_eq!(
+        long_s.to_uppercase(),
+        code,
+        "a general upper-casing would accept it"
+    );
+    let body = &code[4..];
+    for (from, to) in [("1", "\u{131}"), ("SS", "\u{df}")] {
+        if let Some(at) = body.find(from) {
+            let bad = format!("SK1-{}{to}{}", &body[..at], &body[at + from.len()..]);
+            assert_eq!(SecretKey::parse(&bad).map(|_| ()), format, "{bad}");
+        }
+    }
+    for bad in ["\u{131}", "\u{df}", "\u{17f}"] {
+        assert_eq!(
+            SecretKey::parse(&format!("{code}{bad}")).map(|_| ()),
+            format
+        );
+    }
+}

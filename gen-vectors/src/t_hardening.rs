@@ -201,6 +201,488 @@ fn later(f: &mut File) {
         .i("secret_key_code", sk.code.clone())
         .i("policy", fx::policy("floor-100", [100, 2_000_000], [8, 262_144], [1, 8], [1, 8])),
     );
+    clarifications(f);
+    mutant_gaps(f);
+}
+
+/// The vectors that the catalogue of broken ports (tools/pyref/mutants.py, vectors/MUTANTS.md)
+/// found missing: each catches a port that passed every earlier vector.
+fn mutant_gaps(f: &mut File) {
+    // SR-OP-2 step 6.1: after a failed preferred slot, the rest is judged against what the
+    // preferred slot left (20 - 10), not against the whole budget (20).
+    let abc = three_pbkdf2();
+    f.add(
+        v(
+            "unlock_password",
+            "Preferred slot 0 (the wrong one) under a budget of 20: it runs, then the other two (20) exceed the 10 left, though they fit the whole budget",
+            &["SR-OP-2", "SR-POL-7"],
+            limit("unlock_work_exceeded"),
+        )
+        .f(&["RelaxedPolicy"])
+        .i("keyring", abc.hex())
+        .i("password", pw("c"))
+        .i("policy", policy_work("relaxed-work-20", 20))
+        .i("preferred", preferred_of(&abc.bytes, 0)),
+    );
+    // SR-KDF-8: Argon2id is compared per parameter; a lower time_cost is weaker even when
+    // memory_kib rises and the cost (8 x m x t = 1024) stays the same.
+    let argon = fx::make("hardening/argon-t2", "argon", fx::argon(64, 2, 2), "argon");
+    f.add(
+        v(
+            "change_password",
+            "Argon2id m = 64, t = 2 to m = 128, t = 1 (same p, same cost): weaker, time_cost is compared on its own",
+            &["SR-KDF-8", "SR-OP-5"],
+            inval("weaker_kdf"),
+        )
+        .f(&["RelaxedPolicy", "NoKdf"])
+        .with(&argon.setup())
+        .i("index", 0)
+        .i("new_password", pw("a new passphrase"))
+        .i("kdf", fx::argon(128, 1, 2))
+        .i("random", fx::no_rnd()),
+    );
+    // 11.12: the digest of a pin is over the exact bytes received, never over a re-encoding
+    // (here: the keyring of keyring-149/150, whose label Cafe + U+0301 is not in NFC).
+    let nfd = fx::create_fx(
+        "keyring-149",
+        fx::PASSWORD,
+        fx::fast_pbkdf2(),
+        "Cafe\u{301}",
+        fx::rnd("keyring-149", fx::CREATE),
+    );
+    let digest = {
+        use sha2::{Digest, Sha256};
+        hex(Sha256::digest(&nfd.bytes))
+    };
+    f.add(
+        v(
+            "check_pin",
+            "The pinned keyring itself, with a label not in NFC (Cafe + U+0301, the keyring of keyring-150): the digest is over its exact bytes, not a re-encoding",
+            &["SR-PIN-1", "SR-KEY-11"],
+            Expect::Ok,
+        )
+        .f(&["NoKdf"])
+        .i("keyring", nfd.hex())
+        .i("pin", json!({"keyring_id": hex(&nfd.id), "generation": 0, "digest": digest}))
+        .i("accept_jump", false),
+    );
+}
+
+/// The salt and commitment of slot `index` of a keyring, as a `preferred` input.
+fn preferred_of(bytes: &[u8], index: usize) -> Value {
+    let mut t = fx::tree(&slots_of(bytes)[index]);
+    let salt = match t.get(4) {
+        C::B(b) => hex(b),
+        _ => String::new(),
+    };
+    let commitment = match t.get(7) {
+        C::B(b) => hex(b),
+        _ => String::new(),
+    };
+    json!({"salt": salt, "commitment": commitment})
+}
+
+/// Adds a secret-key slot to a fixture (a setup step, not a vector).
+fn add_sk(k: &Fx, step: &str, label: &str, password: &str, code: &str, kdf: Value) -> Fx {
+    let mut i = k.setup();
+    i.insert("label".into(), label.into());
+    i.insert("password".into(), pw(password));
+    i.insert("secret_key_code".into(), code.into());
+    i.insert("kdf".into(), kdf);
+    i.insert(
+        "random".into(),
+        fx::rnd(&format!("fixture/{step}"), fx::PW_SLOT),
+    );
+    let out = run_ok("add_secret_key_slot", &i);
+    with_bytes(k, bytes_of(&out, "keyring"))
+}
+
+/// Vectors for the ambiguities a port written from SPEC.md alone reported (SPEC.md 10, 11.3,
+/// 11.3.1, 6.6, 11.2.1, 11.7.1, 12.1): the slots of the requested kind alone count, a
+/// preferred slot already first, non-ASCII in secret key codes, optional keys of a skippable
+/// slot, multi-fault inputs of create_secret_key and add_secret_key_slot.
+fn clarifications(f: &mut File) {
+    let relaxed = fx::relaxed();
+    let floor = fx::policy("floor-100", [100, 2_000_000], [8, 262_144], [1, 8], [1, 8]);
+    let key_code = sk_code(&[0x33; 16]);
+    // Slot 0: password at 100 iterations (within floor-100); slot 1: secret-key slot at 10.
+    let pw100 = fx::create_fx_policy(
+        fx::PASSWORD,
+        fx::pbkdf2(100),
+        "laptop",
+        floor.clone(),
+        fx::rnd("hardening/kinds/create", fx::CREATE),
+    );
+    let mixed = add_sk(
+        &Fx {
+            policy: relaxed.clone(),
+            ..pw100
+        },
+        "hardening/kinds/sk",
+        "emergency kit",
+        "a second passphrase",
+        &key_code,
+        fx::fast_pbkdf2(),
+    );
+    f.add(
+        v(
+            "unlock_password",
+            "A password slot within policy next to a secret-key slot below the floor: unlock with the password checks only password slots, and opens slot 0",
+            &["SR-POL-2", "SR-POL-1", "SR-OP-2"],
+            Expect::Ok,
+        )
+        .f(&["RelaxedPolicy"])
+        .i("keyring", mixed.hex())
+        .i("password", pw(fx::PASSWORD))
+        .i("policy", floor.clone()),
+    );
+    f.add(
+        v(
+            "unlock_secret_key",
+            "The same keyring with unlock_secret_key: its secret-key slot is below the floor, out_of_policy before any KDF",
+            &["SR-POL-2", "SR-POL-1", "SR-OP-20"],
+            err("out_of_policy"),
+        )
+        .f(&["RelaxedPolicy", "NoKdf"])
+        .i("keyring", mixed.hex())
+        .i("password", pw("a second passphrase"))
+        .i("secret_key_code", key_code.clone())
+        .i("policy", floor.clone()),
+    );
+    // Slot 0: password, PBKDF2 10 (work 10); slot 1: secret-key slot, Argon2id m = 64, t = 1
+    // (work 512).
+    let both = add_sk(
+        fx::one(),
+        "hardening/kinds/both",
+        "phone",
+        "a second passphrase",
+        &key_code,
+        fx::fast_argon(),
+    );
+    let up = |f: &mut File, desc: &str, work: u64, preferred: Option<Value>| {
+        let mut x = v(
+            "unlock_password",
+            desc,
+            &["SR-POL-7", "SR-OP-2"],
+            Expect::Ok,
+        )
+        .f(&["RelaxedPolicy"])
+        .i("keyring", both.hex())
+        .i("password", pw(fx::PASSWORD))
+        .i("policy", policy_work(&format!("relaxed-work-{work}"), work));
+        if let Some(p) = preferred {
+            x = x.i("preferred", p);
+        }
+        f.add(x);
+    };
+    let us = |f: &mut File, desc: &str, work: u64, preferred: Option<Value>| {
+        let mut x = v(
+            "unlock_secret_key",
+            desc,
+            &["SR-POL-7", "SR-OP-20", "SR-OBJ-8"],
+            Expect::Ok,
+        )
+        .f(&["RelaxedPolicy"])
+        .i("keyring", both.hex())
+        .i("password", pw("a second passphrase"))
+        .i("secret_key_code", key_code.clone())
+        .i("policy", policy_work(&format!("relaxed-work-{work}"), work));
+        if let Some(p) = preferred {
+            x = x.i("preferred", p);
+        }
+        f.add(x);
+    };
+    up(
+        f,
+        "A password slot of work 10 and a secret-key slot of work 512 under a budget of 10: unlock counts only the password slot, and opens it",
+        10,
+        None,
+    );
+    us(
+        f,
+        "The same keyring under a budget of 512: unlock_secret_key counts only the secret-key slot, and opens it",
+        512,
+        None,
+    );
+    up(
+        f,
+        "unlock with the secret-key slot as the preferred slot, budget 10: a preferred slot of another kind is ignored, slot 0 opens",
+        10,
+        Some(preferred_of(&both.bytes, 1)),
+    );
+    us(
+        f,
+        "unlock_secret_key with the password slot as the preferred slot, budget 512: ignored, slot 1 opens",
+        512,
+        Some(preferred_of(&both.bytes, 0)),
+    );
+    // A preferred slot that is already first.
+    let a = fx::make("hardening/three/a", "a", fx::fast_pbkdf2(), "a");
+    let ab = fx::add_pw(&a, "hardening/three/b", "b", "b", fx::fast_pbkdf2());
+    let abc = fx::add_pw(&ab, "hardening/three/c", "c", "c", fx::fast_pbkdf2());
+    f.add(
+        v(
+            "unlock_password",
+            "Preferred slot 0, already first, is the right slot: a budget of 10 (its own work, less than the total 30) opens it",
+            &["SR-POL-7", "SR-OP-2"],
+            Expect::Ok,
+        )
+        .f(&["RelaxedPolicy"])
+        .i("keyring", abc.hex())
+        .i("password", pw("a"))
+        .i("policy", policy_work("relaxed-work-10", 10))
+        .i("preferred", preferred_of(&abc.bytes, 0)),
+    );
+    f.add(
+        v(
+            "unlock_recovery",
+            "unlock_recovery is not subject to max_unlock_work: a budget of 1 opens the recovery slot",
+            &["SR-POL-7", "SR-OP-4"],
+            Expect::Ok,
+        )
+        .f(&["RelaxedPolicy"])
+        .i("keyring", fx::two().hex())
+        .i("recovery_code", fx::two().codes[0].clone())
+        .i("policy", policy_work("relaxed-work-1", 1)),
+    );
+
+    // Secret key codes: the case mapping is ASCII only (SR-SK-1).
+    let ps = |f: &mut File, desc: &str, c: &str| {
+        f.add(
+            v(
+                "parse_secret_key",
+                desc,
+                &["SR-SK-1"],
+                inval("secret_key_format"),
+            )
+            .i("secret_key_code", c),
+        );
+    };
+    let canonical = sk_code(&[0x33; 16]);
+    ps(
+        f,
+        "U+017F LATIN SMALL LETTER LONG S for the S of the prefix: toUpperCase() or str.upper() would make it SK1, SR-SK-1 does not",
+        &format!("\u{17f}{}", &canonical[1..]),
+    );
+    let with = |find: &str| {
+        (0..100_000)
+            .map(|i| {
+                let key = fx::shake(&format!("hardening/secret-key-with/{i}"), 16);
+                sk_code(&core::array::from_fn(|j| key[j]))
+            })
+            .find(|c| c[4..].replace('-', "").contains(find))
+            .unwrap_or_else(|| panic!("no code with {find}"))
+    };
+    let one_code = with("1");
+    ps(
+        f,
+        "U+0131 LATIN SMALL LETTER DOTLESS I for a 1: a general upper-casing gives I, read as 1; SR-SK-1 rejects it",
+        &format!("SK1-{}", one_code[4..].replacen('1', "\u{131}", 1)),
+    );
+    let ss_code = with("SS");
+    ps(
+        f,
+        "U+00DF LATIN SMALL LETTER SHARP S for SS: a general upper-casing gives SS; SR-SK-1 rejects it",
+        &format!(
+            "SK1{}",
+            ss_code[4..].replace('-', "").replacen("SS", "\u{df}", 1)
+        ),
+    );
+
+    // SR-OBJ-2: optional keys that are absent are skipped.
+    let one = fx::one();
+    let own = slots_of(&one.bytes).remove(0);
+    let id = f.next_id();
+    fx::kdec(
+        f,
+        "A slot of skippable kind 1000 with keys 1, 2, 5, 6 and 7: absent optional keys 3 and 4 are skipped",
+        &["SR-OBJ-2", "SR-OBJ-7"],
+        Expect::Ok,
+        &assemble(
+            one,
+            1,
+            &[
+                own.clone(),
+                generic_slot(&id, 1000, "k", vec![(5, C::B(vec![0; 12]))]),
+            ],
+        ),
+        &[],
+    );
+    let id = f.next_id();
+    let mut no7 = fx::tree(&generic_slot(&id, 1000, "k", vec![(4, C::U(1))]));
+    no7.remove(7);
+    fx::kdec(
+        f,
+        "A slot of skippable kind 1000 with keys 1, 2, 4 and 6, without key 7: missing_key at the end of the map",
+        &["SR-OBJ-2", "SR-OBJ-7"],
+        mal("missing_key"),
+        &assemble(one, 1, &[own.clone(), no7.enc()]),
+        &[],
+    );
+
+    // create_secret_key: its checks in order (Normalize, CheckLabel, CheckNewKdf, the draws).
+    let cs =
+        |f: &mut File, desc: &str, p: &str, kdf: Value, label: &str, policy: Value, exp: Expect| {
+            f.add(
+                v("create_secret_key", desc, &["SR-OP-19", "SR-OP-17"], exp)
+                    .f(&["OrderOfChecks", "NoKdf"])
+                    .i("password", pw(p))
+                    .i("kdf", kdf)
+                    .i("label", label)
+                    .i("policy", policy)
+                    .i("random", fx::no_rnd()),
+            );
+        };
+    let long = "x".repeat(65);
+    cs(
+        f,
+        "An empty password, a 65-byte label and PBKDF2 at 0 iterations: empty_password",
+        "",
+        fx::pbkdf2(0),
+        &long,
+        relaxed.clone(),
+        inval("empty_password"),
+    );
+    cs(
+        f,
+        "A 65-byte label and PBKDF2 at 0 iterations: label_too_long before the KDF check",
+        fx::PASSWORD,
+        fx::pbkdf2(0),
+        &long,
+        relaxed.clone(),
+        limit("label_too_long"),
+    );
+    cs(
+        f,
+        "PBKDF2 at 0 iterations: kdf_params_out_of_bounds, before any draw",
+        fx::PASSWORD,
+        fx::pbkdf2(0),
+        "laptop",
+        relaxed.clone(),
+        err("kdf_params_out_of_bounds"),
+    );
+    cs(
+        f,
+        "PBKDF2 at 10 iterations under the default policy: out_of_policy, before any draw",
+        fx::PASSWORD,
+        fx::pbkdf2(10),
+        "laptop",
+        fx::default_policy(),
+        err("out_of_policy"),
+    );
+    cs(
+        f,
+        "kdf null (given, not absent): not a descriptor, unsupported_algorithm",
+        fx::PASSWORD,
+        Value::Null,
+        "laptop",
+        relaxed.clone(),
+        err("unsupported_algorithm"),
+    );
+
+    // add_secret_key_slot: Normalize, ParseSecretKey, then the steps of add_password_slot.
+    let eight = with_bytes(one, assemble(one, 1, &vec![own.clone(); 8]));
+    let top = with_bytes(
+        one,
+        assemble(one, (1 << 53) - 1, std::slice::from_ref(&own)),
+    );
+    let mut typo = key_code.clone().into_bytes();
+    typo[5] = if typo[5] == b'A' { b'B' } else { b'A' };
+    let typo = String::from_utf8(typo).unwrap_or_default();
+    let ak = |f: &mut File,
+              desc: &str,
+              k: &Fx,
+              p: &str,
+              code: &str,
+              label: &str,
+              kdf: Value,
+              exp: Expect| {
+        f.add(
+            v(
+                "add_secret_key_slot",
+                desc,
+                &["SR-OP-21", "SR-OP-17", "SR-OP-6"],
+                exp,
+            )
+            .f(&["OrderOfChecks", "RelaxedPolicy", "NoKdf"])
+            .with(&k.setup())
+            .i("label", label)
+            .i("password", pw(p))
+            .i("secret_key_code", code)
+            .i("kdf", kdf)
+            .i("random", fx::no_rnd()),
+        );
+    };
+    ak(
+        f,
+        "An empty password and a malformed secret key code on a keyring with 8 slots: empty_password",
+        &eight,
+        "",
+        "SK1-nonsense",
+        "x",
+        fx::fast_pbkdf2(),
+        inval("empty_password"),
+    );
+    ak(
+        f,
+        "A malformed secret key code on a keyring with 8 slots: secret_key_format before too_many_slots",
+        &eight,
+        "a second passphrase",
+        "SK1-nonsense",
+        "x",
+        fx::fast_pbkdf2(),
+        inval("secret_key_format"),
+    );
+    ak(
+        f,
+        "A mistyped secret key code, a 65-byte label and PBKDF2 at 0 iterations: secret_key_check first",
+        one,
+        "a second passphrase",
+        &typo,
+        &long,
+        fx::pbkdf2(0),
+        inval("secret_key_check"),
+    );
+    ak(
+        f,
+        "A valid code on a keyring with 8 slots and a 65-byte label: too_many_slots before label_too_long",
+        &eight,
+        "a second passphrase",
+        &key_code,
+        &long,
+        fx::fast_pbkdf2(),
+        limit("too_many_slots"),
+    );
+    ak(
+        f,
+        "A valid code, a 65-byte label and PBKDF2 at 0 iterations: label_too_long before the KDF check",
+        one,
+        "a second passphrase",
+        &key_code,
+        &long,
+        fx::pbkdf2(0),
+        limit("label_too_long"),
+    );
+    ak(
+        f,
+        "A valid code, PBKDF2 at 0 iterations, on a keyring at generation 2^53 - 1: kdf_params_out_of_bounds before generation_exhausted",
+        &top,
+        "a second passphrase",
+        &key_code,
+        "x",
+        fx::pbkdf2(0),
+        err("kdf_params_out_of_bounds"),
+    );
+    ak(
+        f,
+        "A valid code on a keyring at generation 2^53 - 1: generation_exhausted before any draw",
+        &top,
+        "a second passphrase",
+        &key_code,
+        "x",
+        fx::fast_pbkdf2(),
+        limit("generation_exhausted"),
+    );
 }
 
 fn secret_keys(f: &mut File) {
@@ -984,11 +1466,15 @@ fn pins(f: &mut File) {
     );
 }
 
-fn work(f: &mut File) {
-    // Three PBKDF2 slots of 10 iterations: "a", "b", "c" (work 10 each).
+/// Three PBKDF2 slots of 10 iterations: "a", "b", "c" (work 10 each), passwords as labels.
+fn three_pbkdf2() -> Fx {
     let a = fx::make("hardening/three/a", "a", fx::fast_pbkdf2(), "a");
     let ab = fx::add_pw(&a, "hardening/three/b", "b", "b", fx::fast_pbkdf2());
-    let abc = fx::add_pw(&ab, "hardening/three/c", "c", "c", fx::fast_pbkdf2());
+    fx::add_pw(&ab, "hardening/three/c", "c", "c", fx::fast_pbkdf2())
+}
+
+fn work(f: &mut File) {
+    let abc = three_pbkdf2();
     let slots: Vec<Value> = slots_of(&abc.bytes)
         .iter()
         .map(|s| {

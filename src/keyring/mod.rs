@@ -239,7 +239,22 @@ impl UnlockedKeyring {
 
     /// The authentication tag of `message`: HMAC-SHA256 under the keyring's authentication
     /// key (SR-KEY-15, SPEC.md 11.14), for a client to prove to the application's server
-    /// that it holds the keyring's DEK, for example by signing each request (SR-AUTH-2).
+    /// that it holds the keyring's DEK (SR-AUTH-2): register the tag of a fixed label once
+    /// and sign requests with it, since no server can check a tag without the key.
+    ///
+    /// ```
+    /// # use strongroom::{KdfParams, Keyring, Password, UnlockPolicy};
+    /// # fn main() -> Result<(), strongroom::Error> {
+    /// # let policy = UnlockPolicy::builder().pbkdf2_iterations(1_000..=2_000_000).build()?;
+    /// # let password = Password::new("correct horse battery staple")?;
+    /// # let kdf = KdfParams::Pbkdf2Sha256 { iterations: 1_000 };
+    /// # let unlocked = Keyring::create(&password, kdf, "laptop", &policy)?;
+    /// // Registered with the server once, at sign-up; the same on every device.
+    /// let request_key = unlocked.auth_tag(b"myapp/v1/request-key")?;
+    /// # let _ = request_key;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// The key is computed from the DEK alone, never from the password, so the server
     /// learns nothing it could guess the password from, and it is independent of every

@@ -713,3 +713,10 @@ def test_slot_index():
     assert sr.unlock_recovery(raw, rc).slot_index == 1
     o = sr.unlock(raw, "pw two", RELAXED)
     assert o.remove_slot(0).slot_index == 1 and o.remove_slot(2).slot_index is None
+    # SR-OP-22: a higher index removed, any password change (that slot's too) and an added slot
+    # leave the index as it is
+    assert o.remove_slot(1).slot_index == 1  # slot 2 moved to 1
+    assert o.change_password(2, "pw three", sr.Pbkdf2(10), RELAXED, allow_weaker_kdf=True).slot_index == 2
+    assert o.change_password(0, "pw three", sr.Pbkdf2(10), RELAXED, allow_weaker_kdf=True).slot_index == 2
+    assert o.add_recovery_slot("r2")[0].slot_index == 2
+    assert o.add_password_slot("c", "pw c", sr.Pbkdf2(10), RELAXED)[0].slot_index == 2
