@@ -149,6 +149,22 @@ impl UnlockPolicy {
         UnlockPolicyBuilder(UnlockPolicy::default())
     }
 
+    /// A builder that starts from this policy, to change some of its bounds (for example
+    /// the work budget left for a second unlock), then [`UnlockPolicyBuilder::build`].
+    ///
+    /// ```
+    /// use strongroom::UnlockPolicy;
+    ///
+    /// let policy = UnlockPolicy::builder().pbkdf2_iterations(1_000..=2_000_000).build()?;
+    /// let smaller = policy.to_builder().max_unlock_work(5_000).build()?;
+    /// assert_eq!(smaller.pbkdf2_iterations(), policy.pbkdf2_iterations());
+    /// assert_eq!(smaller.max_unlock_work(), 5_000);
+    /// # Ok::<(), strongroom::Error>(())
+    /// ```
+    pub fn to_builder(&self) -> UnlockPolicyBuilder {
+        UnlockPolicyBuilder(*self)
+    }
+
     /// Accepted PBKDF2 iteration counts.
     pub fn pbkdf2_iterations(&self) -> Bounds {
         self.pbkdf2_iterations

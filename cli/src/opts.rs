@@ -116,25 +116,16 @@ impl UnlockArgs {
         let base = self.policy.policy();
         match self.max_unlock_work {
             None => Ok(base),
-            Some(work) => with_budget(&base, work)
+            Some(work) => base
+                .to_builder()
+                .max_unlock_work(work)
+                .build()
                 .doing(|| format!("--max-unlock-work {work}"))
                 .map_err(|e| {
                     e.with_hint("the unlock work budget lies from 1 to 2^40 (1099511627776)")
                 }),
         }
     }
-}
-
-/// `policy` with another unlock work budget.
-fn with_budget(policy: &UnlockPolicy, work: u64) -> strongroom::Result<UnlockPolicy> {
-    let range = |b: strongroom::Bounds| b.floor..=b.ceiling;
-    UnlockPolicy::builder()
-        .pbkdf2_iterations(range(policy.pbkdf2_iterations()))
-        .argon2_memory_kib(range(policy.argon2_memory_kib()))
-        .argon2_time_cost(range(policy.argon2_time_cost()))
-        .argon2_parallelism(range(policy.argon2_parallelism()))
-        .max_unlock_work(work)
-        .build()
 }
 
 /// Floors at the hard minimums, ceilings as in the default policy.
@@ -387,7 +378,7 @@ impl UnlockArgs {
                     // Every slot of this kind was tried: the next kind gets what is left.
                     let left = budget.max_unlock_work().saturating_sub(total(k));
                     last = Error::UnlockFailed;
-                    match with_budget(&budget, left) {
+                    match budget.to_builder().max_unlock_work(left).build() {
                         Ok(p) => budget = p,
                         Err(_) => {
                             last = Error::LimitExceeded(Limit::UnlockWorkExceeded);
