@@ -60,6 +60,7 @@ def mutant(name: str) -> bool:
 
 OBJ_KEYRING = 1
 OBJ_RECORD = 2
+OBJ_CHECKPOINT = 3  # SPEC.md 11.15.4
 FORMAT_VERSION = 1
 
 KIND_PASSWORD = 1
@@ -100,12 +101,20 @@ SECRET_KEY_BYTES = 16
 
 PREFIX_KEYRING = "srk1."
 PREFIX_RECORD = "srr1."
+PREFIX_CHECKPOINT = "src1."
 
 MAX_KEYRING_BYTES = 4096
 MAX_PLAINTEXT = 16 * 1024 * 1024  # 16,777,216
 MAX_CIPHERTEXT = MAX_PLAINTEXT + 16  # 16,777,232
 MAX_RECORD_BYTES = MAX_PLAINTEXT + 16 + 256  # 16,777,488
 MAX_CONTEXT = 4096
+# Logs (SPEC.md 11.15)
+MAX_CHECKPOINT_BYTES = 256  # SR-LOG-5
+MAX_LOG_SIZE = 2**53 - 1  # a checkpoint's size; positions stop at 2^53 - 2 (SR-LOG-3)
+MAX_APP_CONTEXT = 3900  # SR-LOG-3
+MAX_PROOF_HASHES = 64  # SR-LOG-8, SR-LOG-9
+LOG_ENTRY_CONTEXT_TYPE = "strongroom/v1/log-entry"  # SR-LOG-2
+LABEL_LOG_CHECKPOINT = b"strongroom/v1/log/checkpoint-key"  # SR-LOG-7
 MAX_LABEL = 64
 MAX_PASSWORD = 1024
 MAX_SLOTS = 8
@@ -387,7 +396,7 @@ def _header_peek(data: bytes, expected_type: int) -> None:
     if k < 1:
         raise deferred or malformed("unsorted_map_keys")
     if k != 2:
-        schema = KEYRING_KEYS if expected_type == OBJ_KEYRING else RECORD_KEYS
+        schema = {OBJ_KEYRING: KEYRING_KEYS, OBJ_CHECKPOINT: CHECKPOINT_KEYS}.get(expected_type, RECORD_KEYS)
         raise deferred or malformed("missing_key" if k in schema else "unknown_key")
     vmajor, v, _ = r.head(bounded)
     if vmajor != 0:
@@ -447,6 +456,7 @@ def _bstr(node: Node, size: int) -> bytes:
 
 KEYRING_KEYS = [1, 2, 3, 4, 5, 6]
 RECORD_KEYS = [1, 2, 3, 4, 5, 6, 7]
+CHECKPOINT_KEYS = [1, 2, 3, 4, 5, 6, 7]  # SR-LOG-5
 PASSWORD_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7]  # password and secret-key slots
 RECOVERY_SLOT_KEYS = [1, 2, 5, 6, 7]
 GENERIC_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7]  # a skippable kind not implemented (section 6.6)
@@ -2146,8 +2156,19 @@ def _alphabet() -> str:
     return B64STD if mutant("text_standard_base64") else B64URL
 
 
+#: SR-TXT-1: the v1 prefix, the type letter and the size limit (SR-CBOR-10) of each object type.
+TEXT_PREFIX = {OBJ_KEYRING: PREFIX_KEYRING, OBJ_RECORD: PREFIX_RECORD,
+               OBJ_CHECKPOINT: PREFIX_CHECKPOINT}
+TYPE_LETTERS = {OBJ_KEYRING: "k", OBJ_RECORD: "r", OBJ_CHECKPOINT: "c"}
+
+
+def _size_limit(obj_type: int) -> int:
+    return {OBJ_KEYRING: MAX_KEYRING_BYTES, OBJ_RECORD: MAX_RECORD_BYTES,
+            OBJ_CHECKPOINT: MAX_CHECKPOINT_BYTES}[obj_type]
+
+
 def to_text(data: bytes, obj_type: int) -> str:
-    prefix = PREFIX_KEYRING if obj_type == OBJ_KEYRING else PREFIX_RECORD
+    prefix = TEXT_PREFIX[obj_type]
     body = base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
     if mutant("text_standard_base64"):
         body = body.translate(str.maketrans("-_", "+/"))
@@ -2169,10 +2190,10 @@ def _b64_canonical_len(body: str) -> int:
 
 def _prefix_error(text: str, expected_type: int) -> StrongroomError:
     """SR-TXT-1 for a text that does not start with the expected v1 prefix:
-    prefix = "sr" ("k" / "r") version "." with version in canonical decimal
+    prefix = "sr" ("k" / "r" / "c") version "." with version in canonical decimal
     (no leading zeros, below 2^64)."""
-    want = "k" if expected_type == OBJ_KEYRING else "r"
-    if text.startswith("sr") and len(text) >= 3 and text[2] in "kr":
+    want = TYPE_LETTERS[expected_type]
+    if text.startswith("sr") and len(text) >= 3 and text[2] in "krc":
         dot = text.find(".", 3)
         digits = text[3:dot] if dot >= 0 else ""
         canonical = (
@@ -2205,8 +2226,8 @@ def from_text(text: str, expected_type: int) -> bytes:
     """SR-TXT-4: prefix, canonical base64url, decoded size, then the bytes."""
     if not isinstance(text, str):
         raise TypeError("a text form is a str")
-    want = PREFIX_KEYRING if expected_type == OBJ_KEYRING else PREFIX_RECORD
-    limit = MAX_KEYRING_BYTES if expected_type == OBJ_KEYRING else MAX_RECORD_BYTES
+    want = TEXT_PREFIX[expected_type]
+    limit = _size_limit(expected_type)
     if mutant("text_trailing_newline_stripped"):  # SR-TXT-5 applied where it does not belong
         text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
     if text.startswith(want):
@@ -2236,3 +2257,382 @@ def decode_keyring_text(text: str) -> Keyring:
 
 def decode_record_text(text: str) -> Record:
     return decode_record(from_text(text, OBJ_RECORD))
+
+
+def decode_checkpoint_text(text: str) -> "Checkpoint":
+    return decode_checkpoint(from_text(text, OBJ_CHECKPOINT))
+
+
+# ---------------------------------------------------------------------------
+# Logs (SPEC.md 11.15)
+# ---------------------------------------------------------------------------
+
+EMPTY_ROOT = hashlib.sha256(b"").digest()  # MTH of no entries (SR-LOG-4)
+
+
+def _hv(reason: str) -> StrongroomError:
+    return StrongroomError("history_violation", reason)
+
+
+def _check_app(app: bytes) -> None:
+    """SR-LOG-3: the application's context of the log, at most 3,900 bytes."""
+    if len(app) > MAX_APP_CONTEXT:
+        raise StrongroomError("limit_exceeded", "context_too_long")
+
+
+def _check_position(position: int) -> None:
+    """SR-LOG-3: positions stop at 2^53 - 2."""
+    if position >= MAX_LOG_SIZE:
+        raise StrongroomError("limit_exceeded", "log_full")
+
+
+def log_entry_context(log_id: bytes, position: int, app: bytes) -> bytes:
+    """SR-LOG-2: enc(["strongroom/v1/log-entry", log_id, position, app]); SR-LOG-3's two limits
+    first (the position before `app`, as SealEntry orders them: steps 2 and 4)."""
+    if len(log_id) != 16:
+        raise ValueError("a log id is 16 bytes")
+    if isinstance(position, bool) or not isinstance(position, int) or position < 0:
+        raise ValueError("a position is a non-negative integer")
+    _check_position(position)
+    _check_app(app)
+    return enc([LOG_ENTRY_CONTEXT_TYPE, bytes(log_id), position, bytes(app)])
+
+
+# -- 11.15.3: the Merkle tree (RFC 9162 section 2.1) ------------------------
+
+
+def leaf_hash(entry: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + entry).digest()
+
+
+def node_hash(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def _split(n: int) -> int:
+    """The largest power of 2 below n (n > 1)."""
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return k
+
+
+def mth(leaves: List[bytes]) -> bytes:
+    """MTH(D[n]) over leaf hashes (RFC 9162 2.1.1)."""
+    n = len(leaves)
+    if n == 0:
+        return EMPTY_ROOT
+    if n == 1:
+        return leaves[0]
+    k = _split(n)
+    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
+
+
+def frontier_append(frontier: List[bytes], n: int, h: bytes) -> List[bytes]:
+    """Append(frontier, n, h) of 11.15.3; returns the new frontier (the argument is unchanged)."""
+    f = list(frontier)
+    s = n
+    while s & 1:
+        h = node_hash(f.pop(), h)
+        s >>= 1
+    f.append(h)
+    return f
+
+
+def frontier_root(frontier: List[bytes]) -> bytes:
+    """Root(frontier) of 11.15.3: folded from the right."""
+    if not frontier:
+        return EMPTY_ROOT
+    r = frontier[-1]
+    for f in reversed(frontier[:-1]):
+        r = node_hash(f, r)
+    return r
+
+
+def frontier_of(leaves: List[bytes]) -> List[bytes]:
+    f: List[bytes] = []
+    for i, h in enumerate(leaves):
+        f = frontier_append(f, i, h)
+    return f
+
+
+def inclusion_path(m: int, leaves: List[bytes]) -> List[bytes]:
+    """PATH(m, D[n]) of RFC 9162 2.1.3.1 (what a server sends)."""
+    n = len(leaves)
+    assert 0 <= m < n
+    if n == 1:
+        return []
+    k = _split(n)
+    if m < k:
+        return inclusion_path(m, leaves[:k]) + [mth(leaves[k:])]
+    return inclusion_path(m - k, leaves[k:]) + [mth(leaves[:k])]
+
+
+def consistency_proof(m: int, leaves: List[bytes]) -> List[bytes]:
+    """PROOF(m, D[n]) of RFC 9162 2.1.4.1, 0 < m <= n (empty for m = n)."""
+    n = len(leaves)
+    assert 0 < m <= n
+
+    def subproof(m, d, b):
+        n = len(d)
+        if m == n:
+            return [] if b else [mth(d)]
+        k = _split(n)
+        if m <= k:
+            return subproof(m, d[:k], b) + [mth(d[k:])]
+        return subproof(m - k, d[k:], False) + [mth(d[:k])]
+
+    return subproof(m, leaves, True)
+
+
+def verify_inclusion(index: int, size: int, leaf: bytes, proof: List[bytes], root: bytes) -> bool:
+    """VerifyInclusion of 11.15.5 (SR-LOG-8), step by step."""
+    if index >= size or size > MAX_LOG_SIZE or len(proof) > MAX_PROOF_HASHES:  # 1
+        return False
+    fn, sn, r = index, size - 1, leaf  # 2
+    for p in proof:  # 3
+        if sn == 0:  # a
+            return False
+        if fn & 1 or fn == sn:  # b
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1  # c
+        sn >>= 1
+    return sn == 0 and hmac.compare_digest(r, root)  # 4
+
+
+def verify_consistency(m: int, n: int, root_m: bytes, root_n: bytes, proof: List[bytes]) -> bool:
+    """VerifyConsistency of 11.15.5 (SR-LOG-9), step by step."""
+    if m == 0 or m >= n or n > MAX_LOG_SIZE or len(proof) > MAX_PROOF_HASHES or not proof:  # 1
+        return False
+    path = [root_m] + list(proof) if m & (m - 1) == 0 else list(proof)  # 2
+    fn, sn = m - 1, n - 1  # 3
+    while fn & 1:  # 4
+        fn >>= 1
+        sn >>= 1
+    fr = sr_ = path[0]  # 5
+    for c in path[1:]:  # 6
+        if sn == 0:  # a
+            return False
+        if fn & 1 or fn == sn:  # b
+            fr = node_hash(c, fr)
+            sr_ = node_hash(c, sr_)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr_ = node_hash(sr_, c)
+        fn >>= 1  # c
+        sn >>= 1
+    return sn == 0 and hmac.compare_digest(fr, root_m) and hmac.compare_digest(sr_, root_n)  # 7
+
+
+# -- 11.15.4: the checkpoint object ----------------------------------------
+
+
+@dataclass
+class Checkpoint:
+    keyring_id: bytes
+    log_id: bytes
+    size: int
+    root: bytes
+    mac: bytes
+    raw: bytes
+
+    @property
+    def pin(self) -> "LogPin":
+        return LogPin(self.keyring_id, self.log_id, self.size, self.root)
+
+
+def decode_checkpoint(data: bytes) -> Checkpoint:
+    """SR-LOG-5 by the decoding order of section 5.4."""
+    _header_peek(data, OBJ_CHECKPOINT)  # step 1
+    if len(data) > MAX_CHECKPOINT_BYTES:  # step 2
+        raise malformed("too_large")
+    root = _profile(data)  # step 3
+    f = {}  # step 4
+
+    def size(n):
+        _expect(n, 0)
+        if n.value > MAX_LOG_SIZE:
+            raise malformed("value_out_of_range")
+        f["size"] = n.value
+
+    handlers = {
+        1: lambda n: None,
+        2: lambda n: None,
+        3: lambda n: f.__setitem__("keyring_id", _bstr(n, 16)),
+        4: lambda n: f.__setitem__("log_id", _bstr(n, 16)),
+        5: size,
+        6: lambda n: f.__setitem__("root", _bstr(n, 32)),
+        7: lambda n: f.__setitem__("mac", _bstr(n, 32)),
+    }
+    _walk_map(root, CHECKPOINT_KEYS, handlers)
+    return Checkpoint(f["keyring_id"], f["log_id"], f["size"], f["root"], f["mac"], bytes(data))
+
+
+def reencode_checkpoint(c: Checkpoint) -> bytes:
+    return enc({1: OBJ_CHECKPOINT, 2: FORMAT_VERSION, 3: c.keyring_id, 4: c.log_id, 5: c.size,
+                6: c.root, 7: c.mac})
+
+
+def log_key(keyring_id: bytes, dek: bytes) -> bytes:
+    """SR-LOG-7: a sibling of mac_key, auth_key and record_root under prk_ring."""
+    return hkdf_expand32(hkdf_extract(keyring_id, dek), LABEL_LOG_CHECKPOINT)
+
+
+def checkpoint_mac(key: bytes, checkpoint_bytes: bytes) -> bytes:
+    """SR-LOG-6: over the exact bytes but the last 35 (key 7's head and the MAC)."""
+    return hmac.new(key, checkpoint_bytes[: len(checkpoint_bytes) - 35], hashlib.sha256).digest()
+
+
+def make_checkpoint(u: "Unlocked", log_id: bytes, size: int, root: bytes) -> Tuple[bytes, dict]:
+    """The checkpoint (U.keyring_id, log_id, size, root) with its MAC (SR-LOG-6)."""
+    assert 0 <= size <= MAX_LOG_SIZE and len(log_id) == 16 and len(root) == 32
+    body = (enc_head(5, 7) + enc(1) + enc(OBJ_CHECKPOINT) + enc(2) + enc(FORMAT_VERSION)
+            + enc(3) + enc(u.keyring_id) + enc(4) + enc(bytes(log_id)) + enc(5) + enc(size)
+            + enc(6) + enc(bytes(root)))
+    key = log_key(u.keyring_id, u.dek)
+    mac = hmac.new(key, body, hashlib.sha256).digest()
+    out = body + enc(7) + enc(mac)
+    assert len(out) - 35 == len(body) and 113 <= len(out) <= 121
+    return out, {"log-key": key, "mac-input": body, "mac": mac}
+
+
+# -- 11.15.7: pins and log state --------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogPin:
+    keyring_id: bytes
+    log_id: bytes
+    size: int
+    root: bytes
+
+
+def empty_pin(keyring_id: bytes, log_id: bytes) -> LogPin:
+    return LogPin(keyring_id, log_id, 0, EMPTY_ROOT)
+
+
+@dataclass(frozen=True)
+class LogState:
+    pin: LogPin
+    frontier: Tuple[bytes, ...]
+
+
+def accept_state(pin: LogPin, frontier) -> LogState:
+    """SR-LOG-13: a frontier this client did not compute itself (stored, or from the server) is
+    accepted only with popcount(size) hashes that fold to the pinned root."""
+    frontier = tuple(bytes(h) for h in frontier)
+    if (len(frontier) != bin(pin.size).count("1") or any(len(h) != 32 for h in frontier)
+            or not hmac.compare_digest(frontier_root(list(frontier)), pin.root)):
+        raise _hv("log_entry_mismatch")
+    return LogState(pin, frontier)
+
+
+# -- 11.15.6: verifying a checkpoint and reading entries --------------------
+
+
+def verify_checkpoint(u: "Unlocked", checkpoint, pin: LogPin, proof: List[bytes]) -> Checkpoint:
+    """VerifyCheckpoint(C, P, proof) of 11.15.6 (SR-LOG-10), in its order."""
+    c = checkpoint if isinstance(checkpoint, Checkpoint) else decode_checkpoint(checkpoint)  # 1
+    if c.keyring_id != u.keyring_id:  # 2
+        raise StrongroomError("wrong_keyring")
+    if not hmac.compare_digest(checkpoint_mac(log_key(u.keyring_id, u.dek), c.raw), c.mac):  # 3
+        raise StrongroomError("checkpoint_authentication_failed")
+    if c.log_id != pin.log_id or c.keyring_id != pin.keyring_id:  # 4
+        raise _hv("log_replaced")
+    if c.size < pin.size:  # 5
+        raise _hv("log_truncated")
+    if c.size == pin.size and not hmac.compare_digest(c.root, pin.root):  # 6
+        raise _hv("log_fork")
+    if c.size > pin.size > 0 and not verify_consistency(pin.size, c.size, pin.root, c.root, proof):  # 7
+        raise _hv("log_fork")
+    return c  # 8
+
+
+def open_entry(u: "Unlocked", c: Checkpoint, position: int, entry: Optional[bytes],
+               proof: List[bytes], app: bytes) -> bytes:
+    """OpenEntry(C, position, entry, proof, app) of 11.15.6 (SR-LOG-11), for a verified C."""
+    _check_app(app)  # 1
+    if position >= c.size or entry is None:  # 2
+        raise _hv("log_entry_missing")
+    if len(entry) > MAX_RECORD_BYTES or not verify_inclusion(  # 3
+            position, c.size, leaf_hash(entry), proof, c.root):
+        raise _hv("log_entry_mismatch")
+    decode_record(entry)  # 4
+    return u.open(entry, log_entry_context(c.log_id, position, app))  # 5
+
+
+def read_forward(u: "Unlocked", s: LogState, c: Checkpoint, served, app: bytes):
+    """ReadForward(S, C, served, app) of 11.15.6 (SR-LOG-11), for a verified C; `served` is a
+    list of (position, bytes). Returns (plaintexts, state at C); releases nothing on failure."""
+    _check_app(app)  # 1
+    if s.pin.keyring_id != u.keyring_id or c.keyring_id != u.keyring_id:  # 2
+        raise StrongroomError("wrong_keyring")
+    if c.log_id != s.pin.log_id:  # 3
+        raise _hv("log_replaced")
+    if c.size < s.pin.size:  # 4
+        raise _hv("log_truncated")
+    if c.size == s.pin.size and not hmac.compare_digest(c.root, s.pin.root):
+        raise _hv("log_fork")
+    frontier = list(s.frontier)  # 5
+    entries = []
+    for p in range(s.pin.size, c.size):
+        entry = next((e for q, e in served if q == p), None)
+        if entry is None:
+            raise _hv("log_entry_missing")
+        if len(entry) > MAX_RECORD_BYTES:
+            raise _hv("log_entry_mismatch")
+        frontier = frontier_append(frontier, p, leaf_hash(entry))
+        entries.append(entry)
+    if not hmac.compare_digest(frontier_root(frontier), c.root):  # 6
+        raise _hv("log_entry_mismatch")
+    plaintexts = []
+    for i, entry in enumerate(entries):  # 7
+        decode_record(entry)
+        plaintexts.append(u.open(entry, log_entry_context(c.log_id, s.pin.size + i, app)))
+    return plaintexts, LogState(c.pin, tuple(frontier))  # 8
+
+
+# -- 11.15.8: creating and appending ----------------------------------------
+
+
+def create_log(u: "Unlocked", rng=os_rng) -> Tuple[bytes, LogState]:
+    """CreateLog(U): the empty log's checkpoint and state (SR-LOG-1)."""
+    log_id = _draw(rng, 16)
+    cp, _ = make_checkpoint(u, log_id, 0, EMPTY_ROOT)
+    return cp, LogState(empty_pin(u.keyring_id, log_id), ())
+
+
+@dataclass
+class LogAppend:
+    expected: Tuple[int, bytes]  # (size, root) the compare-and-swap names
+    position: int
+    entry: bytes
+    checkpoint: bytes
+    state: LogState  # after the append is acknowledged
+
+
+def seal_entry(u: "Unlocked", s: LogState, plaintext: bytes, app: bytes, rng=os_rng):
+    """SealEntry(U, S, plaintext, app) of 11.15.8. Returns (LogAppend, intermediates)."""
+    if s.pin.keyring_id != u.keyring_id:  # 1
+        raise StrongroomError("wrong_keyring")
+    n = s.pin.size  # 2
+    _check_position(n)
+    if len(plaintext) > MAX_PLAINTEXT:  # 3
+        raise StrongroomError("limit_exceeded", "plaintext_too_large")
+    _check_app(app)  # 4
+    context = log_entry_context(s.pin.log_id, n, app)
+    entry, rec_inter = u.seal(plaintext, context, rng)  # 5
+    leaf = leaf_hash(entry)
+    frontier = frontier_append(list(s.frontier), n, leaf)  # 6
+    root = frontier_root(frontier)
+    cp, cp_inter = make_checkpoint(u, s.pin.log_id, n + 1, root)  # 7
+    after = LogState(LogPin(u.keyring_id, s.pin.log_id, n + 1, root), tuple(frontier))
+    inter = {"context": context, "leaf": leaf, "record": rec_inter, **cp_inter}
+    return LogAppend((n, s.pin.root), n, entry, cp, after), inter  # 8

@@ -48,6 +48,12 @@ OPERATIONS = (
     "parse_secret_key",
     "auth_tag",
     "accumulated_seal",
+    "decode_checkpoint",
+    "decode_checkpoint_text",
+    "log_entry_context",
+    "log_append",
+    "log_read",
+    "log_open_entry",
 )
 
 #: decode_keyring's `kind` strings (vectors/README.md 4.1); any other kind is "unknown".
@@ -230,6 +236,112 @@ def setup(inputs: dict, pol):
     raise HarnessError("unknown unlock method")
 
 
+def non_negative(v, what: str) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise HarnessError(f"{what} is not a non-negative integer")
+    return v
+
+
+def hashes_in(v, what: str) -> list:
+    """A list of hashes (a frontier, a proof), passed on as given: a value that is not 32 bytes
+    is the reference's to judge (a proof fails to verify, a frontier fails SR-LOG-13)."""
+    if not isinstance(v, list):
+        raise HarnessError(f"`{what}` is not a list")
+    return [bytes_in(h) for h in v]
+
+
+def log_pin_in(v, what: str):
+    """vectors/README.md section 4: {keyring_id, log_id, size, root}."""
+    if not isinstance(v, dict) or not {"keyring_id", "log_id", "size", "root"} <= set(v):
+        raise HarnessError(f"`{what}` is not {{keyring_id, log_id, size, root}}")
+    kid, lid, root = bytes_in(v["keyring_id"]), bytes_in(v["log_id"]), bytes_in(v["root"])
+    if len(kid) != 16 or len(lid) != 16 or len(root) != 32:
+        raise HarnessError(f"`{what}`: an id that is not 16 bytes or a root that is not 32")
+    return sr.LogPin(kid, lid, non_negative(v["size"], f"{what}.size"), root)
+
+
+def stored_state(inputs: dict):
+    """The `state` input: a stored log state, accepted only by SR-LOG-13 (the operation's first
+    check)."""
+    v = field(inputs, "state")
+    pin = log_pin_in(v, "state")
+    return sr.accept_state(pin, hashes_in(v.get("frontier"), "state.frontier"))
+
+
+def log_pin_out(pin) -> dict:
+    return {"keyring_id": pin.keyring_id.hex(), "log_id": pin.log_id.hex(), "size": pin.size,
+            "root": pin.root.hex()}
+
+
+def state_out(s) -> dict:
+    out = log_pin_out(s.pin)
+    out["frontier"] = [h.hex() for h in s.frontier]
+    return out
+
+
+def checkpoint_out(c) -> dict:
+    return {"checkpoint": c.raw.hex(), "keyring_id": c.keyring_id.hex(), "log_id": c.log_id.hex(),
+            "size": c.size, "root": c.root.hex(), "mac": c.mac.hex(),
+            "checkpoint_text": sr.to_text(c.raw, sr.OBJ_CHECKPOINT)}
+
+
+def served_in(inputs: dict) -> list:
+    v = field(inputs, "served")
+    if not isinstance(v, list) or not all(isinstance(x, dict) and {"position", "entry"} <= set(x)
+                                          for x in v):
+        raise HarnessError("`served` is not a list of {position, entry}")
+    return [(non_negative(x["position"], "served.position"), bytes_in(x["entry"])) for x in v]
+
+
+def log_operation(op: str, inputs: dict, script) -> dict:
+    """The log operations of vectors/README.md section 4 (SPEC.md 11.15), in the order of its
+    per-operation table."""
+    if op == "decode_checkpoint":
+        data = bytes_in(field(inputs, "checkpoint"))
+        c = sr.decode_checkpoint(data)
+        if sr.reencode_checkpoint(c) != data:
+            raise HarnessError("re-encoding the decoded checkpoint does not give its bytes")
+        return checkpoint_out(c)
+    if op == "decode_checkpoint_text":
+        return checkpoint_out(sr.decode_checkpoint_text(field(inputs, "text")))
+    if op == "log_entry_context":
+        log_id = bytes_in(field(inputs, "log_id"))
+        if len(log_id) != 16:
+            raise HarnessError("log_id is not 16 bytes")
+        ctx = sr.log_entry_context(log_id, non_negative(field(inputs, "position"), "position"),
+                                   bytes_in(field(inputs, "app")))
+        return {"context": ctx.hex()}
+    pol = make_policy(inputs)
+    unlocked = setup(inputs, pol)
+    app = bytes_in(field(inputs, "app"))
+    if op == "log_append":
+        state = stored_state(inputs)
+        a, _ = sr.seal_entry(unlocked, state, bytes_in(field(inputs, "plaintext")), app, rng=script)
+        return {"position": a.position, "entry": a.entry.hex(), "checkpoint": a.checkpoint.hex(),
+                "checkpoint_text": sr.to_text(a.checkpoint, sr.OBJ_CHECKPOINT),
+                "state": state_out(a.state)}
+    if op == "log_read":
+        state = stored_state(inputs)
+        checkpoint = bytes_in(field(inputs, "checkpoint"))
+        proof = hashes_in(field(inputs, "consistency_proof"), "consistency_proof")
+        served = served_in(inputs)
+        c = sr.verify_checkpoint(unlocked, checkpoint, state.pin, proof)
+        plaintexts, after = sr.read_forward(unlocked, state, c, served, app)
+        return {"plaintexts": [p.hex() for p in plaintexts], "state": state_out(after)}
+    if op == "log_open_entry":
+        pin = log_pin_in(field(inputs, "log_pin"), "log_pin")
+        checkpoint = bytes_in(field(inputs, "checkpoint"))
+        proof = hashes_in(field(inputs, "consistency_proof"), "consistency_proof")
+        position = non_negative(field(inputs, "position"), "position")
+        entry = field(inputs, "entry")
+        entry = None if entry is None else bytes_in(entry)
+        inclusion = hashes_in(field(inputs, "inclusion_proof"), "inclusion_proof")
+        c = sr.verify_checkpoint(unlocked, checkpoint, pin, proof)
+        pt = sr.open_entry(unlocked, c, position, entry, inclusion, app)
+        return {"plaintext": pt.hex(), "log_pin": log_pin_out(c.pin)}
+    raise UnknownOperation(f"unknown operation {op!r}")
+
+
 def accumulated(inputs: dict) -> str:
     """SPEC.md Appendix C."""
     iterations = field(inputs, "iterations")
@@ -379,6 +491,9 @@ def _operation(op: str, inputs: dict, script: Script) -> dict:
         return {"secret_key": sk.hex(), "canonical": sr.secret_key_code(sk)}
     if op == "accumulated_seal":
         return {"digest": accumulated(inputs)}
+    if op in ("decode_checkpoint", "decode_checkpoint_text", "log_entry_context", "log_append",
+              "log_read", "log_open_entry"):
+        return log_operation(op, inputs, script)
     raise UnknownOperation(f"unknown operation {op!r}")
 
 
