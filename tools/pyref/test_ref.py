@@ -720,3 +720,217 @@ def test_slot_index():
     assert o.change_password(0, "pw three", sr.Pbkdf2(10), RELAXED, allow_weaker_kdf=True).slot_index == 2
     assert o.add_recovery_slot("r2")[0].slot_index == 2
     assert o.add_password_slot("c", "pw c", sr.Pbkdf2(10), RELAXED)[0].slot_index == 2
+
+
+# ---------------------------------------------------------------------------
+# Logs (SPEC.md 11.15)
+# ---------------------------------------------------------------------------
+
+def _leaves(n):
+    return [sr.leaf_hash(b"entry %d" % i) for i in range(n)]
+
+
+def test_log_tree_frontier_and_proofs():
+    """Frontier Append/Root against MTH, and RFC 9162 PATH/PROOF against VerifyInclusion and
+    VerifyConsistency, for every m < n <= 16 (and every index below n)."""
+    import hashlib
+    assert sr.mth([]) == hashlib.sha256(b"").digest() == sr.frontier_root([])
+    d = _leaves(17)
+    f = []
+    for n in range(1, 17):
+        f = sr.frontier_append(f, n - 1, d[n - 1])
+        assert len(f) == bin(n).count("1")
+        assert sr.frontier_root(f) == sr.mth(d[:n])
+        assert sr.frontier_of(d[:n]) == f
+        root = sr.mth(d[:n])
+        for i in range(n):
+            path = sr.inclusion_path(i, d[:n])
+            assert sr.verify_inclusion(i, n, d[i], path, root)
+            assert not sr.verify_inclusion(i, n, d[16], path, root)  # another leaf
+            if path:
+                assert not sr.verify_inclusion(i, n, d[i], path[:-1], root)  # short
+                bad = list(path)
+                bad[0] = bytes([bad[0][0] ^ 1]) + bad[0][1:]
+                assert not sr.verify_inclusion(i, n, d[i], bad, root)
+            assert not sr.verify_inclusion(i, n, d[i], path + [root], root)  # long
+            if i + 1 < n:
+                assert not sr.verify_inclusion(i + 1, n, d[i], path, root) or d[i] == d[i + 1]
+        assert not sr.verify_inclusion(n, n, d[0], [], root)  # index not below the size
+        for m in range(1, n):
+            proof = sr.consistency_proof(m, d[:n])
+            root_m = sr.mth(d[:m])
+            assert 1 <= len(proof) <= 2 * n.bit_length()
+            assert sr.verify_consistency(m, n, root_m, root, proof)
+            assert not sr.verify_consistency(m, n, root_m, root, [])  # a proof is needed
+            assert not sr.verify_consistency(m, n, root, root, proof)
+            assert not sr.verify_consistency(m, n, root_m, root_m, proof)
+            assert not sr.verify_consistency(m, n, root_m, root, proof[:-1])
+            assert not sr.verify_consistency(m, n, root_m, root, proof + [root])
+            for k in range(len(proof)):  # every hash of the proof matters
+                bad = list(proof)
+                bad[k] = bytes([bad[k][0] ^ 0x80]) + bad[k][1:]
+                assert not sr.verify_consistency(m, n, root_m, root, bad)
+            # another history of size n sharing nothing past m - 1 is not consistent with root_m
+            other = d[: m - 1] + [sr.leaf_hash(b"other")] + d[m:n]
+            assert not sr.verify_consistency(m, n, root_m, sr.mth(other), sr.consistency_proof(m, other))
+        assert sr.consistency_proof(n, d[:n]) == []
+        assert not sr.verify_consistency(0, n, sr.mth([]), root, [root])  # m = 0
+        assert not sr.verify_consistency(n, n, root, root, [root])  # m = n
+
+
+def test_log_proof_bounds():
+    """SR-LOG-8, SR-LOG-9: more than 64 hashes, or a size above 2^53 - 1, is refused."""
+    h = sr.leaf_hash(b"x")
+    assert not sr.verify_inclusion(0, 2**53, h, [h] * 53, h)
+    assert not sr.verify_inclusion(0, 2, h, [h] * 65, h)
+    assert not sr.verify_consistency(1, 2**53, h, h, [h] * 53)
+    assert not sr.verify_consistency(1, 2, h, h, [h] * 65)
+
+
+def test_log_entry_context():
+    ctx = sr.log_entry_context(bytes(range(0xA0, 0xB0)), 1, b"user:alice")
+    assert ctx.hex() == ("8477" + b"strongroom/v1/log-entry".hex() + "50a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+                         "014a757365723a616c696365") and len(ctx) == 54
+    big = sr.log_entry_context(bytes(16), 2**53 - 2, b"a" * 3900)
+    assert len(big) == 3954
+    lid = bytes(16)
+    assert err(sr.log_entry_context, lid, 2**53 - 1, b"") == ("limit_exceeded", "log_full")
+    assert err(sr.log_entry_context, lid, 0, b"a" * 3901) == ("limit_exceeded", "context_too_long")
+    assert err(sr.log_entry_context, lid, 2**53 - 1, b"a" * 3901) == ("limit_exceeded", "log_full")
+
+
+def test_checkpoint_object_and_text():
+    u = make()
+    cp, state = sr.create_log(u)
+    c = sr.decode_checkpoint(cp)
+    assert (c.size, c.root, c.keyring_id) == (0, sr.EMPTY_ROOT, u.keyring_id) and len(cp) == 113
+    assert cp.startswith(bytes.fromhex("a70103020103"[:10]))
+    assert sr.reencode_checkpoint(c) == cp
+    assert sr.checkpoint_mac(sr.log_key(u.keyring_id, u.dek), cp) == c.mac
+    assert sr.log_key(u.keyring_id, u.dek) not in (sr.mac_key(u.keyring_id, u.dek)[1],
+                                                  sr.auth_key(u.keyring_id, u.dek), u.record_root)
+    t = sr.to_text(cp, sr.OBJ_CHECKPOINT)
+    assert t.startswith("src1.pwEDAgE") and sr.decode_checkpoint_text(t).raw == cp
+    for n, s_len in ((23, 1), (24, 2), (2**8, 3), (2**16, 5), (2**32, 9), (2**53 - 1, 9)):
+        raw, _ = sr.make_checkpoint(u, state.pin.log_id, n, sr.EMPTY_ROOT)
+        assert len(raw) == 112 + s_len and sr.decode_checkpoint(raw).size == n
+    # section 13: the type letter c
+    body = t[5:]
+    assert err(sr.decode_keyring_text, "src1." + body) == ("malformed", "wrong_object_type")
+    assert err(sr.decode_record_text, "src1." + body) == ("malformed", "wrong_object_type")
+    assert err(sr.decode_checkpoint_text, "srk1." + body) == ("malformed", "wrong_object_type")
+    assert err(sr.decode_checkpoint_text, "srr7." + body) == ("malformed", "wrong_object_type")
+    assert err(sr.decode_checkpoint_text, "src2." + body) == ("unsupported_version", None)
+    assert err(sr.decode_checkpoint_text, "src01." + body) == ("malformed", "text_prefix")
+    assert err(sr.decode_checkpoint_text, "srd1." + body) == ("malformed", "text_prefix")
+    assert err(sr.decode_checkpoint_text, "src1." + "A" * 344) == ("malformed", "too_large")  # 258 bytes
+    # decoding order: the peek, the size, the profile, the schema
+    assert err(sr.decode_checkpoint, u.keyring.raw) == ("malformed", "wrong_object_type")
+    assert err(sr.decode_keyring, cp) == ("malformed", "wrong_object_type")
+    assert err(sr.decode_checkpoint, cp + b"\x00") == ("malformed", "trailing_bytes")
+    assert err(sr.decode_checkpoint, cp + bytes(200)) == ("malformed", "too_large")
+    assert err(sr.decode_checkpoint, cp[:-1]) == ("malformed", "truncated")
+    big = cp[:42] + sr.enc(2**53) + cp[43:]
+    assert err(sr.decode_checkpoint, big) == ("malformed", "value_out_of_range")
+    no_mac = sr.enc_head(5, 6) + cp[1:-35]
+    assert err(sr.decode_checkpoint, no_mac) == ("malformed", "missing_key")
+    assert err(sr.decode_checkpoint, cp[:1] + bytes([0x03, 0x03]) + cp[3:]) == ("malformed", "wrong_object_type")
+
+
+def _log(u, n, app=b"app"):
+    """An honest log of n entries: (state, checkpoints by size, entries)."""
+    cp0, s = sr.create_log(u)
+    cps, entries = [cp0], []
+    for i in range(n):
+        a, inter = sr.seal_entry(u, s, b"pt %d" % i, app)
+        assert a.position == i and a.expected == (s.pin.size, s.pin.root)
+        assert inter["leaf"] == sr.leaf_hash(a.entry)
+        assert inter["context"] == sr.log_entry_context(s.pin.log_id, i, app)
+        s = a.state
+        cps.append(a.checkpoint)
+        entries.append(a.entry)
+    return s, cps, entries
+
+
+def test_log_append_verify_read_open():
+    u = make()
+    s, cps, entries = _log(u, 6)
+    leaves = [sr.leaf_hash(e) for e in entries]
+    assert s.pin.root == sr.mth(leaves) and list(s.frontier) == sr.frontier_of(leaves)
+    assert sr.accept_state(s.pin, list(s.frontier)) == s
+    empty = sr.empty_pin(u.keyring_id, s.pin.log_id)
+    state0 = sr.LogState(empty, ())
+    served = list(enumerate(entries))
+    c = sr.verify_checkpoint(u, cps[6], empty, [])
+    pts, after = sr.read_forward(u, state0, c, served, b"app")
+    assert pts == [b"pt %d" % i for i in range(6)] and after == s
+    # from a pin at 2, with a consistency proof
+    s2 = sr.LogState(sr.decode_checkpoint(cps[2]).pin, tuple(sr.frontier_of(leaves[:2])))
+    proof = sr.consistency_proof(2, leaves)
+    c = sr.verify_checkpoint(u, cps[6], s2.pin, proof)
+    pts, after = sr.read_forward(u, s2, c, served[2:], b"app")
+    assert pts == [b"pt %d" % i for i in range(2, 6)] and after == s
+    # VerifyCheckpoint's failures, in order
+    assert err(sr.verify_checkpoint, u, cps[6], s2.pin, []) == ("history_violation", "log_fork")
+    assert err(sr.verify_checkpoint, u, cps[2], s.pin, []) == ("history_violation", "log_truncated")
+    other_log_s, other_cps, _ = _log(u, 1)
+    assert err(sr.verify_checkpoint, u, other_cps[1], s.pin, []) == ("history_violation", "log_replaced")
+    forged = cps[6][:-1] + bytes([cps[6][-1] ^ 1])
+    assert err(sr.verify_checkpoint, u, forged, s.pin, []) == ("checkpoint_authentication_failed", None)
+    other = make()
+    _, ocps, _ = _log(other, 1)
+    assert err(sr.verify_checkpoint, u, ocps[1], s.pin, []) == ("wrong_keyring", None)
+    spliced = ocps[1][:7] + u.keyring_id + ocps[1][23:]
+    assert err(sr.verify_checkpoint, u, spliced, s.pin, []) == ("checkpoint_authentication_failed", None)
+    # ReadForward's failures
+    c6 = sr.decode_checkpoint(cps[6])
+    assert err(sr.read_forward, u, state0, c6, served[:3] + served[4:], b"app") == (
+        "history_violation", "log_entry_missing")
+    swapped = [served[0], (1, entries[2]), (2, entries[1])] + served[3:]
+    assert err(sr.read_forward, u, state0, c6, swapped, b"app") == ("history_violation", "log_entry_mismatch")
+    assert err(sr.read_forward, u, state0, c6, served, b"x" * 3901) == ("limit_exceeded", "context_too_long")
+    assert err(sr.read_forward, u, state0, c6, served, b"other") == ("record_authentication_failed", None)
+    # the first pair for a position wins; the rest are ignored
+    pts, _ = sr.read_forward(u, state0, c6, served + [(3, entries[0]), (9, b"junk")], b"app")
+    assert len(pts) == 6
+    assert err(sr.read_forward, u, state0, c6, [(3, entries[0])] + served, b"app") == (
+        "history_violation", "log_entry_mismatch")
+    # OpenEntry
+    for i in range(6):
+        assert sr.open_entry(u, c6, i, entries[i], sr.inclusion_path(i, leaves), b"app") == b"pt %d" % i
+    assert err(sr.open_entry, u, c6, 3, None, [], b"app") == ("history_violation", "log_entry_missing")
+    assert err(sr.open_entry, u, c6, 6, entries[0], [], b"app") == ("history_violation", "log_entry_missing")
+    assert err(sr.open_entry, u, c6, 3, entries[4], sr.inclusion_path(3, leaves), b"app") == (
+        "history_violation", "log_entry_mismatch")
+    assert err(sr.open_entry, u, c6, 3, entries[3], sr.inclusion_path(3, leaves), b"x") == (
+        "record_authentication_failed", None)
+    # SR-LOG-13 and SealEntry's order
+    assert err(sr.accept_state, s.pin, list(s.frontier)[:-1]) == ("history_violation", "log_entry_mismatch")
+    assert err(sr.accept_state, s.pin, [bytes(32)] + list(s.frontier)[1:]) == (
+        "history_violation", "log_entry_mismatch")
+    assert err(sr.seal_entry, other, s, b"", b"") == ("wrong_keyring", None)
+    full = sr.LogState(sr.LogPin(u.keyring_id, s.pin.log_id, 2**53 - 1, s.pin.root), s.frontier)
+    assert err(sr.seal_entry, u, full, b"x" * (2**24 + 1), b"x" * 3901) == ("limit_exceeded", "log_full")
+    assert err(sr.seal_entry, u, s, b"x" * (2**24 + 1), b"x" * 3901) == ("limit_exceeded", "plaintext_too_large")
+    assert err(sr.seal_entry, u, s, b"", b"x" * 3901) == ("limit_exceeded", "context_too_long")
+
+
+def test_log_vector_intermediates():
+    """vectors/log.json's log_append intermediates (log_key, context, leaf) match pyref's."""
+    import json
+    from pathlib import Path
+    import vector_ops
+    doc = json.loads((Path(__file__).resolve().parents[2] / "vectors" / "log.json").read_text())
+    seen = 0
+    for v in doc["vectors"]:
+        if v["operation"] != "log_append" or v["expected"]["result"] != "success":
+            continue
+        inp = v["inputs"]
+        u = vector_ops.setup(inp, sr.make_policy(inp["policy"]))
+        want = v["intermediates"]["log"]
+        assert sr.log_key(u.keyring_id, u.dek).hex() == want["log_key"]
+        assert sr.log_entry_context(bytes.fromhex(inp["state"]["log_id"]), inp["state"]["size"],
+                                    bytes.fromhex(inp["app"])).hex() == want["context"]
+        assert sr.leaf_hash(bytes.fromhex(v["output"]["entry"])).hex() == want["leaf"]
+        seen += 1
+    assert seen >= 3
