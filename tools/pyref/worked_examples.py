@@ -13,7 +13,8 @@ All randomness comes from a scripted generator that hands out the fixed inputs i
 the draw order of SPEC.md and fails if a draw of another length is requested:
 create: keyring id 00..0f, DEK 10..2f, salt 30..4f, nonce 50..5b; add recovery
 slot: secret 60..7f, nonce 80..8b; add password slot: salt 90..af, nonce b0..bb;
-seal: salt c0..df, nonce e0..eb.
+seal: salt c0..df, nonce e0..eb; create log: log id f0..ff; log entries 0, 1, 2: record salt
+20..3f, 50..6f, 80..9f, record nonce 40..4b, 70..7b, a0..ab.
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ SLOT_NAMES = {1: "slot kind", 2: "label", 3: "kdf", 4: "KDF salt", 5: "AES-GCM n
               6: "wrapped DEK", 7: "key commitment"}
 RECORD_NAMES = {1: "object type", 2: "format version", 3: "keyring id", 4: "HKDF salt",
                 5: "AES-GCM nonce", 6: "key commitment", 7: "ciphertext || tag"}
+CHECKPOINT_NAMES = {1: "object type", 2: "format version", 3: "keyring id", 4: "log id",
+                    5: "size", 6: "root", 7: "MAC"}
 VALUE_NOTES = {
-    ("top", 1): {1: "keyring", 2: "sealed record"},
+    ("top", 1): {1: "keyring", 2: "sealed record", 3: "checkpoint"},
     ("top", 2): {1: "v1"},
     ("slot", 1): {1: "password slot", 2: "recovery slot"},
 }
@@ -125,7 +128,7 @@ class Annotator:
             split = None
             if ctx == "slot" and key == 6:
                 split = [(b[:32], "DEK ciphertext (32)"), (b[32:], "GCM tag (16)")]
-            elif ctx == "top" and key == 7:
+            elif ctx == "top" and key == 7 and self.top_names is RECORD_NAMES:
                 split = [(b[:-16], f"ciphertext ({arg - 16})"), (b[-16:], "GCM tag (16)")]
             self.content(indent + 1, b, "", split)
         elif major == 3:
@@ -191,6 +194,10 @@ def main() -> None:
         rng_bytes(0x60, 0x7F), rng_bytes(0x80, 0x8B),
         rng_bytes(0x90, 0xAF), rng_bytes(0xB0, 0xBB),
         rng_bytes(0xC0, 0xDF), rng_bytes(0xE0, 0xEB),
+        rng_bytes(0xF0, 0xFF),
+        rng_bytes(0x20, 0x3F), rng_bytes(0x40, 0x4B),
+        rng_bytes(0x50, 0x6F), rng_bytes(0x70, 0x7B),
+        rng_bytes(0x80, 0x9F), rng_bytes(0xA0, 0xAB),
     ])
     policy = sr.DEFAULT_POLICY
 
@@ -398,6 +405,9 @@ def main() -> None:
     p()
     marked("text-record-1", t2)
 
+    # ---------------- Example 6 ----------------
+    log_example(unlocked2, rng)
+
     assert not rng.draws
     if "--fast" not in sys.argv and "--check" not in sys.argv:
         tamper_checks(kr1, kr2, rec, unlocked2, context, pw1)
@@ -406,6 +416,92 @@ def main() -> None:
         check_spec(sys.argv[sys.argv.index("--check") + 1])
     else:
         sys.stdout.write("\n".join(OUT).rstrip() + "\n")
+
+
+def log_example(u: sr.Unlocked, rng) -> None:
+    """Appendix A.6: a log of three entries under the keyring of Example 2 (SPEC.md 11.15)."""
+    app = b"user:alice"
+    cp0, state = sr.create_log(u, rng)
+    log_id = state.pin.log_id
+    assert log_id == rng_bytes(0xF0, 0xFF)
+    plaintexts = [b"entry %d" % i for i in range(3)]
+    appends = []
+    for pt in plaintexts:
+        a, inter = sr.seal_entry(u, state, pt, app, rng)
+        appends.append((a, inter))
+        state = a.state
+    entries = [a.entry for a, _ in appends]
+    leaves = [sr.leaf_hash(e) for e in entries]
+    key = sr.log_key(u.keyring_id, u.dek)
+    n01 = sr.node_hash(leaves[0], leaves[1])
+    root3 = sr.node_hash(n01, leaves[2])
+    cp3 = appends[2][0].checkpoint
+    inter3 = appends[2][1]
+    text3 = sr.to_text(cp3, sr.OBJ_CHECKPOINT)
+    # checks: the tree three ways, the proofs, and every verification path
+    assert root3 == sr.mth(leaves) == state.pin.root and list(state.frontier) == [n01, leaves[2]]
+    assert inter3["log-key"] == key and inter3["mac"] == sr.decode_checkpoint(cp3).mac
+    assert sr.decode_checkpoint_text(text3).raw == cp3
+    assert sr.inclusion_path(1, leaves) == [leaves[0], leaves[2]]
+    assert sr.consistency_proof(2, leaves) == [leaves[2]]
+    empty = sr.empty_pin(u.keyring_id, log_id)
+    c3 = sr.verify_checkpoint(u, cp3, empty, [])
+    pts, after = sr.read_forward(u, sr.LogState(empty, ()), c3, list(enumerate(entries)), app)
+    assert pts == plaintexts and after == state
+    assert sr.open_entry(u, c3, 1, entries[1], [leaves[0], leaves[2]], app) == plaintexts[1]
+    pin2 = sr.decode_checkpoint(appends[1][0].checkpoint).pin
+    assert sr.verify_checkpoint(u, cp3, pin2, [leaves[2]]) == c3
+    assert sr.decode_checkpoint(cp0).root == sr.EMPTY_ROOT
+
+    p("### A.6 Example 6: a log")
+    p()
+    p("A log of three entries (section 11.15) under the keyring of Example 2 (keyring_id = 00..0f, "
+      "DEK = 10..2f), created by CreateLog and appended to by SealEntry three times.")
+    p()
+    p("| input | value |")
+    p("|---|---|")
+    p("| log id (16) | f0..ff |")
+    p(f'| app ({len(app)} bytes) | ASCII `"{app.decode()}"` = `{app.hex()}` |')
+    for i, pt in enumerate(plaintexts):
+        p(f'| plaintext of entry {i} | ASCII `"{pt.decode()}"` = `{pt.hex()}` |')
+    p("| entry 0: record salt (32), nonce (12) | 20..3f, 40..4b |")
+    p("| entry 1: record salt (32), nonce (12) | 50..6f, 70..7b |")
+    p("| entry 2: record salt (32), nonce (12) | 80..9f, a0..ab |")
+    p()
+    p("(The record salts and nonces reuse byte ranges of other examples only to keep the inputs short.)")
+    p()
+    marked("log-1/log-key", key,
+           'log_key = HMAC-SHA256(prk_ring, "strongroom/v1/log/checkpoint-key" || 01), '
+           "with prk_ring of Example 2:")
+    marked("log-1/context-1", appends[1][1]["context"],
+           f"The log-entry context of position 1, "
+           f'enc(["strongroom/v1/log-entry", log_id, 1, app]) ({len(appends[1][1]["context"])} bytes):')
+    marked("log-1/entry-1", entries[1],
+           f"Entry 1: seal(plaintext of entry 1, that context), a sealed record ({len(entries[1])} bytes):")
+    marked("log-1/leaf-0", leaves[0], "leaf(entry 0) = SHA-256(00 || entry 0):")
+    marked("log-1/leaf-1", leaves[1], "leaf(entry 1) = SHA-256(00 || entry 1):")
+    marked("log-1/leaf-2", leaves[2], "leaf(entry 2) = SHA-256(00 || entry 2):")
+    marked("log-1/node-01", n01,
+           "node(leaf 0, leaf 1) = SHA-256(01 || leaf 0 || leaf 1), the root of the log of size 2:")
+    marked("log-1/root-3", root3,
+           "The root of the log of size 3, MTH(D[3]) = node(node(leaf 0, leaf 1), leaf 2) "
+           "(k = 2, the largest power of 2 below 3):")
+    p("The frontier at size 3 (binary 11) is [node(leaf 0, leaf 1), leaf 2], and Root of it is the "
+      "root above. The inclusion proof of entry 1 in the log of size 3, PATH(1, D[3]), is "
+      "[leaf 0, leaf 2]; the consistency proof from size 2 to size 3, PROOF(2, D[3]), is [leaf 2] "
+      "(2 is a power of 2, so VerifyConsistency starts its path with the root of size 2).")
+    p()
+    marked("log-1/checkpoint-3/mac-input", inter3["mac-input"],
+           f"The checkpoint of size 3 without its last 35 bytes, the MAC input "
+           f"({len(inter3['mac-input'])} bytes):")
+    marked("log-1/checkpoint-3/mac", inter3["mac"], "mac = HMAC-SHA256(log_key, MAC input):")
+    marked("log-1/checkpoint-3", cp3, f"The checkpoint of size 3 ({len(cp3)} bytes):")
+    p("Annotated:")
+    p()
+    breakdown(cp3, CHECKPOINT_NAMES)
+    marked("text-checkpoint-1", text3,
+           f'Its text form: `"src1."` followed by the unpadded base64url of its {len(cp3)} bytes '
+           f"({len(text3)} characters in all):")
 
 
 def check_spec(path: str) -> None:
