@@ -41,6 +41,8 @@ pub enum KeyringCommand {
     /// Remove a slot (not the last one).
     #[command(after_help = REMOVE_HELP)]
     RemoveSlot(RemoveSlotArgs),
+    /// Store a keyring file on a storage server (compare-and-swap on its generation).
+    Push(crate::log_cmd::PushArgs),
     /// Forget this machine's pin of a keyring (after restoring an older copy on purpose).
     #[command(after_help = FORGET_PIN_HELP)]
     ForgetPin(ForgetPinArgs),
@@ -346,6 +348,7 @@ pub fn run(cmd: KeyringCommand) -> CliResult<()> {
         KeyringCommand::AddRecovery(a) => add_recovery(a),
         KeyringCommand::AddSecretKeySlot(a) => add_secret_key_slot(a),
         KeyringCommand::RemoveSlot(a) => remove_slot(a),
+        KeyringCommand::Push(a) => crate::log_cmd::push(a),
         KeyringCommand::ForgetPin(a) => forget_pin(a),
     }
 }

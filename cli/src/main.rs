@@ -14,10 +14,12 @@ mod files;
 mod inspect;
 mod keyring_cmd;
 mod keyring_file;
+mod log_cmd;
 mod opts;
 mod pins;
 mod progress;
 mod record_cmd;
+mod remote;
 mod report;
 mod runner;
 mod secrets;
@@ -93,6 +95,9 @@ enum Command {
     /// Create and change keyrings (key slots wrapping the data key).
     #[command(subcommand)]
     Keyring(keyring_cmd::KeyringCommand),
+    /// A log on a storage server: create, append, read and verify (SPEC.md 11.15).
+    #[command(subcommand, after_help = log_cmd::common_help())]
+    Log(log_cmd::LogCommand),
     /// Seal a file or standard input into a record.
     #[command(after_help = record_cmd::SEAL_HELP)]
     Seal(record_cmd::SealArgs),
@@ -155,6 +160,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Keyring(c) => keyring_cmd::run(c),
+        Command::Log(c) => log_cmd::run(c),
         Command::Seal(a) => record_cmd::seal(a),
         Command::Open(a) => record_cmd::open(a),
         Command::Inspect(a) => inspect::run(a),
