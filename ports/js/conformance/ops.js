@@ -17,10 +17,14 @@ import {
   normalizePassword,
   RecoveryCode,
   SecretKey,
+  LogId,
+  Checkpoint,
+  LogState,
+  LogTree,
 } from "../src/index.js";
 import { kdfCalls, dekFingerprint, ScriptedRandom, ScriptError, withRandom } from "../src/testing.js";
 import { hex, fromHex, concat } from "../src/bytes.js";
-import { decodeKeyring, decodeRecord, reencodeKeyring, reencodeRecord } from "../src/format.js";
+import { decodeKeyring, decodeRecord, decodeCheckpoint, reencodeKeyring, reencodeRecord, reencodeCheckpoint } from "../src/format.js";
 import { recoveryPayload } from "../src/recovery-code.js";
 import { parseSecretKeyCode, secretKeyPayload, formatSecretKeyCode } from "../src/secret-key.js";
 import { Shake128, selfTest as shakeSelfTest } from "./shake128.js";
@@ -51,6 +55,12 @@ export const OPERATIONS = [
   "parse_secret_key",
   "auth_tag",
   "accumulated_seal",
+  "decode_checkpoint",
+  "decode_checkpoint_text",
+  "log_entry_context",
+  "log_append",
+  "log_read",
+  "log_open_entry",
 ];
 
 /** A request the vector format does not allow: answered as protocol_error. */
@@ -214,6 +224,56 @@ function requireConsumed(rng) {
 function keyringOutput(ctx, keyring) {
   Object.assign(ctx.extras, keyringExtras(keyring));
   return { keyring: hex(keyring.toBytes()), keyring_text: keyring.toText() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs (vectors/README.md section 4: log_pin, state, proofs, served)
+
+function hashList(v, what) {
+  if (!Array.isArray(v)) throw new ProtocolError(`${what} must be a list of hex hashes`);
+  return v.map((h) => {
+    const b = expand(h);
+    if (b.length !== 32) throw new ProtocolError(`${what}: a hash of ${b.length} bytes`);
+    return b;
+  });
+}
+
+function logPin(v, what = "log_pin") {
+  if (!v || typeof v !== "object" || !Number.isSafeInteger(v.size)) throw new ProtocolError(`bad ${what}`);
+  return { keyringId: expand(v.keyring_id), logId: LogId.fromBytes(expand(v.log_id)), size: v.size, root: expand(v.root) };
+}
+
+/** A stored state (SR-LOG-13 checked here: the operation's first step). */
+function logState(v) {
+  return LogState.fromParts(logPin(v, "state"), hashList(v.frontier, "state.frontier"));
+}
+
+function pinOutput(p) {
+  return { keyring_id: hex(p.keyringId), log_id: p.logId.toHex(), size: p.size, root: hex(p.root) };
+}
+
+function stateOutput(s) {
+  return { ...pinOutput(s.pin), frontier: s.frontier.map(hex) };
+}
+
+function checkpointOutput(c) {
+  const bytes = c.toBytes();
+  // SR-CBOR-9: re-encoding the decoded values gives the input again.
+  if (hex(reencodeCheckpoint(decodeCheckpoint(bytes))) !== hex(bytes)) throw new ProtocolError("re-encoding differs");
+  return {
+    checkpoint: hex(bytes),
+    keyring_id: hex(c.keyringId),
+    log_id: c.logId.toHex(),
+    size: c.size,
+    root: hex(c.root),
+    mac: hex(c.mac),
+    checkpoint_text: c.toText(),
+  };
+}
+
+function position(v) {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new ProtocolError("position must be a non-negative integer");
+  return v;
 }
 
 // Each handler returns the success output and may fill ctx.extras. ctx.kdfStart is reset after
@@ -448,6 +508,72 @@ const HANDLERS = {
 
   async accumulated_seal(a) {
     return { digest: await accumulatedSeal(a) };
+  },
+
+  async decode_checkpoint(a) {
+    return checkpointOutput(Checkpoint.fromBytes(expand(a.checkpoint)));
+  },
+
+  async decode_checkpoint_text(a) {
+    if (typeof a.text !== "string") throw new ProtocolError("text must be a string");
+    return checkpointOutput(Checkpoint.fromText(a.text));
+  },
+
+  async log_entry_context(a) {
+    return { context: hex(LogId.fromBytes(expand(a.log_id)).entryContext(position(a.position), expand(a.app))) };
+  },
+
+  async log_append(a, ctx) {
+    const u = await setup(a);
+    const plaintext = expand(a.plaintext);
+    const app = expand(a.app);
+    ctx.kdfStart = kdfCalls();
+    const state = logState(a.state);
+    const rng = scripted(a);
+    const append = await withRandom(rng, () => u.sealLogEntry(state, plaintext, app));
+    requireConsumed(rng);
+    const entry = append.entry.toBytes();
+    ctx.extras.log = {
+      context: hex(state.pin.logId.entryContext(append.position, app)),
+      leaf: hex(LogTree.leafHash(entry)),
+    };
+    Object.assign(ctx.extras, recordExtras(append.entry));
+    return {
+      position: append.position,
+      entry: hex(entry),
+      checkpoint: hex(append.checkpoint.toBytes()),
+      checkpoint_text: append.checkpoint.toText(),
+      state: stateOutput(append.after),
+    };
+  },
+
+  async log_read(a, ctx) {
+    const u = await setup(a);
+    const app = expand(a.app);
+    const proof = hashList(a.consistency_proof, "consistency_proof");
+    if (!Array.isArray(a.served)) throw new ProtocolError("served must be a list");
+    const served = a.served.map((s) => ({ position: position(s?.position), entry: expand(s?.entry) }));
+    ctx.kdfStart = kdfCalls();
+    const state = logState(a.state);
+    const checkpoint = Checkpoint.fromBytes(expand(a.checkpoint));
+    const verified = await u.verifyCheckpoint(checkpoint, state.pin, proof);
+    const { plaintexts, state: after } = await u.openLogEntries(state, verified, served, app);
+    return { plaintexts: plaintexts.map(hex), state: stateOutput(after) };
+  },
+
+  async log_open_entry(a, ctx) {
+    const u = await setup(a);
+    const app = expand(a.app);
+    const pin = logPin(a.log_pin);
+    const consistency = hashList(a.consistency_proof, "consistency_proof");
+    const inclusion = hashList(a.inclusion_proof, "inclusion_proof");
+    const entry = a.entry === null ? null : expand(a.entry);
+    const pos = position(a.position);
+    ctx.kdfStart = kdfCalls();
+    const checkpoint = Checkpoint.fromBytes(expand(a.checkpoint));
+    const verified = await u.verifyCheckpoint(checkpoint, pin, consistency);
+    const plaintext = await u.openLogEntry(verified, pos, entry, inclusion, app);
+    return { plaintext: hex(plaintext), log_pin: pinOutput(verified.pin()) };
   },
 };
 

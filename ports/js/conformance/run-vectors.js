@@ -24,6 +24,7 @@ export const VECTOR_FILES = [
   "tamper.json",
   "hardening.json",
   "accumulated.json",
+  "log.json",
 ];
 
 const KNOWN_SCHEMA_VERSIONS = [1];
@@ -67,6 +68,9 @@ function checkIntermediates(vector, extras) {
   }
   if (inter.recovery && extras.recovery) {
     for (const f of ["check", "payload"]) cmp("recovery", f, inter.recovery[f], extras.recovery[f]);
+  }
+  if (inter.log && extras.log) {
+    for (const f of ["context", "leaf"]) cmp("log", f, inter.log[f], extras.log[f]);
   }
   if (inter.secret_key && extras.secret_key) {
     for (const f of ["secret_key", "check", "payload"]) cmp("secret_key", f, inter.secret_key[f], extras.secret_key[f]);

@@ -21,10 +21,11 @@ const MESSAGES = {
   out_of_policy: "KDF parameters outside the unlock policy",
   unlock_failed: "unlock failed: wrong password or recovery code",
   keyring_tampered: "keyring authentication failed",
-  wrong_keyring: "record belongs to a different keyring",
+  wrong_keyring: "object belongs to a different keyring (a record, a log checkpoint or a log state)",
   record_authentication_failed: "record authentication failed (tampered record, or not the context it was sealed with)",
+  checkpoint_authentication_failed: "checkpoint authentication failed",
   limit_exceeded: "limit exceeded",
-  history_violation: "the server served an older or different keyring than this client has seen",
+  history_violation: "the server served an older or different keyring or log than this client has seen",
   invalid_input: "invalid input",
   randomness_unavailable: "random number generator unavailable",
   kdf_unavailable: "the KDF could not run on this machine",
@@ -57,7 +58,10 @@ export const malformed = (reason) => new StrongroomError("malformed", reason);
 export const limitExceeded = (reason) => new StrongroomError("limit_exceeded", reason);
 /** @param {string} reason */
 export const invalidInput = (reason) => new StrongroomError("invalid_input", reason);
-/** @param {string} reason keyring_replaced, keyring_rollback, keyring_fork or keyring_generation_jump */
+/**
+ * @param {string} reason keyring_replaced, keyring_rollback, keyring_fork, keyring_generation_jump,
+ *   log_replaced, log_truncated, log_fork, log_entry_missing or log_entry_mismatch
+ */
 export const historyViolation = (reason) => new StrongroomError("history_violation", reason);
 /** For the classes without a reason code (unsupported_version, unlock_failed, ...). */
 export const fail = (cls, detail, options) => new StrongroomError(cls, null, detail, options);

@@ -16,6 +16,7 @@ import { limits } from "./limits.js";
 
 const TYPE_KEYRING = 1;
 const TYPE_RECORD = 2;
+const TYPE_CHECKPOINT = 3;
 const KIND_PASSWORD = 1;
 const KIND_RECOVERY = 2;
 const KIND_SECRET_KEY = 64;
@@ -30,6 +31,7 @@ const KIND_VALUES = { password: KIND_PASSWORD, recovery: KIND_RECOVERY, "secret-
 /** Schemas of SR-OBJ-2 (key lists in order). */
 const KEYRING_KEYS = [1, 2, 3, 4, 5, 6];
 const RECORD_KEYS = [1, 2, 3, 4, 5, 6, 7];
+const CHECKPOINT_KEYS = [1, 2, 3, 4, 5, 6, 7]; // SR-LOG-5
 const PASSWORD_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7];
 const RECOVERY_SLOT_KEYS = [1, 2, 5, 6, 7];
 const SLOT_KEYS = { password: PASSWORD_SLOT_KEYS, recovery: RECOVERY_SLOT_KEYS, "secret-key": PASSWORD_SLOT_KEYS };
@@ -56,7 +58,7 @@ function privateCopy(bytes) {
  * limit (a v2 object may be larger).
  */
 function headerPeek(buf, view, objectType) {
-  const schema = objectType === TYPE_KEYRING ? KEYRING_KEYS : RECORD_KEYS;
+  const schema = { [TYPE_KEYRING]: KEYRING_KEYS, [TYPE_RECORD]: RECORD_KEYS, [TYPE_CHECKPOINT]: CHECKPOINT_KEYS }[objectType];
   const top = readHead(buf, view, 0, false);
   if (top.major !== 5) throw malformed("unexpected_type");
   if (top.arg === 0) throw malformed("wrong_object_type");
@@ -343,6 +345,37 @@ function walkRecord(buf, top) {
   return out;
 }
 
+/** The schema walk of SR-LOG-5 (SPEC.md 11.15.4). */
+function walkCheckpoint(buf, top) {
+  const match = keyMatcher(CHECKPOINT_KEYS, 2);
+  const out = { bytes: buf, keyringId: null, logId: null, size: 0, root: null, mac: null };
+  for (let i = 2; i < top.entries.length; i++) {
+    const [k, v] = top.entries[i];
+    switch (match.take(k.arg)) {
+      case 3:
+        out.keyringId = expectBytes(buf, v, 16);
+        break;
+      case 4:
+        out.logId = expectBytes(buf, v, 16);
+        break;
+      case 5:
+        if (v.major !== 0) throw malformed("unexpected_type");
+        // A BigInt is above 2^53 - 1; a Number here is at most 2^53 - 1 (readHead).
+        if (typeof v.arg === "bigint" || v.arg > limits.maxLogSize) throw malformed("value_out_of_range");
+        out.size = v.arg;
+        break;
+      case 6:
+        out.root = expectBytes(buf, v, 32);
+        break;
+      case 7:
+        out.mac = expectBytes(buf, v, 32);
+        break;
+    }
+  }
+  match.finish();
+  return out;
+}
+
 /**
  * Steps 1 and 2 of section 5.4 on the caller's bytes, then a private copy: the header peek reads
  * at most five heads and the size check needs only the length, so an oversized input is refused
@@ -403,8 +436,49 @@ export function decodeRecord(bytes) {
   });
 }
 
+/**
+ * Strict checkpoint decoder (SPEC.md 5.4 and SR-LOG-5): object type 3, at most 256 bytes.
+ * @param {Uint8Array} bytes
+ * @returns {{bytes: Uint8Array, keyringId: Uint8Array, logId: Uint8Array, size: number,
+ *   root: Uint8Array, mac: Uint8Array}}
+ */
+export function decodeCheckpoint(bytes) {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("expected a Uint8Array");
+  return guarded(() => {
+    const buf = peekAndCopy(bytes, TYPE_CHECKPOINT, limits.maxCheckpointBytes);
+    return walkCheckpoint(buf, decodeProfile(buf, TYPE_CHECKPOINT));
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Encoders
+
+/**
+ * The checkpoint's keys 1 to 6 (SPEC.md 11.15.4): the MAC input of SR-LOG-6. The map head already
+ * counts key 7, which checkpointTail appends.
+ */
+export function checkpointBody(keyringId, logId, size, root) {
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError("checkpoint size out of range");
+  return concat(
+    head(5, 7),
+    encodeUint(1), encodeUint(TYPE_CHECKPOINT),
+    encodeUint(2), encodeUint(1),
+    encodeUint(3), encodeBytes(fixedBytes(keyringId, 16, "keyring id")),
+    encodeUint(4), encodeBytes(fixedBytes(logId, 16, "log id")),
+    encodeUint(5), encodeUint(size),
+    encodeUint(6), encodeBytes(fixedBytes(root, 32, "root")),
+  );
+}
+
+/** The checkpoint's last 35 bytes: 07 58 20 || mac. */
+export function checkpointTail(mac) {
+  return concat(encodeUint(7), encodeBytes(fixedBytes(mac, 32, "mac")));
+}
+
+/** Re-encodes a decoded checkpoint from its values (SR-CBOR-9). */
+export function reencodeCheckpoint(c) {
+  return concat(checkpointBody(c.keyringId, c.logId, c.size, c.root), checkpointTail(c.mac));
+}
 
 /**
  * SR-KDF-3 for parameters the caller chose (SR-POL-3) as well as decoded ones. The id check

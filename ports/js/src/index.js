@@ -8,5 +8,7 @@ export { RecoveryCode } from "./recovery-code.js";
 export { SecretKey } from "./secret-key.js";
 export { Keyring, UnlockedKeyring } from "./keyring.js";
 export { SealedRecord } from "./record.js";
+// Logs (SPEC.md 11.15): the operations are methods of UnlockedKeyring.
+export { LogId, Checkpoint, VerifiedCheckpoint, LogState, LogAppend, LogTree } from "./log.js";
 // SPEC.md section 15 numbers (a frozen object: an application cannot loosen them by accident).
 export { limits } from "./limits.js";

@@ -4,7 +4,8 @@
 //
 // What an unlocked keyring keeps (SPEC.md section 19.1): the record root (SR-KEY-14), to seal and
 // open, a verify-only keyring MAC key, to check a keyring it is given back, and the sign-only
-// authentication key (SR-KEY-15), to compute auth_tag. Nothing from which the DEK can be computed:
+// authentication key (SR-KEY-15), to compute auth_tag, and the log key (SR-LOG-7, an HMAC key with
+// sign and verify), to make and check log checkpoints (SPEC.md 11.15). Nothing from which the DEK can be computed:
 // no wrap key, no wrapped-DEK material, no DEK. The DEK exists inside one call (create, unlock, or
 // a change that the caller authorizes with a credential again) and is dropped when that call
 // returns; a change re-derives it from the credential.
@@ -26,8 +27,15 @@ import { deriveKekBytes } from "./kdf.js";
 import { drawRandom } from "./random.js";
 import { limits } from "./limits.js";
 import { backend } from "./backend/select.js";
-import { slotCommitment, slotWrapKey, macKey, authKey, recordRoot, secretKeySlotKek } from "./schedule.js";
+import { slotCommitment, slotWrapKey, macKey, authKey, logKey, recordRoot, secretKeySlotKek } from "./schedule.js";
 import { sealWithRoot, openWithRoot, SealedRecord } from "./record.js";
+import {
+  createLog,
+  sealLogEntry,
+  verifyCheckpoint,
+  openLogEntry,
+  openLogEntries,
+} from "./log.js";
 
 const MAX_GENERATION = limits.maxGeneration; // 2^53 - 1 (SR-OP-12)
 const MAX_SLOTS = limits.maxSlots;
@@ -47,6 +55,7 @@ let decodedOf;
 let rootOf;
 let verifyKeyOf;
 let authKeyOf;
+let logKeyOf;
 
 // Set only by testing.js (not part of the package's exports): called with the DEK handle while it
 // exists, so the conformance adapter can compute the DEK fingerprint of CONFORMANCE.md 3.1.
@@ -324,14 +333,15 @@ async function verifyMac(dec, dek) {
 
 /**
  * FinishUnlock(K, DEK): verify the MAC, derive what the unlocked keyring keeps (record root,
- * authentication key), drop the DEK.
+ * authentication key, log key), drop the DEK.
  */
 async function finishUnlock(keyring, dek, policy, slotIndex) {
   const dec = decodedOf(keyring);
   const verifyKey = await verifyMac(dec, dek);
   const root = await recordRoot(dek, dec.id);
   const auth = await authKey(dek, dec.id);
-  const unlocked = new UnlockedKeyring(INTERNAL, keyring, root, verifyKey, auth, slotIndex, policy);
+  const log = await logKey(dek, dec.id);
+  const unlocked = new UnlockedKeyring(INTERNAL, keyring, root, verifyKey, auth, log, slotIndex, policy);
   if (dekObserver) await dekObserver(dek, unlocked);
   return unlocked;
 }
@@ -684,8 +694,9 @@ async function createKeyring(password, o, kind) {
 }
 
 /**
- * An unlocked keyring: the record root (SR-KEY-14), a verify-only keyring MAC key and a sign-only
- * authentication key (SR-KEY-15), nothing from which the DEK can be computed. Sealing, opening and
+ * An unlocked keyring: the record root (SR-KEY-14), a verify-only keyring MAC key, a sign-only
+ * authentication key (SR-KEY-15) and the log key (SR-LOG-7, sign and verify, checkpoint MACs
+ * only), nothing from which the DEK can be computed. Sealing, opening and
  * auth tags need no credential; every change to the keyring takes one again (a password, a
  * password and secret key, or a recovery code) and re-derives the DEK inside that call.
  */
@@ -694,6 +705,7 @@ export class UnlockedKeyring {
   #root;
   #verifyKey;
   #authKey;
+  #logKey;
   #slotIndex;
   // Changing operations run one at a time: each starts from the keyring the previous one left,
   // so two concurrent calls cannot both build on the same generation and lose a slot.
@@ -703,15 +715,17 @@ export class UnlockedKeyring {
     rootOf = (u) => u.#root;
     verifyKeyOf = (u) => u.#verifyKey;
     authKeyOf = (u) => u.#authKey;
+    logKeyOf = (u) => u.#logKey;
   }
 
   /** @private */
-  constructor(token, keyring, root, verifyKey, auth, slotIndex, policy) {
+  constructor(token, keyring, root, verifyKey, auth, log, slotIndex, policy) {
     if (token !== INTERNAL) throw new TypeError("use Keyring.create or Keyring#unlock");
     this.#keyring = keyring;
     this.#root = root;
     this.#verifyKey = verifyKey;
     this.#authKey = auth;
+    this.#logKey = log;
     this.#slotIndex = slotIndex;
     /** The policy in force (read-only): new KDFs are checked against it. */
     this.policy = policy;
@@ -1039,6 +1053,78 @@ export class UnlockedKeyring {
       }
     });
   }
+
+  // -------------------------------------------------------------------------------------------
+  // Logs (SPEC.md 11.15; src/log.js)
+
+  /** What the log operations use: the keyring id, the record root and the log key. */
+  #logKeys() {
+    return { keyringId: decodedOf(this.#keyring).id, root: this.#root, logKey: this.#logKey };
+  }
+
+  /**
+   * CreateLog (SPEC.md 11.15.8): the log's first checkpoint (size 0, the empty root), to store on
+   * the server only if it holds none for this log yet, and the state to keep.
+   * @param {import("./log.js").LogId} [logId] default: LogId.generate() (SR-LOG-1)
+   * @returns {Promise<{checkpoint: import("./log.js").Checkpoint, state: import("./log.js").LogState}>}
+   */
+  async createLog(logId) {
+    return createLog(this.#logKeys(), logId);
+  }
+
+  /**
+   * SealEntry (SPEC.md 11.15.8): seals `plaintext` as the next entry of the log whose state is
+   * `state`, at the state's size (never a position the server gives), and computes the checkpoint
+   * with it appended. Nothing is stored: send the LogAppend as one compare-and-swap (SR-LOG-15).
+   * @param {import("./log.js").LogState} state
+   * @param {Uint8Array|string} plaintext
+   * @param {Uint8Array|string} app the application's context of the log (at most 3,900 bytes)
+   * @returns {Promise<import("./log.js").LogAppend>}
+   */
+  async sealLogEntry(state, plaintext, app) {
+    const pt = bytesArg(plaintext, "plaintext");
+    return sealLogEntry(this.#logKeys(), state, pt, appArg(app));
+  }
+
+  /**
+   * VerifyCheckpoint (SPEC.md 11.15.6, SR-LOG-10): the checkpoint's keyring, its MAC, then that it
+   * extends the pinned log (log id, size, root, consistency proof), in this order.
+   * @param {import("./log.js").Checkpoint|Uint8Array|string} checkpoint
+   * @param {import("./log.js").LogPin} pin
+   * @param {Uint8Array[]} consistencyProof from the pinned size to the checkpoint's (RFC 9162)
+   * @returns {Promise<import("./log.js").VerifiedCheckpoint>}
+   */
+  async verifyCheckpoint(checkpoint, pin, consistencyProof) {
+    return verifyCheckpoint(this.#logKeys(), checkpoint, pin, consistencyProof);
+  }
+
+  /**
+   * OpenEntry (SPEC.md 11.15.6, SR-LOG-11): checks the served bytes against the verified
+   * checkpoint at `position` by their inclusion proof, then decodes and opens them.
+   * @param {import("./log.js").VerifiedCheckpoint} verified
+   * @param {number} position
+   * @param {Uint8Array|null} entry what the server served for the position, or null
+   * @param {Uint8Array[]} inclusionProof
+   * @param {Uint8Array|string} app
+   * @returns {Promise<Uint8Array>}
+   */
+  async openLogEntry(verified, position, entry, inclusionProof, app) {
+    return openLogEntry(this.#logKeys(), verified, position, entry, inclusionProof, appArg(app));
+  }
+
+  /**
+   * ReadForward (SPEC.md 11.15.6, SR-LOG-11): the entries from the state's size to the verified
+   * checkpoint's, from what the server served; all or nothing. Returns the plaintexts in log order
+   * and the state at the checkpoint (persist it: the next read starts there).
+   * @param {import("./log.js").LogState} state
+   * @param {import("./log.js").VerifiedCheckpoint} verified
+   * @param {Iterable<{position: number, entry: Uint8Array}>} served
+   * @param {Uint8Array|string} app
+   * @returns {Promise<{plaintexts: Uint8Array[], state: import("./log.js").LogState}>}
+   */
+  async openLogEntries(state, verified, served, app) {
+    return openLogEntries(this.#logKeys(), state, verified, served, appArg(app));
+  }
 }
 
 function bytesArg(v, what) {
@@ -1052,6 +1138,13 @@ function contextArg(v) {
     throw new TypeError("context is required (a Uint8Array or a string that binds the record to its user and position; SPEC.md 18.2)");
   }
   return bytesArg(v, "context");
+}
+
+function appArg(v) {
+  if (v === undefined || v === null) {
+    throw new TypeError("app is required (a Uint8Array or a string: the application's context of the log, e.g. the user's account id)");
+  }
+  return bytesArg(v, "app");
 }
 
 function batchArg(items, what) {
@@ -1084,19 +1177,21 @@ async function windowed(list, fn) {
 // values, and the way back. Not exported from the package.
 
 /**
- * The state a session keeps: the record root, the verify-only MAC key and the sign-only
- * authentication key (non-extractable CryptoKeys on WebCrypto), plus public values. Nothing in it
- * yields the DEK, the MAC key or the authentication key's bytes.
+ * The state a session keeps: the record root, the verify-only MAC key, the sign-only
+ * authentication key and the log key (sign and verify, SPEC.md 19.1), all non-extractable
+ * CryptoKeys on WebCrypto, plus public values. Nothing in it yields the DEK, the MAC key or the
+ * bytes of any key.
  */
 export function exportSessionState(unlocked) {
   if (!(unlocked instanceof UnlockedKeyring)) throw new TypeError("expected an UnlockedKeyring");
   const dec = decodedOf(unlocked.keyring);
   return {
-    v: 3,
+    v: 4,
     keyringId: dec.id.slice(),
     recordRoot: rootOf(unlocked),
     macVerifyKey: verifyKeyOf(unlocked),
     authKey: authKeyOf(unlocked),
+    logKey: logKeyOf(unlocked),
     slotIndex: unlocked.slotIndex,
   };
 }
@@ -1110,13 +1205,14 @@ export async function importSessionState(keyring, state, policy) {
   policy = checkPolicyArg(policy);
   const b = backend();
   const okIndex = (i) => i === null || (Number.isInteger(i) && i >= 0);
-  if (state?.v !== 3 || !(state.keyringId instanceof Uint8Array) || !b.isHandle(state.recordRoot)
-      || !b.isHandle(state.macVerifyKey) || !b.isHandle(state.authKey) || !okIndex(state.slotIndex)) {
+  if (state?.v !== 4 || !(state.keyringId instanceof Uint8Array) || !b.isHandle(state.recordRoot)
+      || !b.isHandle(state.macVerifyKey) || !b.isHandle(state.authKey) || !b.isHandle(state.logKey)
+      || !okIndex(state.slotIndex)) {
     throw new TypeError("not a session state of this version of strongroom");
   }
   const dec = decodedOf(keyring);
   if (!ctEqual(state.keyringId, dec.id)) throw fail("wrong_keyring");
   if (!(await b.hmacVerify(state.macVerifyKey, dec.mac, macInput(dec)))) throw fail("keyring_tampered");
   const slotIndex = state.slotIndex !== null && state.slotIndex < dec.slots.length ? state.slotIndex : null;
-  return new UnlockedKeyring(INTERNAL, keyring, state.recordRoot, state.macVerifyKey, state.authKey, slotIndex, policy);
+  return new UnlockedKeyring(INTERNAL, keyring, state.recordRoot, state.macVerifyKey, state.authKey, state.logKey, slotIndex, policy);
 }

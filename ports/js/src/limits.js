@@ -16,6 +16,10 @@ export const limits = Object.freeze({
   maxGeneration: Number.MAX_SAFE_INTEGER, // 2^53 - 1, so a generation is always a safe Number
   maxNestingDepth: 4,
   recordHeaderBytes: 107,
+  maxCheckpointBytes: 256, // SR-LOG-5
+  maxLogSize: Number.MAX_SAFE_INTEGER, // 2^53 - 1 entries (SR-LOG-3, SR-LOG-5)
+  maxLogAppContextBytes: 3900, // SR-LOG-3
+  maxProofHashes: 64, // SR-LOG-8, SR-LOG-9
   pbkdf2Iterations: Object.freeze([1, 10_000_000]),
   argon2MemoryKib: Object.freeze([8, 1_048_576]), // and memoryKib >= 8 * parallelism
   argon2TimeCost: Object.freeze([1, 16]),

@@ -18,6 +18,7 @@ const LABEL_COMMIT = {
 const LABEL_SECRET_KEY_KEK = utf8("strongroom/v1/secret-key-slot/kek");
 const LABEL_MAC = utf8("strongroom/v1/keyring/mac-key");
 const LABEL_AUTH_KEY = utf8("strongroom/v1/auth-key");
+const LABEL_LOG_CHECKPOINT = utf8("strongroom/v1/log/checkpoint-key");
 const LABEL_RECORD_ROOT = utf8("strongroom/v1/record/root-key");
 const LABEL_RECORD_KEY = utf8("strongroom/v1/record/key");
 const LABEL_RECORD_COMMIT = utf8("strongroom/v1/record/commitment");
@@ -47,6 +48,16 @@ export function macKey(dek, keyringId, usage) {
  */
 export function authKey(dek, keyringId) {
   return backend().hkdfMac(dek, keyringId, LABEL_AUTH_KEY, ["sign"]);
+}
+
+/**
+ * SR-LOG-7: the log key, HKDF-Expand(prk_ring, "strongroom/v1/log/checkpoint-key"), a sibling of
+ * the MAC key, the authentication key and the record root under prk_ring. An HMAC key with the
+ * usages sign (a checkpoint this client writes) and verify (one it is served), and used for
+ * checkpoint MACs only (SPEC.md 19.1, "The log key in a session").
+ */
+export function logKey(dek, keyringId) {
+  return backend().hkdfMac(dek, keyringId, LABEL_LOG_CHECKPOINT, ["sign", "verify"]);
 }
 
 /**

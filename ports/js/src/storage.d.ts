@@ -44,11 +44,13 @@ export function listSessions(): Promise<string[]>;
  * from a Web Worker (which ran the KDF) to a page with postMessage.
  */
 export interface SessionState {
-  readonly v: 3;
+  readonly v: 4;
   readonly keyringId: Uint8Array;
   readonly recordRoot: CryptoKey;
   readonly macVerifyKey: CryptoKey;
   readonly authKey: CryptoKey;
+  /** The log key (SPEC.md 11.15.4, SR-LOG-7): HMAC-SHA256, usages sign and verify. */
+  readonly logKey: CryptoKey;
   readonly slotIndex: number | null;
 }
 

@@ -4,8 +4,9 @@
 // keys (SPEC.md 12.1), which a secret-key slot needs at every unlock.
 //
 // What a session stores (SPEC.md section 19.1): the keyring's record root (SR-KEY-14), its keyring
-// MAC key with the usage "verify" only and its authentication key (SR-KEY-15) with the usage
-// "sign" only, all as non-extractable CryptoKeys, plus public values (keyring id, generation, MAC,
+// MAC key with the usage "verify" only, its authentication key (SR-KEY-15) with the usage "sign"
+// only and its log key (SR-LOG-7) with the usages "sign" and "verify" (to write and check log
+// checkpoints, SPEC.md 11.15), all as non-extractable CryptoKeys, plus public values (keyring id, generation, MAC,
 // the index of the slot that opened it). No wrap key, no wrapped DEK and no DEK: nothing from
 // which the DEK, the MAC-signing key or any other key derived from the DEK can be computed.
 // Changing the keyring always takes a credential again.
@@ -20,7 +21,8 @@
 // which would mean exporting key bytes.
 //
 // What a script on this origin can do with a saved session (SPEC.md section 19.1 has the whole
-// table): while it runs, open every record it is given, seal new ones and compute auth tags;
+// table): while it runs, open every record it is given, seal new ones, compute auth tags and MAC
+// log checkpoints;
 // derive, and keep, the record keys of records whose salts it knows or chooses. It cannot obtain
 // the DEK, the authentication key or the secret key, forge a keyring, add a slot or change a
 // password. Use maxAgeMs and clearSession ("lock", "log out").
@@ -41,10 +43,11 @@ import { UnlockPolicy } from "./policy.js";
 const DB_NAME = "strongroom-sessions";
 // Version 2 dropped every entry written by version 1 of this module, which stored a slot's wrap
 // key together with its wrapped DEK (from which the DEK could be computed). Version 3 drops the
-// entries of version 2, which have no authentication key.
-const DB_VERSION = 3;
+// entries of version 2, which have no authentication key; version 4 those of version 3, which
+// have no log key.
+const DB_VERSION = 4;
 const STORE = "sessions";
-const FORMAT = 3; // version of the stored entry shape
+const FORMAT = 4; // version of the stored entry shape
 
 const SECRET_KEY_DB = "strongroom-secret-keys";
 const SECRET_KEY_DB_VERSION = 1;

@@ -1,5 +1,5 @@
 /**
- * Text form of SPEC.md section 13: "srk1." / "srr1." + canonical unpadded base64url.
+ * Text form of SPEC.md section 13: "srk1." / "srr1." / "src1." + canonical unpadded base64url.
  *
  * The decoder follows SR-TXT-4: prefix, then a scan of the body that allocates nothing, then the
  * decoded size against the object's limit, and only then the base64url decoding. The caller then
@@ -45,13 +45,13 @@ export function base64urlEncode(bytes) {
 
 /**
  * SR-TXT-1: classifies the start of `text` by the prefix grammar
- * `"sr" ("k" / "r") ("0" / [1-9] *DIGIT) "."`, version below 2^64.
+ * `"sr" ("k" / "r" / "c") ("0" / [1-9] *DIGIT) "."`, version below 2^64.
  * Returns the offset of the body, or throws.
  */
 function checkPrefix(text, letter) {
   if (!text.startsWith("sr")) throw malformed("text_prefix");
   const type = text[2];
-  if (type !== "k" && type !== "r") throw malformed("text_prefix");
+  if (type !== "k" && type !== "r" && type !== "c") throw malformed("text_prefix");
   let i = 3;
   if (text[i] === "0") {
     i++;
@@ -121,7 +121,10 @@ function fromText(text, letter, maxBytes) {
 
 export const keyringToText = (bytes) => "srk1." + base64urlEncode(bytes);
 export const recordToText = (bytes) => "srr1." + base64urlEncode(bytes);
+export const checkpointToText = (bytes) => "src1." + base64urlEncode(bytes);
 /** Bytes of a keyring text; pass them to decodeKeyring (SR-TXT-4 step 4). */
 export const keyringFromText = (text) => fromText(text, "k", limits.maxKeyringBytes);
 /** Bytes of a record text; pass them to decodeRecord. */
 export const recordFromText = (text) => fromText(text, "r", limits.maxRecordBytes);
+/** Bytes of a checkpoint text (SR-LOG-5); pass them to decodeCheckpoint. */
+export const checkpointFromText = (text) => fromText(text, "c", limits.maxCheckpointBytes);

@@ -77,8 +77,9 @@ test("a saved session yields neither the DEK nor the MAC key by any WebCrypto ro
     const macKey = new Uint8Array(await hkdf(keyringId, "strongroom/v1/keyring/mac-key"));
     const recordRoot = new Uint8Array(await hkdf(keyringId, "strongroom/v1/record/root-key"));
     const authKey = new Uint8Array(await hkdf(keyringId, "strongroom/v1/auth-key"));
+    const logKey = new Uint8Array(await hkdf(keyringId, "strongroom/v1/log/checkpoint-key"));
     const secrets = {
-      DEK: hex(dek), "MAC key": hex(macKey), "record root": hex(recordRoot), "auth key": hex(authKey),
+      DEK: hex(dek), "MAC key": hex(macKey), "record root": hex(recordRoot), "auth key": hex(authKey), "log key": hex(logKey),
       "secret key": hex(secretKeyBytes),
     };
 
@@ -146,11 +147,12 @@ test("a saved session yields neither the DEK nor the MAC key by any WebCrypto ro
     if (h) console.log(`  e.g. ${h.route} -> ${h.secret} via ${h.how}`);
   }
 
-  // The session holds exactly three keys (record root, MAC verify, auth sign) and the secret-key
-  // database one (HMAC sign), all non-extractable, with the narrowest usages.
+  // The session holds exactly four keys (record root, MAC verify, auth sign, log key sign and
+  // verify) and the secret-key database one (HMAC sign), all non-extractable, with the narrowest
+  // usages.
   assert.deepEqual(
     current.keys.map((k) => `${k.alg}:${k.usages.sort().join("+")}:${k.extractable}`).sort(),
-    ["HKDF:deriveBits+deriveKey:false", "HMAC:sign:false", "HMAC:sign:false", "HMAC:verify:false"],
+    ["HKDF:deriveBits+deriveKey:false", "HMAC:sign+verify:false", "HMAC:sign:false", "HMAC:sign:false", "HMAC:verify:false"],
   );
   // Every route was exercised where the stored keys allow it.
   assert.ok(current.tried.export > 0 && current.tried.derive > 500 && current.tried.sign > 100, JSON.stringify(current.tried));

@@ -86,6 +86,13 @@ export function sha256(data) {
   return asU8(createHash("sha256").update(data).digest());
 }
 
+/** Synchronous SHA-256 of the concatenated parts (the Merkle tree of logs, SPEC.md 11.15.3). */
+export function sha256Sync(...parts) {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return asU8(h.digest());
+}
+
 export function hkdfBits(ikm, salt, info) {
   return asU8(hkdf32(ikmBytes(ikm), salt, info));
 }

@@ -6,6 +6,8 @@
 //   ikm  an HKDF key (a KEK, the DEK, the record root): deriveBits and deriveKey
 //   aes  an AES-256-GCM key with the usages the caller names
 //   mac  an HMAC-SHA256 key with the usages the caller names
+import { sha256Sync as sha256PureJs } from "../sha256.js";
+
 const subtle = () => globalThis.crypto.subtle;
 
 export const name = "webcrypto";
@@ -50,6 +52,12 @@ export async function importHmacSign(bytes) {
 export async function sha256(data) {
   return new Uint8Array(await subtle().digest("SHA-256", data));
 }
+
+/**
+ * Synchronous SHA-256 of the concatenated parts, for the Merkle tree of logs (public values only,
+ * SPEC.md 11.15.3): WebCrypto's digest is asynchronous, so this is plain JavaScript (src/sha256.js).
+ */
+export const sha256Sync = sha256PureJs;
 
 /** HKDF-SHA256(ikm, salt, info, 32) as bytes: commitments only, never keys. */
 export async function hkdfBits(ikm, salt, info) {
