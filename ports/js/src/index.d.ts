@@ -14,6 +14,7 @@ export type ErrorClass =
   | "keyring_tampered"
   | "wrong_keyring"
   | "record_authentication_failed"
+  | "checkpoint_authentication_failed"
   | "limit_exceeded"
   | "history_violation"
   | "invalid_input"
@@ -24,7 +25,9 @@ export type ErrorClass =
  * Every failure of the library (SR-ERR-1). `class` and `reason` are SPEC.md section 14's strings;
  * `reason` is set exactly for `malformed`, `limit_exceeded`, `invalid_input` and
  * `history_violation` (`keyring_replaced`, `keyring_rollback`, `keyring_fork`,
- * `keyring_generation_jump`: the server served an older or different keyring than the pin).
+ * `keyring_generation_jump`: the server served an older or different keyring than the pin;
+ * `log_replaced`, `log_truncated`, `log_fork`, `log_entry_missing`, `log_entry_mismatch`: a log's
+ * checkpoint or entries are not the history the log pin commits to, SPEC.md 11.15).
  *
  * Two failures are deliberately not StrongroomErrors: a password or label that is not a
  * well-formed string (lone UTF-16 surrogates) throws a `TypeError` at the API boundary
@@ -279,8 +282,9 @@ export class Keyring {
 export type OpenResult = { ok: true; plaintext: Uint8Array } | { ok: false; error: StrongroomError };
 
 /**
- * An unlocked keyring. It holds the record root (SR-KEY-14), a verify-only keyring MAC key and a
- * sign-only authentication key (SR-KEY-15), non-extractable on WebCrypto, and nothing from which
+ * An unlocked keyring. It holds the record root (SR-KEY-14), a verify-only keyring MAC key, a
+ * sign-only authentication key (SR-KEY-15) and the log key (SR-LOG-7: HMAC, sign and verify,
+ * checkpoint MACs only), non-extractable on WebCrypto, and nothing from which
  * the DEK can be computed (SPEC.md 19.1): sealing, opening and auth tags need no credential,
  * every change to the keyring takes one again.
  *
@@ -374,6 +378,172 @@ export class UnlockedKeyring {
    * tampered or foreign record does not hide the others.
    */
   openMany(items: Iterable<{ record: SealedRecord | Uint8Array; context: Uint8Array | string }>): Promise<OpenResult[]>;
+
+  // Logs (SPEC.md 11.15). `app` is the application's context of the log (e.g. the user's account
+  // id), at most 3,900 bytes (limit_exceeded `context_too_long`); a string is its UTF-8 bytes.
+  /**
+   * CreateLog (SPEC.md 11.15.8): the first checkpoint (size 0, the empty root), to store on the
+   * server only if it has none for this log yet, and the state to keep. `logId` defaults to
+   * `LogId.generate()` (SR-LOG-1).
+   */
+  createLog(logId?: LogId): Promise<{ checkpoint: Checkpoint; state: LogState }>;
+  /**
+   * SealEntry (SPEC.md 11.15.8): the next entry at `state.size`, and the checkpoint with it
+   * appended. `wrong_keyring` for another keyring's state; limit_exceeded `log_full`,
+   * `plaintext_too_large`, `context_too_long`. Nothing is stored: send the append as one
+   * compare-and-swap (SR-LOG-15).
+   */
+  sealLogEntry(state: LogState, plaintext: Uint8Array | string, app: Uint8Array | string): Promise<LogAppend>;
+  /**
+   * VerifyCheckpoint (SPEC.md 11.15.6, SR-LOG-10), in this order: decode (a Checkpoint, its bytes
+   * or its text), `wrong_keyring`, `checkpoint_authentication_failed`, then history_violation
+   * `log_replaced`, `log_truncated`, `log_fork` (the pinned size with another root, or a
+   * consistency proof from the pin that fails; the proof is looked at only when the checkpoint is
+   * longer than a non-empty pin).
+   */
+  verifyCheckpoint(checkpoint: Checkpoint | Uint8Array | string, pin: LogPin, consistencyProof: readonly Uint8Array[]): Promise<VerifiedCheckpoint>;
+  /**
+   * OpenEntry (SPEC.md 11.15.6, SR-LOG-11): `context_too_long`; history_violation
+   * `log_entry_missing` (no entry, or a position the checkpoint does not cover) or
+   * `log_entry_mismatch` (not the committed entry); then the record's decoding and open errors.
+   */
+  openLogEntry(verified: VerifiedCheckpoint, position: number, entry: Uint8Array | null, inclusionProof: readonly Uint8Array[], app: Uint8Array | string): Promise<Uint8Array>;
+  /**
+   * ReadForward (SPEC.md 11.15.6, SR-LOG-11): every entry from `state.size` to `verified.size`
+   * from what the server served (the first pair for each position counts), all or nothing.
+   * Returns the plaintexts in log order and the state at the checkpoint: persist it.
+   */
+  openLogEntries(state: LogState, verified: VerifiedCheckpoint, served: Iterable<{ position: number; entry: Uint8Array }>, app: Uint8Array | string): Promise<{ plaintexts: Uint8Array[]; state: LogState }>;
+}
+
+/** The identity of a log: 16 random bytes drawn by the client that creates it (SR-LOG-1). */
+export class LogId {
+  private constructor();
+  /** From the CSPRNG (`randomness_unavailable` if it fails). */
+  static generate(): LogId;
+  /** From 16 bytes (TypeError otherwise). */
+  static fromBytes(bytes: Uint8Array): LogId;
+  /** From 32 hex digits (TypeError otherwise). */
+  static fromHex(hex: string): LogId;
+  /** The 16 bytes (a copy). */
+  readonly bytes: Uint8Array;
+  toHex(): string;
+  equals(other: LogId): boolean;
+  /**
+   * The log-entry context of SR-LOG-2 for `position` and `app` (limit_exceeded
+   * `context_too_long`, then `log_full`). The log operations build it themselves.
+   */
+  entryContext(position: number, app: Uint8Array): Uint8Array;
+}
+
+/**
+ * A log checkpoint (SPEC.md 11.15.4, object type 3, text `src1.`). Decoding proves only that it is
+ * well formed: `UnlockedKeyring#verifyCheckpoint` checks it. Byte fields are copies.
+ */
+export class Checkpoint {
+  private constructor();
+  /** Strict decoder (SR-LOG-5): at most 256 bytes. */
+  static fromBytes(bytes: Uint8Array): Checkpoint;
+  /** Decodes the text form `src1.<base64url>`. */
+  static fromText(text: string): Checkpoint;
+  toBytes(): Uint8Array;
+  toText(): string;
+  readonly keyringId: Uint8Array;
+  readonly logId: LogId;
+  /** The number of entries it commits to (at most 2^53 - 1). */
+  readonly size: number;
+  /** The Merkle root of those entries (32 bytes). */
+  readonly root: Uint8Array;
+  readonly mac: Uint8Array;
+}
+
+/**
+ * What a client remembers of a log (SPEC.md 11.15.7): the keyring id, log id, size and root of the
+ * last checkpoint it accepted or wrote. Update it only from a VerifiedCheckpoint or an acknowledged
+ * append (SR-LOG-12).
+ */
+export interface LogPin {
+  readonly keyringId: Uint8Array;
+  readonly logId: LogId;
+  readonly size: number;
+  readonly root: Uint8Array;
+}
+
+/** LogState.toJSON(): public values as lowercase hex. */
+export interface LogStateJSON {
+  keyringId: string;
+  logId: string;
+  size: number;
+  root: string;
+  frontier: string[];
+}
+
+/** A log pin with the frontier of its tree: what a client keeps per log (SPEC.md 11.15.7). */
+export class LogState {
+  private constructor();
+  /** Size 0 and the empty root: every checkpoint of the log passes (trust on first use). */
+  static empty(keyringId: Uint8Array, logId: LogId): LogState;
+  /**
+   * A pin and a frontier from storage or a server (SR-LOG-13): history_violation
+   * `log_entry_mismatch` unless the frontier has popcount(size) hashes and folds to the root.
+   */
+  static fromParts(pin: LogPin, frontier: readonly Uint8Array[]): LogState;
+  /** The way back from toJSON, checked as fromParts checks. */
+  static fromJSON(json: LogStateJSON): LogState;
+  readonly pin: LogPin;
+  /** The roots of the pinned tree's perfect subtrees, largest first (copies). */
+  readonly frontier: Uint8Array[];
+  /** The number of entries: the position of the next one. */
+  readonly size: number;
+  toJSON(): LogStateJSON;
+}
+
+/** A checkpoint that passed VerifyCheckpoint against a pin (SR-LOG-10). */
+export class VerifiedCheckpoint {
+  private constructor();
+  readonly checkpoint: Checkpoint;
+  readonly size: number;
+  readonly root: Uint8Array;
+  readonly logId: LogId;
+  /** The pin to store for the log once the checkpoint is accepted (SR-LOG-12). */
+  pin(): LogPin;
+}
+
+/**
+ * An append from `sealLogEntry`: send `expected` (size and root), `entry` and `checkpoint` to the
+ * server as one compare-and-swap. On success keep `after`. On a conflict or a lost answer, verify
+ * the server's checkpoint against `expected` and ask `includedIn`: true means the append happened;
+ * otherwise discard this append (on a lost answer, if the server still has `expected`, send the
+ * identical append again) and seal the plaintext anew from the new state (SR-LOG-15, SR-LOG-16).
+ */
+export class LogAppend {
+  private constructor();
+  /** The entry's position: the log's size before the append. */
+  readonly position: number;
+  readonly entry: SealedRecord;
+  readonly checkpoint: Checkpoint;
+  readonly expected: LogPin;
+  readonly after: LogState;
+  /** Whether `verified` holds this entry at its position, by the inclusion proof of `position`. */
+  includedIn(verified: VerifiedCheckpoint, inclusionProof: readonly Uint8Array[]): Promise<boolean>;
+}
+
+/**
+ * The leaf hashes of a log, for servers and tests (RFC 9162 MTH, PATH, PROOF). Methods return null
+ * where Rust's LogTree returns None (a size above the leaves held, an index not below the size,
+ * sizes not 0 < old < new).
+ */
+export class LogTree {
+  constructor();
+  /** SHA-256(00 || entry) (SR-LOG-4). */
+  static leafHash(entry: Uint8Array): Uint8Array;
+  pushEntry(entry: Uint8Array): this;
+  pushLeafHash(leaf: Uint8Array): this;
+  readonly length: number;
+  root(size: number): Uint8Array | null;
+  frontier(size: number): Uint8Array[] | null;
+  inclusionProof(index: number, size: number): Uint8Array[] | null;
+  consistencyProof(oldSize: number, newSize: number): Uint8Array[] | null;
 }
 
 /** A decoded sealed record (SPEC.md section 6.5). Byte fields are copies. */
@@ -437,6 +607,14 @@ export const limits: {
   readonly maxGeneration: number;
   readonly maxNestingDepth: 4;
   readonly recordHeaderBytes: 107;
+  /** Largest checkpoint encoding (SR-LOG-5). */
+  readonly maxCheckpointBytes: 256;
+  /** 2^53 - 1: the most entries a log can hold (SR-LOG-3). */
+  readonly maxLogSize: number;
+  /** Largest application context of a log entry (SR-LOG-3). */
+  readonly maxLogAppContextBytes: 3900;
+  /** Most hashes in an inclusion or consistency proof (SR-LOG-8, SR-LOG-9). */
+  readonly maxProofHashes: 64;
   /** Hard [minimum, maximum] of each KDF parameter (SR-KDF-3); memoryKib is also >= 8 * parallelism. */
   readonly pbkdf2Iterations: readonly [1, 10000000];
   readonly argon2MemoryKib: readonly [8, 1048576];

@@ -1,6 +1,7 @@
 // Compiled by `npm run test:types` (tsc --strict, no emit): the declarations in src/*.d.ts must
 // accept the documented uses and reject the traps they exist to catch.
-import { Keyring, SealedRecord, SecretKey, StrongroomError, UnlockPolicy, DEFAULT_ARGON2ID, type KeyringPin, type OpenResult } from "strongroom";
+import { Keyring, SealedRecord, SecretKey, StrongroomError, UnlockPolicy, DEFAULT_ARGON2ID, type KeyringPin, type OpenResult,
+  LogId, Checkpoint, LogState, LogTree, VerifiedCheckpoint, LogAppend, type LogPin, type LogStateJSON } from "strongroom";
 import { saveSession, loadSession, sessionState, resumeSession, saveSecretKey, loadSecretKey } from "strongroom/storage";
 
 export async function documentedUses(keyringText: string): Promise<string> {
@@ -45,6 +46,29 @@ export async function documentedUses(keyringText: string): Promise<string> {
   return `${index} ${resumed === null} ${again.keyring.generation} ${e.class} ${budget} ${tag.length} ${code} ${kinds} ${new TextDecoder().decode(await u.open(r, "user:alice|log|1"))}`;
 }
 
+// Logs (SPEC.md 11.15): the API the web demo is built against.
+export async function logUses(u: Awaited<ReturnType<typeof Keyring.create>>): Promise<string> {
+  const { checkpoint, state } = await u.createLog();
+  const again = await u.createLog(LogId.fromHex("00".repeat(16)));
+  const id: LogId = LogId.generate();
+  const b: Uint8Array = LogId.fromBytes(id.bytes).bytes;
+  const append: LogAppend = await u.sealLogEntry(state, "alice logged in", "user:alice");
+  const tree = new LogTree().pushEntry(append.entry.toBytes());
+  const pin: LogPin = state.pin;
+  const verified: VerifiedCheckpoint = await u.verifyCheckpoint(append.checkpoint.toText(), pin, []);
+  const included: boolean = await append.includedIn(verified, tree.inclusionProof(0, 1) ?? []);
+  const one: Uint8Array = await u.openLogEntry(verified, 0, append.entry.toBytes(), [], "user:alice");
+  const { plaintexts, state: next } = await u.openLogEntries(state, verified, [{ position: 0, entry: append.entry.toBytes() }], new Uint8Array(0));
+  const json: LogStateJSON = next.toJSON();
+  const back: LogState = LogState.fromJSON(JSON.parse(JSON.stringify(json)));
+  const parts = LogState.fromParts(verified.pin(), tree.frontier(1) ?? []);
+  const empty = LogState.empty(u.keyring.id, append.after.pin.logId);
+  const c: Checkpoint = Checkpoint.fromBytes(checkpoint.toBytes());
+  const root: Uint8Array | null = tree.root(1);
+  const size: number = c.size + again.state.size + back.size + parts.frontier.length + empty.size + append.position + append.expected.size;
+  return `${id.toHex()} ${b.length} ${included} ${one.length} ${plaintexts.length} ${size} ${root?.length} ${c.logId.toHex()} ${tree.consistencyProof(1, 1)}`;
+}
+
 export async function traps(u: Awaited<ReturnType<typeof Keyring.create>>, r: SealedRecord): Promise<void> {
   // @ts-expect-error the context is required
   await u.seal("entry");
@@ -68,6 +92,15 @@ export async function traps(u: Awaited<ReturnType<typeof Keyring.create>>, r: Se
   await u.changePassword({ password: "pw" }, 0, "x", { allowWeakerKdf: "yes" });
   // @ts-expect-error the auth key itself is never exposed
   u.authKey;
+  const { state } = await u.createLog();
+  // @ts-expect-error a log entry needs the application's context
+  await u.sealLogEntry(state, "entry");
+  // @ts-expect-error a pin is a LogPin, not a state
+  await u.verifyCheckpoint(new Uint8Array(0), state, []);
+  // @ts-expect-error only a verified checkpoint opens entries
+  await u.openLogEntry(Checkpoint.fromBytes(new Uint8Array(0)), 0, null, [], "app");
+  // @ts-expect-error a log id is not a string
+  await u.createLog("00");
   // @ts-expect-error randomness cannot be injected through the public API
   await Keyring.create("pw", { random: { getRandomValues: (a: Uint8Array) => a } });
 }
