@@ -2288,13 +2288,14 @@ def _check_position(position: int) -> None:
 
 def log_entry_context(log_id: bytes, position: int, app: bytes) -> bytes:
     """SR-LOG-2: enc(["strongroom/v1/log-entry", log_id, position, app]); SR-LOG-3's two limits
-    first (the position before `app`, as SealEntry orders them: steps 2 and 4)."""
+    first, in the order of SR-LOG-3's sentence (`app`, then the position). SealEntry checks them
+    by its own steps first, in its own order (the position at step 2, `app` at step 4)."""
     if len(log_id) != 16:
         raise ValueError("a log id is 16 bytes")
     if isinstance(position, bool) or not isinstance(position, int) or position < 0:
         raise ValueError("a position is a non-negative integer")
-    _check_position(position)
     _check_app(app)
+    _check_position(position)
     return enc([LOG_ENTRY_CONTEXT_TYPE, bytes(log_id), position, bytes(app)])
 
 

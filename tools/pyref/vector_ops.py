@@ -243,11 +243,14 @@ def non_negative(v, what: str) -> int:
 
 
 def hashes_in(v, what: str) -> list:
-    """A list of hashes (a frontier, a proof), passed on as given: a value that is not 32 bytes
-    is the reference's to judge (a proof fails to verify, a frontier fails SR-LOG-13)."""
+    """A list of 32-byte hashes (a frontier, a proof: vectors/README.md section 4 types them so);
+    anything else is a request that cannot be followed."""
     if not isinstance(v, list):
         raise HarnessError(f"`{what}` is not a list")
-    return [bytes_in(h) for h in v]
+    out = [bytes_in(h) for h in v]
+    if any(len(h) != 32 for h in out):
+        raise HarnessError(f"`{what}` holds a value that is not 32 bytes")
+    return out
 
 
 def log_pin_in(v, what: str):
