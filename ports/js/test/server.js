@@ -5,9 +5,12 @@
 // directories is served, read-only; everything else is 404. Listening on 127.0.0.1 keeps it off
 // the network, and WebCrypto works there because localhost counts as a secure context.
 //
-// Usage:  node test/server.js [--port N] [--demo]
+// Usage:  node test/server.js [--port N] [--demo] [--api URL]
 //   --demo  prints the demo URL (and serves "/" as a redirect to it).
-import { createServer } from "node:http";
+//   --api   forwards every request under /v1/ to a storage server (server/PROTOCOL.md, e.g.
+//           http://127.0.0.1:8420), so that the demo reaches it through same-origin paths: method,
+//           headers (Strongroom-Client included), body and status pass through unchanged.
+import { createServer, request as httpRequest } from "node:http";
 import { readFile, stat, realpath } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
@@ -66,7 +69,37 @@ function resolvePath(urlPath) {
   return { file, allowedDir };
 }
 
-async function handle(req, res, { demo }) {
+/**
+ * Forwards one request to the storage server at `api` (an http:// origin), streaming the body
+ * both ways. A fresh connection per request (agent: false), so a storage server restarted on the
+ * same port is reached again at once. 502 when it cannot be reached.
+ */
+function proxy(req, res, api) {
+  const target = new URL(req.url, api);
+  const headers = { ...req.headers, host: target.host };
+  delete headers.connection;
+  const upstream = httpRequest(
+    { protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers, agent: false },
+    (answer) => {
+      const out = { ...answer.headers };
+      delete out.connection;
+      delete out["keep-alive"];
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, out);
+      answer.pipe(res);
+      answer.on("error", () => res.destroy());
+    },
+  );
+  upstream.on("error", (err) => {
+    if (res.headersSent) return res.destroy();
+    const body = JSON.stringify({ error: "bad_gateway", detail: `storage server ${api} unreachable: ${err.code || err.message}` });
+    res.writeHead(502, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  });
+  req.pipe(upstream);
+}
+
+async function handle(req, res, { demo, api }) {
+  if (api && req.url.startsWith("/v1/")) return proxy(req, res, api);
   const send = (status, body, headers = {}) => {
     res.writeHead(status, { "content-type": "text/plain; charset=utf-8", ...headers });
     res.end(req.method === "HEAD" ? undefined : body);
@@ -106,13 +139,15 @@ async function handle(req, res, { demo }) {
 }
 
 /**
- * Starts the server. port 0 (the default) picks a free port.
+ * Starts the server. port 0 (the default) picks a free port. `api`: the origin of a storage
+ * server to which requests under /v1/ are forwarded (none: they are 404 like any other path).
  * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
  *   url is the origin, e.g. "http://127.0.0.1:41234" (no trailing slash).
  */
-export function startServer({ port = 0, demo = false } = {}) {
+export function startServer({ port = 0, demo = false, api = null } = {}) {
+  if (api !== null && !/^http:\/\/[^/]+\/?$/.test(api)) throw new TypeError(`api must be an http:// origin, not ${api}`);
   const server = createServer((req, res) => {
-    handle(req, res, { demo }).catch((err) => {
+    handle(req, res, { demo, api }).catch((err) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`internal error: ${err && err.message}\n`);
     });
@@ -144,12 +179,14 @@ if (isMain && !process.env.NODE_TEST_CONTEXT) {
   const demo = args.includes("--demo");
   const portIdx = args.indexOf("--port");
   const port = portIdx >= 0 ? Number(args[portIdx + 1]) : demo ? 8080 : 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error("usage: node test/server.js [--port N] [--demo]");
+  const apiIdx = args.indexOf("--api");
+  const api = apiIdx >= 0 ? args[apiIdx + 1] : null;
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || (apiIdx >= 0 && !/^http:\/\/[^/]+\/?$/.test(api ?? ""))) {
+    console.error("usage: node test/server.js [--port N] [--demo] [--api http://HOST:PORT]");
     process.exit(2);
   }
   const start = (p) =>
-    startServer({ port: p, demo }).catch((err) => {
+    startServer({ port: p, demo, api }).catch((err) => {
       // The demo's fixed port may be taken; fall back to a random one rather than failing.
       if (err.code === "EADDRINUSE" && p !== 0 && portIdx < 0) return start(0);
       throw err;
@@ -157,6 +194,8 @@ if (isMain && !process.env.NODE_TEST_CONTEXT) {
   const srv = await start(port);
   if (demo) {
     console.log(`Strongroom demo: ${srv.url}${DEMO_PATH}`);
+    if (api) console.log(`Storage server: ${api} (requests under /v1/ are forwarded)`);
+    else console.log("No --api: the demo needs a storage server (see README.md, Demo).");
   } else {
     console.log(`Serving ports/js and vectors at ${srv.url}/`);
     console.log(`Browser vectors: ${srv.url}${VECTORS_PAGE_PATH}`);

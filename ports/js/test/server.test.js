@@ -64,3 +64,45 @@ test("refuses everything else, traversal included", async () => {
   for (const p of refused) assert.equal((await get(p)).status, 404, p);
   assert.equal((await get("/vectors/kdf.json", "POST")).status, 405);
 });
+
+test("--api forwards /v1/ requests: method, headers, body and status pass through", async () => {
+  const { createServer } = await import("node:http");
+  const seen = [];
+  const upstream = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      seen.push({ method: req.method, url: req.url, client: req.headers["strongroom-client"], body: Buffer.concat(chunks).toString() });
+      res.writeHead(409, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "conflict" }));
+    });
+  });
+  await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
+  const api = `http://127.0.0.1:${upstream.address().port}`;
+  const proxied = await startServer({ port: 0, api });
+  try {
+    const res = await fetch(`${proxied.url}/v1/users/alice/keyring?x=1`, {
+      method: "PUT",
+      headers: { "content-type": "application/json", "strongroom-client": "device-1" },
+      body: JSON.stringify({ keyring: "srk1.x", expected_generation: null }),
+    });
+    assert.equal(res.status, 409);
+    assert.deepEqual(await res.json(), { error: "conflict" });
+    assert.deepEqual(seen, [{ method: "PUT", url: "/v1/users/alice/keyring?x=1", client: "device-1", body: '{"keyring":"srk1.x","expected_generation":null}' }]);
+    // Static files are still served; without api, /v1/ is a 404 like any other path.
+    assert.equal((await fetch(`${proxied.url}/ports/js/demo/style.css`)).status, 200);
+    assert.equal((await get("/v1/users/alice/keyring")).status, 404);
+  } finally {
+    await proxied.close();
+    await new Promise((r) => upstream.close(r));
+  }
+  // The storage server gone: 502 with a JSON error.
+  const orphan = await startServer({ port: 0, api });
+  try {
+    const res = await fetch(`${orphan.url}/v1/users/alice/keyring`);
+    assert.equal(res.status, 502);
+    assert.equal((await res.json()).error, "bad_gateway");
+  } finally {
+    await orphan.close();
+  }
+});
