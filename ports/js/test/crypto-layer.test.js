@@ -47,13 +47,13 @@ for (const backend of ["node", "webcrypto"]) {
 
   // SR-WEB-1, SR-WEB-2: the object exposes no key; what it holds is the record root and a
   // verify-only MAC key, never the DEK or a wrap key.
-  t("an unlocked keyring holds the record root, a verify-only MAC key and a sign-only auth key, nothing else (SR-WEB-2)", async () => {
+  t("an unlocked keyring holds the record root, a verify-only MAC key, a sign-only auth key and a sign+verify log key, nothing else (SR-WEB-2)", async () => {
     const u = await Keyring.create("pw", { label: "l", ...fast });
     assert.deepEqual(Object.getOwnPropertySymbols(u), []);
     assert.deepEqual(Object.keys(u).sort(), ["policy"]);
     assert.ok(Object.isFrozen(u));
     const state = exportSessionState(u);
-    assert.deepEqual(Object.keys(state).sort(), ["authKey", "keyringId", "macVerifyKey", "recordRoot", "slotIndex", "v"]);
+    assert.deepEqual(Object.keys(state).sort(), ["authKey", "keyringId", "logKey", "macVerifyKey", "recordRoot", "slotIndex", "v"]);
     if (backend === "webcrypto") {
       assert.equal(state.recordRoot.extractable, false);
       assert.equal(state.recordRoot.algorithm.name, "HKDF");
@@ -64,8 +64,13 @@ for (const backend of ["node", "webcrypto"]) {
       assert.equal(state.authKey.extractable, false);
       assert.equal(state.authKey.algorithm.name, "HMAC");
       assert.deepEqual([...state.authKey.usages], ["sign"]);
+      // The log key (SR-LOG-7, SPEC.md 19.1): HMAC, sign and verify, never exported.
+      assert.equal(state.logKey.extractable, false);
+      assert.equal(state.logKey.algorithm.name, "HMAC");
+      assert.deepEqual([...state.logKey.usages].sort(), ["sign", "verify"]);
       await assert.rejects(crypto.subtle.exportKey("raw", state.recordRoot));
       await assert.rejects(crypto.subtle.exportKey("raw", state.authKey));
+      await assert.rejects(crypto.subtle.exportKey("raw", state.logKey));
       await assert.rejects(crypto.subtle.sign("HMAC", state.macVerifyKey, new Uint8Array(1)));
     }
   });
