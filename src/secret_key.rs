@@ -105,6 +105,7 @@ impl SecretKey {
         out
     }
 
+    #[cfg(any(test, feature = "hazmat"))]
     pub(crate) fn from_bytes(bytes: [u8; 16]) -> Self {
         SecretKey(bytes)
     }
