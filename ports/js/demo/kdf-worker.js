@@ -11,26 +11,33 @@
 // Messages out: {ok: true, result: {keyringText, state, recoveryCode?}} or
 //               {ok: false, error: {class, reason, name, message}} (a StrongroomError's own
 //               fields do not survive a structured clone, so they are copied out).
-import { Keyring } from "../src/index.js";
+import { Keyring, UnlockPolicy } from "../src/index.js";
 import { sessionState, resumeSession } from "../src/storage.js";
 
 function reply(unlocked) {
   return { keyringText: unlocked.keyring.toText(), state: sessionState(unlocked) };
 }
 
+// Every operation gets the page's policy (null: SPEC.md section 10's default); an unlock also gets
+// the page's keyring pin (CheckPin runs again here, before any KDF, and the pin's preferred slot
+// goes first).
+const policyOf = (p) => (p ? new UnlockPolicy(p) : undefined);
+const pinOf = (pin) => (pin ? { pin } : {});
+
 // The page's unlocked keyring, rebuilt here from its session state: a change needs no unlock of
 // its own, only the credential the change itself checks (SPEC.md section 19.1).
-const resume = ({ keyringText, state }) => resumeSession(Keyring.fromText(keyringText), state);
+const resume = ({ keyringText, state, policy }) => resumeSession(Keyring.fromText(keyringText), state, { policy: policyOf(policy) });
+
 
 const OPS = {
-  async create({ password, label, kdf }) {
-    return reply(await Keyring.create(password, { label, kdf }));
+  async create({ password, label, kdf, policy }) {
+    return reply(await Keyring.create(password, { label, kdf, policy: policyOf(policy) }));
   },
-  async unlock({ keyringText, password }) {
-    return reply(await Keyring.fromText(keyringText).unlock(password));
+  async unlock({ keyringText, password, pin, policy }) {
+    return reply(await Keyring.fromText(keyringText).unlock(password, policyOf(policy), pinOf(pin)));
   },
-  async unlockWithRecovery({ keyringText, recoveryCode }) {
-    return reply(await Keyring.fromText(keyringText).unlockWithRecovery(recoveryCode));
+  async unlockWithRecovery({ keyringText, recoveryCode, pin, policy }) {
+    return reply(await Keyring.fromText(keyringText).unlockWithRecovery(recoveryCode, policyOf(policy), pinOf(pin)));
   },
   async changePassword(msg) {
     const unlocked = await resume(msg);
