@@ -458,7 +458,8 @@ impl Ctx<'_> {
             checkpoint: &checkpoint,
             checkpoint_text,
         };
-        let position = db.append(&self.user, &self.log, &self.device, &append)?;
+        let fork = self.app.mode == Some(Mode::Fork);
+        let position = db.append(&self.user, &self.log, &self.device, fork, &append)?;
         Ok((
             200,
             json!({ "checkpoint": checkpoint_text, "position": position }),

@@ -293,7 +293,7 @@ impl Db {
     /// Replaces `to`'s history of the log with a copy of `from`'s, in one transaction.
     fn copy_history(&mut self, user: &str, log: &str, from: &str, to: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
-        copy_rows(&tx, user, log, from, to)?;
+        copy_rows(&tx, user, log, from, to, u64::MAX)?;
         tx.commit()?;
         self.trees
             .remove(&(user.to_owned(), log.to_owned(), to.to_owned()));
@@ -420,44 +420,67 @@ impl Db {
     }
 
     /// POST entries: one append by compare-and-swap (PROTOCOL.md, SR-LOG-17) to the device's
-    /// history. An append whose expectation is not the device's own history but the one it
-    /// is served (another device's, under `fork`) goes to a copy of that one. Returns the
-    /// position stored (or stored before, for an identical retry).
-    pub fn append(&mut self, user: &str, log: &str, device: &str, a: &Append<'_>) -> Result<u64> {
+    /// history. With `fork` (the hostile mode), an append whose expectation is not the
+    /// device's current checkpoint but a checkpoint some history had (its own first, then
+    /// the others by name) goes to that history up to the expected size: the device's history
+    /// becomes a fork. Returns the position stored (or stored before, for an identical retry).
+    pub fn append(
+        &mut self,
+        user: &str,
+        log: &str,
+        device: &str,
+        fork: bool,
+        a: &Append<'_>,
+    ) -> Result<u64> {
         let served = self.served(user, log, device)?;
-        let own_size = self
-            .sizes(user, log)?
-            .into_iter()
+        let sizes = self.sizes(user, log)?;
+        let own_size = sizes
+            .iter()
             .find(|(d, _)| d == device)
-            .map_or(0, |(_, s)| s);
+            .map_or(0, |(_, s)| *s);
         let own = self
             .checkpoint_at(user, log, device, own_size)?
             .unwrap_or_default();
         if own == a.checkpoint_text {
             return Ok(own_size.saturating_sub(1));
         }
-        let target = if self.matches(&own, a) {
-            device.to_owned()
-        } else if served.device != device && self.matches(&served.checkpoint, a) {
-            served.device.clone()
-        } else {
+        let mut source = None;
+        if self.matches(&own, a) {
+            source = Some(device.to_owned());
+        } else if fork {
+            let mut candidates: Vec<&str> = vec![device];
+            candidates.extend(
+                sizes
+                    .iter()
+                    .map(|(d, _)| d.as_str())
+                    .filter(|d| *d != device),
+            );
+            for d in candidates {
+                let at = self.checkpoint_at(user, log, d, a.expected_size)?;
+                if at.is_some_and(|c| self.matches(&c, a)) {
+                    source = Some(d.to_owned());
+                    break;
+                }
+            }
+        }
+        let Some(source) = source else {
             let mut f = Failure::new(409, "conflict", "the expected size and root are stale");
             f.extra.push(("checkpoint", served.checkpoint.into()));
             f.extra.push(("size", served.size.into()));
             return Err(f);
         };
         let leaf = strongroom::LogTree::leaf_hash(a.entry_bytes);
-        let tree = self.tree(user, log, &target)?;
-        if tree.len() != a.expected_size || tree.root_with(leaf) != *a.checkpoint.root() {
+        let position = a.expected_size;
+        let tree = self.tree(user, log, &source)?;
+        if tree.len() < position || tree.root_with(position, leaf) != *a.checkpoint.root() {
             return Err(Failure::inconsistent(
                 "the stored entries followed by this entry do not give the checkpoint's root",
             ));
         }
-        let mut tree = tree.clone();
-        let position = a.expected_size;
+        let mut tree = tree.prefix(position);
         let tx = self.conn.transaction()?;
-        if target != device {
-            copy_rows(&tx, user, log, &target, device)?;
+        if source != device || own_size != position {
+            copy_rows(&tx, user, log, &source, device, position)?;
         }
         tx.execute(
             "INSERT INTO entries (user, log_id, device, position, text, leaf) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -481,8 +504,28 @@ impl Db {
     }
 }
 
-/// Replaces `to`'s rows of the log with a copy of `from`'s (the caller's transaction).
-fn copy_rows(conn: &Connection, user: &str, log: &str, from: &str, to: &str) -> Result<()> {
+/// Replaces `to`'s rows of the log with a copy of `from`'s up to size `upto` (the caller's
+/// transaction).
+fn copy_rows(
+    conn: &Connection,
+    user: &str,
+    log: &str,
+    from: &str,
+    to: &str,
+    upto: u64,
+) -> Result<()> {
+    let upto = to_i64(upto);
+    if from == to {
+        conn.execute(
+            "DELETE FROM entries WHERE user = ?1 AND log_id = ?2 AND device = ?3 AND position >= ?4",
+            params![user, log, to, upto],
+        )?;
+        conn.execute(
+            "DELETE FROM checkpoints WHERE user = ?1 AND log_id = ?2 AND device = ?3 AND size > ?4",
+            params![user, log, to, upto],
+        )?;
+        return Ok(());
+    }
     for table in ["logs", "entries", "checkpoints"] {
         conn.execute(
             &format!("DELETE FROM {table} WHERE user = ?1 AND log_id = ?2 AND device = ?3"),
@@ -495,13 +538,13 @@ fn copy_rows(conn: &Connection, user: &str, log: &str, from: &str, to: &str) -> 
     )?;
     conn.execute(
         "INSERT INTO entries SELECT user, log_id, ?3, position, text, leaf FROM entries \
-         WHERE user = ?1 AND log_id = ?2 AND device = ?4",
-        [user, log, to, from],
+         WHERE user = ?1 AND log_id = ?2 AND device = ?4 AND position < ?5",
+        params![user, log, to, from, upto],
     )?;
     conn.execute(
         "INSERT INTO checkpoints SELECT user, log_id, ?3, size, text FROM checkpoints \
-         WHERE user = ?1 AND log_id = ?2 AND device = ?4",
-        [user, log, to, from],
+         WHERE user = ?1 AND log_id = ?2 AND device = ?4 AND size <= ?5",
+        params![user, log, to, from, upto],
     )?;
     Ok(())
 }

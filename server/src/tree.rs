@@ -103,12 +103,12 @@ impl Tree {
         Some(out)
     }
 
-    /// The root of the tree with `leaf` appended, without appending it: the frontier
+    /// The root of the first `size` leaves followed by `leaf`: the frontier appended to and
     /// folded from the right (SPEC.md 11.15.3).
-    pub fn root_with(&self, leaf: Hash) -> Hash {
-        let mut frontier = self.frontier(self.len()).unwrap_or_default();
+    pub fn root_with(&self, size: u64, leaf: Hash) -> Hash {
+        let mut frontier = self.frontier(size).unwrap_or_default();
         let mut h = leaf;
-        let mut s = self.len();
+        let mut s = size;
         while s % 2 == 1 {
             if let Some(f) = frontier.pop() {
                 h = node(&f, &h);
@@ -121,6 +121,23 @@ impl Tree {
             r = node(&f, &r);
         }
         r
+    }
+
+    /// A tree of the first `size` leaves (all of them if fewer are held).
+    pub fn prefix(&self, size: u64) -> Tree {
+        match self.levels.first() {
+            Some(leaves) => {
+                let n = usize::try_from(size)
+                    .unwrap_or(usize::MAX)
+                    .min(leaves.len());
+                if n == leaves.len() {
+                    self.clone()
+                } else {
+                    Tree::from_leaves(leaves[..n].iter().copied())
+                }
+            }
+            None => Tree::default(),
+        }
     }
 
     /// RFC 9162 `PATH(index, D[size])`, or none unless `index < size <= len`.
@@ -186,7 +203,7 @@ mod tests {
         assert_eq!(ours.root(0), reference.root(0));
         for i in 0..70u32 {
             let leaf = LogTree::leaf_hash(&i.to_be_bytes());
-            assert_eq!(ours.root_with(leaf), {
+            assert_eq!(ours.root_with(ours.len(), leaf), {
                 let mut t = reference.clone();
                 t.push_leaf_hash(leaf);
                 t.root(t.len()).unwrap()
@@ -217,6 +234,15 @@ mod tests {
             }
         }
         assert_eq!(ours.root(71), None);
+        for size in [0, 1, 5, 64, 70] {
+            let prefix = ours.prefix(size);
+            assert_eq!(prefix.root(size), reference.root(size));
+            let leaf = LogTree::leaf_hash(b"x");
+            let mut t =
+                LogTree::from_leaf_hashes(reference.leaf_hashes()[..size as usize].to_vec());
+            t.push_leaf_hash(leaf);
+            assert_eq!(ours.root_with(size, leaf), t.root(size + 1).unwrap());
+        }
         assert!(ours.consistency_proof(0, 5).is_empty());
         assert!(ours.consistency_proof(5, 5).is_empty());
     }
