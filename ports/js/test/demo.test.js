@@ -1,5 +1,7 @@
-// Clicks through the demo (demo/) in headless Chromium: create a keyring, add entries, check the
-// stored text forms, resume the IndexedDB session after a reload, lock, unlock with the password,
+// Clicks through the demo (demo/) in headless Chromium, on the reference storage server (started
+// here on a temporary database, reached through test/server.js's /v1/ forwarding): pick a user,
+// create a keyring, add entries, check the stored text forms (on the server; only pins in the
+// browser), resume the IndexedDB session after a reload, lock, unlock with the password,
 // add a recovery code (read from the page, shown once), unlock with it, change the password with
 // the current one, unlock with the new one; then a screenshot to test-results/demo.png, decoded
 // here and checked to show the decrypted entries: text pixels inside each entry's box.
@@ -10,7 +12,9 @@
 // same unlock on the page's main thread as a control, which must show up in both measurements,
 // so the check is able to fail.
 //
-// Needs /usr/bin/chromium (scripts/install-browser.sh); fails at once with that hint otherwise.
+// Needs /usr/bin/chromium (scripts/install-browser.sh) and target/debug/strongroom-server (cargo
+// build -p strongroom-server); fails at once with a hint otherwise. The hostile server is
+// test/demo-server.test.js's.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, readFile, stat } from "node:fs/promises";
@@ -19,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { startServer, DEMO_PATH } from "./server.js";
 import { launchChromium, requireChromium } from "./support/chromium.js";
+import { requireServerBinary, startStorageServer, tempDb } from "./support/storage-server.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.resolve(here, "..", "test-results");
@@ -32,17 +37,24 @@ const ENTRIES = ["Opened the strongroom", "Checked the ledger: 42 items", "Züri
 const KDF_TIMEOUT = 120_000;
 
 let server;
+let store;
+let storeDb;
 let browser;
 
 before(async () => {
   requireChromium();
-  server = await startServer({ port: 0 });
+  requireServerBinary();
+  storeDb = await tempDb();
+  store = await startStorageServer({ db: storeDb.db });
+  server = await startServer({ port: 0, api: store.url });
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
   await server?.close();
+  await store?.stop();
+  await storeDb?.cleanup();
 });
 
 /** Width and height from a PNG's IHDR chunk (bytes 16-23, big-endian), after the signature check. */
@@ -160,6 +172,12 @@ async function openDemo(context) {
       assert.notEqual(err, null, "expected an error in the page");
       return err;
     },
+    /** Opens a user (the name field at the top); a fresh user has no keyring: view "new". */
+    async user(name) {
+      await page.fill("#user-name", name);
+      await page.click("#user-btn");
+      await d.ok();
+    },
     async create(password, kdfChoice) {
       if (kdfChoice) await page.selectOption("#create-kdf", kdfChoice);
       await page.fill("#create-password", password);
@@ -258,7 +276,9 @@ test("demo: create, entries, reload, unlock, recovery code, change password, unl
 
     await page.goto(server.url + DEMO_PATH);
     await d.load();
-    assert.equal(await d.view(), "new", "fresh browser profile starts without a keyring");
+    assert.equal(await d.view(), "user", "a fresh browser profile asks for a user name");
+    await d.user("alice");
+    assert.equal(await d.view(), "new", "a new user has no keyring on the server");
 
     // 1. Create a keyring (PBKDF2, 600,000 iterations: the default choice, SR-KDF-5).
     assert.equal(await page.inputValue("#create-kdf"), "pbkdf2-600000");
@@ -281,11 +301,27 @@ test("demo: create, entries, reload, unlock, recovery code, change password, unl
     const recordTexts = (await page.locator("#stored-records pre").allTextContents()).map((s) => s.trim());
     assert.equal(recordTexts.length, ENTRIES.length);
     for (const r of recordTexts) assert.match(r, /^srr1\.[A-Za-z0-9_-]+$/);
-    // SR-WEB-1: the demo keeps neither the password nor a plaintext in localStorage.
+    assert.match((await page.textContent("#stored-checkpoint")).trim(), /^src1\.[A-Za-z0-9_-]+$/);
+    // The server holds the keyring and the entries; the browser only pins, ids and the log state.
+    const onServer = await page.evaluate(async () => {
+      const kr = await (await fetch("/v1/users/alice/keyring")).json();
+      const logId = localStorage.getItem("strongroom-demo/user/alice/log-id");
+      const list = await (await fetch(`/v1/users/alice/logs/${logId}/entries?from=0`)).json();
+      return { keyring: kr.keyring, entries: list.entries.map((e) => e.entry) };
+    });
+    assert.equal(onServer.keyring, keyringText1);
+    assert.deepEqual(onServer.entries, recordTexts);
+    // SR-WEB-1: the demo keeps neither the password nor a plaintext in localStorage, nor the
+    // keyring: a keyring pin (its digest), the log id and the log state (pin and frontier).
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }));
     for (const text of ENTRIES) assert.ok(!stored.includes(text), "plaintext leaked into localStorage");
     assert.ok(!stored.includes(PASSWORD_1), "password leaked into localStorage");
-    assert.ok(stored.includes(keyringText1));
+    assert.ok(!stored.includes(keyringText1), "the keyring is the server's to keep");
+    const local = await page.evaluate(() => ({ pin: JSON.parse(localStorage.getItem("strongroom-demo/user/alice/keyring-pin")), logId: localStorage.getItem("strongroom-demo/user/alice/log-id") }));
+    assert.equal(local.pin.generation, 0);
+    assert.match(local.pin.digest, /^[0-9a-f]{64}$/);
+    const logState = await page.evaluate((id) => JSON.parse(localStorage.getItem(`strongroom-demo/user/alice/log/${id}`)), local.logId);
+    assert.equal(logState.size, ENTRIES.length);
 
     // 4. Reload: the IndexedDB session resumes without the password.
     await page.reload();
@@ -389,6 +425,7 @@ test("demo: create, entries, reload, unlock, recovery code, change password, unl
     const generationBefore = await d.generation();
     await d.changePassword(PASSWORD_1, PASSWORD_2);
     await d.ok();
+    assert.equal((await page.evaluate(() => JSON.parse(localStorage.getItem("strongroom-demo/user/alice/keyring-pin")))).generation, generationBefore + 1, "the pin follows the keyring this page wrote");
     assert.match(await page.textContent("#status"), /password changed/i);
     assert.equal(await d.generation(), generationBefore + 1);
     assert.notEqual(await d.keyringText(), keyringText2);
@@ -452,6 +489,7 @@ test("demo: Argon2id in the worker leaves the main thread free; a changed passwo
     const { page } = d;
     await page.goto(server.url + DEMO_PATH);
     await d.load();
+    await d.user("argon");
     assert.equal(await d.view(), "new");
 
     // Create with SR-KDF-5's Argon2id parameters (64 MiB, t = 3, p = 4), watched.
@@ -480,7 +518,7 @@ test("demo: Argon2id in the worker leaves the main thread free; a changed passwo
     await d.startWatch();
     const mainMs = await page.evaluate(async (password) => {
       const sr = await import("/ports/js/src/index.js");
-      const keyring = sr.Keyring.fromText(localStorage.getItem("strongroom-demo/keyring"));
+      const keyring = sr.Keyring.fromText((await (await fetch("/v1/users/argon/keyring")).json()).keyring);
       await new Promise((r) => setTimeout(r, 0));
       const t0 = performance.now();
       await keyring.unlock(password);
@@ -523,6 +561,7 @@ test("demo: a recovery code authorizes a new password (forgotten password)", { t
     const { page } = d;
     await page.goto(server.url + DEMO_PATH);
     await d.load();
+    await d.user("forgetful");
     await d.create(PASSWORD_1);
     await d.ok();
     await page.fill("#entry-text", "still readable after the reset");
