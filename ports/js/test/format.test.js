@@ -228,6 +228,9 @@ test("ill-formed strings are TypeErrors, not StrongroomErrors (SR-PWD-3)", () =>
 test("the decoder throws nothing but StrongroomError (deterministic mutation fuzz)", () => {
   const doc = JSON.parse(readFileSync(join(VECTORS, "tamper.json"), "utf8"));
   const bases = doc.tamper_sets.map((set) => [set.target, bytesOf(set.inputs[set.target])]);
+  // And checkpoints (SR-LOG-5): every checkpoint of vectors/log.json.
+  const log = JSON.parse(readFileSync(join(VECTORS, "log.json"), "utf8"));
+  for (const v of log.vectors) if (v.operation === "decode_checkpoint") bases.push(["checkpoint", bytesOf(v.inputs.checkpoint)]);
   const special = [0x00, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1f, 0x3b, 0x40, 0x5b, 0x7b, 0x9b, 0xbb, 0xbf, 0xff, 0xc0];
   let seed = 1;
   const rnd = (n) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
@@ -239,7 +242,7 @@ test("the decoder throws nothing but StrongroomError (deterministic mutation fuz
       if (rnd(4) === 0 && b.length > 9) b.set([0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], rnd(b.length - 9));
     }
     try {
-      (target === "keyring" ? decodeKeyring : decodeRecord)(b);
+      ({ keyring: decodeKeyring, record: decodeRecord, checkpoint: decodeCheckpoint })[target](b);
     } catch (e) {
       assert.ok(e instanceof StrongroomError && !/internal/.test(e.message), `${hex(b)}: ${e}`);
     }
