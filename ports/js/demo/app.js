@@ -181,6 +181,14 @@ class NoAnswer extends Error {
   }
 }
 
+/** A compare-and-swap on the keyring lost to another device's write: a message, not a bug. */
+class Conflict extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "Conflict";
+  }
+}
+
 const enc = encodeURIComponent;
 
 /** One request: {status, body}; throws NoAnswer when there is none. */
@@ -442,7 +450,7 @@ async function busy(message, action, options = {}) {
     } else {
       // Library errors (wrong password etc.) and the server's error answers are expected
       // outcomes shown in the page; anything else is a bug worth a console entry.
-      if (!(err && (err.class || err instanceof ServerError || err instanceof NoAnswer || err instanceof ProtocolError))) console.error(err);
+      if (!(err && (err.class || err instanceof ServerError || err instanceof NoAnswer || err instanceof ProtocolError || err instanceof Conflict))) console.error(err);
       showError(err, options.wrong);
     }
   } finally {
@@ -590,7 +598,7 @@ async function afterChange(result) {
   const before = unlocked.keyring.generation;
   const candidate = await adopt(result);
   if (!(await server.putKeyring(user, result.keyringText, before))) {
-    throw new Error("The keyring was changed on another device since this one unlocked it; nothing was changed here. Lock, unlock again, and retry.");
+    throw new Conflict("The keyring was changed on another device since this one unlocked it; nothing was changed here. Lock, unlock again, and retry.");
   }
   unlocked = candidate;
   servedKeyring = result.keyringText;
@@ -773,7 +781,7 @@ async function onCreate(ev) {
     const candidate = await adopt(result);
     if (!(await server.putKeyring(user, result.keyringText, null))) {
       servedKeyring = await server.keyring(user);
-      throw new Error(`The server already has a keyring for "${user}": unlock it instead.`);
+      throw new Conflict(`The server already has a keyring for "${user}": unlock it instead.`);
     }
     unlocked = candidate;
     servedKeyring = result.keyringText;

@@ -594,3 +594,79 @@ test("demo: a recovery code authorizes a new password (forgotten password)", { t
     await context.close();
   }
 });
+
+test("demo: two devices race (SR-LOG-15), a lost answer is not an append twice (SR-LOG-16), a stale keyring change is refused", { timeout: 300_000 }, async () => {
+  const ctxA = await browser.newContext();
+  const ctxB = await browser.newContext();
+  try {
+    const a = await openDemo(ctxA);
+    const b = await openDemo(ctxB);
+    for (const d of [a, b]) {
+      await d.page.goto(server.url + DEMO_PATH + "?test-kdf");
+      await d.load();
+      await d.user("racer");
+    }
+    await a.create(PASSWORD_1, "pbkdf2-1000");
+    await a.ok();
+    const add = async (d, text) => {
+      await d.page.fill("#entry-text", text);
+      await d.page.click("#add-btn");
+      await d.ok();
+    };
+    await add(a, "A: first");
+    const logId = (await a.page.textContent("#log-id")).trim();
+    // B: a reload finds the keyring; unlock, then the log by its id (never from the server).
+    await b.page.reload();
+    await b.load();
+    await b.unlockWith(PASSWORD_1);
+    await b.ok();
+    await b.page.fill("#log-id-input", logId);
+    await b.page.click("#log-join-btn");
+    await b.ok();
+    assert.deepEqual(await b.entryTexts(), ["A: first"]);
+
+    // Both at size 1; A appends, then B appends from its stale state: the server answers B with a
+    // conflict, B verifies A's checkpoint, reads A's entry and seals its own again at position 2.
+    await add(a, "A: second");
+    await add(b, "B: third");
+    assert.deepEqual(await b.entryTexts(), ["A: first", "A: second", "B: third"]);
+    await a.page.click("#refresh-btn");
+    await a.ok();
+    assert.deepEqual(await a.entryTexts(), ["A: first", "A: second", "B: third"]);
+
+    // A lost answer: the append reaches the server, its answer is dropped; the demo finds its own
+    // checkpoint on the server and does not append the entry a second time.
+    let dropped = 0;
+    await a.page.route("**/v1/users/racer/logs/*/entries", async (route) => {
+      if (route.request().method() !== "POST" || dropped > 0) return route.fallback();
+      dropped++;
+      await route.fetch(); // delivered and stored
+      await route.abort("connectionreset"); // the answer never arrives
+    });
+    await add(a, "A: fourth, answer lost");
+    assert.equal(dropped, 1);
+    await a.page.unroute("**/v1/users/racer/logs/*/entries");
+    await a.page.click("#refresh-btn");
+    await a.ok();
+    assert.deepEqual(await a.entryTexts(), ["A: first", "A: second", "B: third", "A: fourth, answer lost"]);
+
+    // Keyring compare-and-swap: A changes the password (generation 1); B, still at generation 0,
+    // is refused and nothing changes on B.
+    await a.changePassword(PASSWORD_1, PASSWORD_2, { kdfChoice: "pbkdf2-2000" });
+    await a.ok();
+    await b.changePassword(PASSWORD_1, "B's idea of a password", { kdfChoice: "pbkdf2-2000" });
+    assert.match(await b.fails(), /changed on another device/);
+    assert.equal(await b.generation(), 0);
+    await b.lock();
+    await b.page.reload();
+    await b.load();
+    await b.unlockWith(PASSWORD_2);
+    await b.ok();
+    assert.equal(await b.generation(), 1);
+    assert.deepEqual(await b.entryTexts(), ["A: first", "A: second", "B: third", "A: fourth, answer lost"]);
+    assert.deepEqual([...a.pageErrors, ...b.pageErrors], []);
+  } finally {
+    await ctxA.close();
+    await ctxB.close();
+  }
+});
