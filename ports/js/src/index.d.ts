@@ -488,8 +488,11 @@ export class LogState {
    * `log_entry_mismatch` unless the frontier has popcount(size) hashes and folds to the root.
    */
   static fromParts(pin: LogPin, frontier: readonly Uint8Array[]): LogState;
-  /** The way back from toJSON, checked as fromParts checks. */
-  static fromJSON(json: LogStateJSON): LogState;
+  /**
+   * The way back from toJSON, checked as fromParts checks. Also reads the snake_case form
+   * (`keyring_id`, `log_id`) of the vectors and of the `strongroom` command's state files.
+   */
+  static fromJSON(json: LogStateJSON | { keyring_id: string; log_id: string; size: number; root: string; frontier: string[] }): LogState;
   readonly pin: LogPin;
   /** The roots of the pinned tree's perfect subtrees, largest first (copies). */
   readonly frontier: Uint8Array[];

@@ -438,13 +438,15 @@ export class LogState {
 
   /**
    * The way back from toJSON (stored state, checked by SR-LOG-13 like any frontier read back).
+   * Also reads the snake_case form of the vectors and of the `strongroom` command's state files
+   * (`keyring_id`, `log_id`; other keys such as `version` are ignored).
    * @param {{keyringId: string, logId: string, size: number, root: string, frontier: string[]}} o
    */
   static fromJSON(o) {
     if (o === null || typeof o !== "object" || !Array.isArray(o.frontier)) throw new TypeError("not a LogState JSON object");
     const pin = {
-      keyringId: hexArg(o.keyringId, 16, "keyringId"),
-      logId: LogId.fromHex(o.logId),
+      keyringId: hexArg(o.keyringId ?? o.keyring_id, 16, "keyringId"),
+      logId: LogId.fromHex(o.logId ?? o.log_id),
       size: o.size,
       root: hexArg(o.root, 32, "root"),
     };

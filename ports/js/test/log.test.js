@@ -310,6 +310,9 @@ test("logs: LogState persistence and SR-LOG-13", async () => {
   assert.equal(json.size, 5);
   assert.equal(json.frontier.length, 2);
   assert.deepEqual(LogState.fromJSON(json).toJSON(), json);
+  // The snake_case form of the vectors and of the strongroom command's state files.
+  const cli = { version: 1, keyring_id: json.keyringId, log_id: json.logId, size: 5, root: json.root, frontier: json.frontier };
+  assert.deepEqual(LogState.fromJSON(cli).toJSON(), json);
   const reordered = { ...json, frontier: [...json.frontier].reverse() };
   assert.throws(() => LogState.fromJSON(reordered), (e) => e.class === "history_violation" && e.reason === "log_entry_mismatch");
   assert.throws(() => LogState.fromJSON({ ...json, frontier: json.frontier.slice(1) }), (e) => e.reason === "log_entry_mismatch");
