@@ -24,6 +24,9 @@ const MAX_ANSWER: u64 = 256 << 20;
 /// How long one request may take before it counts as unanswered (SR-LOG-16).
 const TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long a GET is tried again while the server does not answer.
+const PATIENCE: Duration = Duration::from_secs(30);
+
 /// A server and a user on it.
 #[derive(Clone, Debug)]
 pub struct Remote {
@@ -114,6 +117,23 @@ impl Remote {
         self.try_request(method, path, body).map_err(NoAnswer)
     }
 
+    /// A GET, tried again for up to 30 seconds while no answer comes (a server restarting):
+    /// reading changes nothing on the server, so trying again is always safe.
+    pub fn get(&self, path: &str) -> Result<Answer, NoAnswer> {
+        let start = std::time::Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.try_request("GET", path, None) {
+                Ok(a) => return Ok(a),
+                Err(e) if start.elapsed() >= PATIENCE => return Err(NoAnswer(e)),
+                Err(_) => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+            }
+        }
+    }
+
     fn try_request(&self, method: &str, path: &str, body: Option<&Value>) -> io::Result<Answer> {
         let addr = (self.host.as_str(), self.port)
             .to_socket_addrs()?
@@ -155,6 +175,7 @@ fn read_answer(mut r: impl BufRead) -> io::Result<Answer> {
         .and_then(|s| s.parse::<u16>().ok())
         .ok_or_else(|| bad("the server's answer is not HTTP/1.x"))?;
     let mut length: Option<u64> = None;
+    let mut chunked = false;
     for _ in 0..100 {
         line.clear();
         r.by_ref().take(8192).read_line(&mut line)?;
@@ -170,24 +191,30 @@ fn read_answer(mut r: impl BufRead) -> io::Result<Answer> {
                         .map_err(|_| bad("a bad Content-Length in the server's answer"))?,
                 );
             } else if k.eq_ignore_ascii_case("transfer-encoding") {
-                return Err(bad(
-                    "the server's answer is chunked, which this client does not read",
-                ));
+                if !v.trim().eq_ignore_ascii_case("chunked") {
+                    return Err(bad("an unknown Transfer-Encoding in the server's answer"));
+                }
+                chunked = true;
             }
         }
     }
-    if length.is_some_and(|n| n > MAX_ANSWER) {
-        return Err(bad("the server's answer is over 256 MiB"));
-    }
-    let mut body = Vec::new();
-    r.take(length.unwrap_or(MAX_ANSWER + 1))
-        .read_to_end(&mut body)?;
-    if body.len() as u64 > MAX_ANSWER {
-        return Err(bad("the server's answer is over 256 MiB"));
-    }
-    if length.is_some_and(|n| n != body.len() as u64) {
-        return Err(bad("the server's answer ended early"));
-    }
+    let body = if chunked {
+        read_chunked(&mut r)?
+    } else {
+        if length.is_some_and(|n| n > MAX_ANSWER) {
+            return Err(bad("the server's answer is over 256 MiB"));
+        }
+        let mut body = Vec::new();
+        r.take(length.unwrap_or(MAX_ANSWER + 1))
+            .read_to_end(&mut body)?;
+        if body.len() as u64 > MAX_ANSWER {
+            return Err(bad("the server's answer is over 256 MiB"));
+        }
+        if length.is_some_and(|n| n != body.len() as u64) {
+            return Err(bad("the server's answer ended early"));
+        }
+        body
+    };
     let body = if body.is_empty() {
         json!({})
     } else {
@@ -197,6 +224,44 @@ fn read_answer(mut r: impl BufRead) -> io::Result<Answer> {
         return Err(bad("the server's answer is not a JSON object"));
     }
     Ok(Answer { status, body })
+}
+
+/// Reads a chunked body (RFC 9112 section 7.1), at most [`MAX_ANSWER`] bytes.
+fn read_chunked(r: &mut impl BufRead) -> io::Result<Vec<u8>> {
+    let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
+    let mut body = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        r.by_ref().take(1024).read_line(&mut line)?;
+        let size = line.trim_end().split(';').next().unwrap_or("");
+        let size = u64::from_str_radix(size.trim(), 16)
+            .map_err(|_| bad("a bad chunk size in the server's answer"))?;
+        if size == 0 {
+            // Trailers, up to the empty line.
+            for _ in 0..100 {
+                line.clear();
+                r.by_ref().take(8192).read_line(&mut line)?;
+                if line.trim_end().is_empty() {
+                    return Ok(body);
+                }
+            }
+            return Err(bad("too many trailers in the server's answer"));
+        }
+        if body.len() as u64 + size > MAX_ANSWER {
+            return Err(bad("the server's answer is over 256 MiB"));
+        }
+        let start = body.len();
+        r.by_ref().take(size).read_to_end(&mut body)?;
+        if (body.len() - start) as u64 != size {
+            return Err(bad("the server's answer ended early"));
+        }
+        let mut crlf = [0u8; 2];
+        r.read_exact(&mut crlf)?;
+        if &crlf != b"\r\n" {
+            return Err(bad("a chunk of the server's answer does not end with CRLF"));
+        }
+    }
 }
 
 /// PROTOCOL.md's names: 1 to 64 characters of `[A-Za-z0-9._-]`.
@@ -297,6 +362,15 @@ mod tests {
             read_answer(&b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"[..]).is_err()
         );
         assert!(read_answer(&b"HTTP/1.1 200 OK\r\n\r\n[1]"[..]).is_err());
+    }
+
+    #[test]
+    fn reads_a_chunked_answer() {
+        let a = read_answer(
+            &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\n{\"a\"\r\n3\r\n:1}\r\n0\r\nT: 1\r\n\r\n"[..],
+        )
+        .unwrap();
+        assert_eq!(a.body["a"], 1);
     }
 
     #[test]

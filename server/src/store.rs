@@ -9,7 +9,7 @@
 //! memory, its Merkle tree (loaded from the leaves on first use, extended after each
 //! committed append).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -69,6 +69,9 @@ pub struct Store {
 pub struct Db {
     conn: Connection,
     trees: HashMap<(String, String, String), Tree>,
+    /// `fork`: the (user, log, device) histories that a device appended to since the server
+    /// started. Only those devices are shown another device's history.
+    appended: HashSet<(String, String, String)>,
 }
 
 /// A log's history in a request: whose it is and its current checkpoint.
@@ -126,6 +129,7 @@ impl Store {
             db: Mutex::new(Db {
                 conn,
                 trees: HashMap::new(),
+                appended: HashSet::new(),
             }),
         })
     }
@@ -254,23 +258,24 @@ impl Db {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The history served to `device`: the longest of any device's, another device's before
-    /// its own at equal length (PROTOCOL.md, `fork`; with one history, that one). Before it
-    /// answers, a device that has no history of an existing log gets a copy of the one it is
-    /// served. `404 unknown_log` if no device has the log.
+    /// The history served to `device` (PROTOCOL.md, `fork`; with one history, that one). A
+    /// device that has no history of an existing log first gets a copy of the shared one
+    /// (`""`, the history the honest server wrote; else the longest). A device that has
+    /// appended since the server started is served the longest history of another device
+    /// that is at least as long as its own (the first by name at equal length), if any; every
+    /// other device its own. So two devices that read and then append are each kept unaware
+    /// of the other's append until both have appended, and are then shown each other's: a
+    /// fork. `404 unknown_log` if no device has the log.
     pub fn served(&mut self, user: &str, log: &str, device: &str) -> Result<Current> {
-        let sizes = self.sizes(user, log)?;
-        let mut best: Option<&(String, u64)> = None;
-        for s in &sizes {
-            let better = match best {
-                None => true,
-                Some(b) => s.1 > b.1 || (s.1 == b.1 && b.0 == device && s.0 != device),
-            };
-            if better {
-                best = Some(s);
-            }
-        }
-        let Some((served, size)) = best.cloned() else {
+        let mut sizes = self.sizes(user, log)?;
+        let longest = sizes
+            .iter()
+            .fold(None::<&(String, u64)>, |b, s| match b {
+                Some(b) if b.1 >= s.1 => Some(b),
+                _ => Some(s),
+            })
+            .cloned();
+        let Some(longest) = longest else {
             return Err(Failure::new(
                 404,
                 "unknown_log",
@@ -278,8 +283,28 @@ impl Db {
             ));
         };
         if !sizes.iter().any(|(d, _)| d == device) {
-            self.copy_history(user, log, &served, device)?;
+            let from = sizes
+                .iter()
+                .find(|(d, _)| d.is_empty())
+                .cloned()
+                .unwrap_or(longest);
+            self.copy_history(user, log, &from.0, device)?;
+            sizes.push((device.to_owned(), from.1));
         }
+        let own_size = sizes
+            .iter()
+            .find(|(d, _)| d == device)
+            .map_or(0, |(_, s)| *s);
+        let key = (user.to_owned(), log.to_owned(), device.to_owned());
+        let mut served = (device.to_owned(), own_size);
+        if self.appended.contains(&key) {
+            for (d, s) in &sizes {
+                if d != device && *s >= own_size && (served.0 == device || *s > served.1) {
+                    served = (d.clone(), *s);
+                }
+            }
+        }
+        let (served, size) = served;
         let checkpoint = self
             .checkpoint_at(user, log, &served, size)?
             .unwrap_or_default();
@@ -425,6 +450,22 @@ impl Db {
     /// the others by name) goes to that history up to the expected size: the device's history
     /// becomes a fork. Returns the position stored (or stored before, for an identical retry).
     pub fn append(
+        &mut self,
+        user: &str,
+        log: &str,
+        device: &str,
+        fork: bool,
+        a: &Append<'_>,
+    ) -> Result<u64> {
+        let position = self.append_to_history(user, log, device, fork, a)?;
+        if fork {
+            self.appended
+                .insert((user.to_owned(), log.to_owned(), device.to_owned()));
+        }
+        Ok(position)
+    }
+
+    fn append_to_history(
         &mut self,
         user: &str,
         log: &str,
