@@ -10,7 +10,7 @@
  */
 
 /** The classes that carry a reason code (SR-ERR-1). */
-const WITH_REASON = new Set(["malformed", "limit_exceeded", "invalid_input", "history_violation"]);
+const WITH_REASON = new Set(["malformed", "limit_exceeded", "invalid_input", "history_violation", "stream_violation"]);
 
 /** Human wording per class; a reason code is appended where the class has one. */
 const MESSAGES = {
@@ -24,6 +24,9 @@ const MESSAGES = {
   wrong_keyring: "object belongs to a different keyring (a record, a log checkpoint or a log state)",
   record_authentication_failed: "record authentication failed (tampered record, or not the context it was sealed with)",
   checkpoint_authentication_failed: "checkpoint authentication failed",
+  stream_authentication_failed:
+    "stream authentication failed (tampered header or chunk, or not the context it was sealed with)",
+  stream_violation: "the stream is not the sequence of chunks its sealer wrote",
   limit_exceeded: "limit exceeded",
   history_violation: "the server served an older or different keyring or log than this client has seen",
   invalid_input: "invalid input",
@@ -35,7 +38,7 @@ export class StrongroomError extends Error {
   /**
    * @param {string} cls error class of section 14, e.g. "malformed"
    * @param {string|null} [reason] reason code; only for malformed, limit_exceeded, invalid_input,
-   *   history_violation
+   *   history_violation, stream_violation
    * @param {string} [detail] appended to the message for people; never compared by anything
    * @param {{cause?: unknown}} [options]
    */
@@ -63,5 +66,21 @@ export const invalidInput = (reason) => new StrongroomError("invalid_input", rea
  *   log_replaced, log_truncated, log_fork, log_entry_missing or log_entry_mismatch
  */
 export const historyViolation = (reason) => new StrongroomError("history_violation", reason);
+/**
+ * SPEC.md 11.16.4: the frames of a stream are not what its sealer wrote.
+ * @param {string} reason stream_truncated, chunk_from_another_stream, chunk_duplicated,
+ *   chunk_reordered or data_after_final_chunk
+ */
+export const streamViolation = (reason) => new StrongroomError("stream_violation", reason, STREAM_DETAIL[reason]);
+
+// Readable wording of each stream_violation reason (appended to the message; never compared).
+const STREAM_DETAIL = {
+  stream_truncated: "the stream ends where a chunk, or the rest of one, is due: it was cut short",
+  chunk_from_another_stream: "a chunk of another stream stands in the place of one of this stream's",
+  chunk_duplicated: "a chunk appears again after its position",
+  chunk_reordered: "a chunk appears before its position: chunks were swapped or one was dropped",
+  data_after_final_chunk: "bytes follow the final chunk",
+};
+
 /** For the classes without a reason code (unsupported_version, unlock_failed, ...). */
 export const fail = (cls, detail, options) => new StrongroomError(cls, null, detail, options);

@@ -17,6 +17,7 @@ import { limits } from "./limits.js";
 const TYPE_KEYRING = 1;
 const TYPE_RECORD = 2;
 const TYPE_CHECKPOINT = 3;
+const TYPE_STREAM = 4;
 const KIND_PASSWORD = 1;
 const KIND_RECOVERY = 2;
 const KIND_SECRET_KEY = 64;
@@ -32,6 +33,7 @@ const KIND_VALUES = { password: KIND_PASSWORD, recovery: KIND_RECOVERY, "secret-
 const KEYRING_KEYS = [1, 2, 3, 4, 5, 6];
 const RECORD_KEYS = [1, 2, 3, 4, 5, 6, 7];
 const CHECKPOINT_KEYS = [1, 2, 3, 4, 5, 6, 7]; // SR-LOG-5
+const STREAM_KEYS = [1, 2, 3, 4, 5, 6]; // SR-STR-1
 const PASSWORD_SLOT_KEYS = [1, 2, 3, 4, 5, 6, 7];
 const RECOVERY_SLOT_KEYS = [1, 2, 5, 6, 7];
 const SLOT_KEYS = { password: PASSWORD_SLOT_KEYS, recovery: RECOVERY_SLOT_KEYS, "secret-key": PASSWORD_SLOT_KEYS };
@@ -58,7 +60,7 @@ function privateCopy(bytes) {
  * limit (a v2 object may be larger).
  */
 function headerPeek(buf, view, objectType) {
-  const schema = { [TYPE_KEYRING]: KEYRING_KEYS, [TYPE_RECORD]: RECORD_KEYS, [TYPE_CHECKPOINT]: CHECKPOINT_KEYS }[objectType];
+  const schema = { [TYPE_KEYRING]: KEYRING_KEYS, [TYPE_RECORD]: RECORD_KEYS, [TYPE_CHECKPOINT]: CHECKPOINT_KEYS, [TYPE_STREAM]: STREAM_KEYS }[objectType];
   const top = readHead(buf, view, 0, false);
   if (top.major !== 5) throw malformed("unexpected_type");
   if (top.arg === 0) throw malformed("wrong_object_type");
@@ -376,6 +378,35 @@ function walkCheckpoint(buf, top) {
   return out;
 }
 
+/** The schema walk of SR-STR-1 (SPEC.md 11.16.2). */
+function walkStreamHeader(buf, top) {
+  const match = keyMatcher(STREAM_KEYS, 2);
+  const out = { bytes: null, keyringId: null, salt: null, chunkExponent: 0, commitment: null };
+  for (let i = 2; i < top.entries.length; i++) {
+    const [k, v] = top.entries[i];
+    switch (match.take(k.arg)) {
+      case 3:
+        out.keyringId = expectBytes(buf, v, 16);
+        break;
+      case 4:
+        out.salt = expectBytes(buf, v, 32);
+        break;
+      case 5:
+        if (v.major !== 0) throw malformed("unexpected_type");
+        if (v.arg !== limits.streamChunkExponent) throw malformed("value_out_of_range");
+        out.chunkExponent = v.arg;
+        break;
+      case 6:
+        out.commitment = expectBytes(buf, v, 32);
+        break;
+    }
+  }
+  match.finish();
+  // Every field has a fixed size and a fixed head once the walk has passed: 95 bytes (11.16.2).
+  out.bytes = buf.slice(0, top.end);
+  return out;
+}
+
 /**
  * Steps 1 and 2 of section 5.4 on the caller's bytes, then a private copy: the header peek reads
  * at most five heads and the size check needs only the length, so an oversized input is refused
@@ -447,6 +478,35 @@ export function decodeCheckpoint(bytes) {
   return guarded(() => {
     const buf = peekAndCopy(bytes, TYPE_CHECKPOINT, limits.maxCheckpointBytes);
     return walkCheckpoint(buf, decodeProfile(buf, TYPE_CHECKPOINT));
+  });
+}
+
+/**
+ * Stream header decoder (SR-STR-1): the first CBOR item of `bytes` (the frames may follow it: no
+ * trailing_bytes check), object type 4, at most 256 bytes. The item is read within the first 256
+ * bytes of the input: an item that runs past them is malformed `too_large` when the input goes on
+ * past them, and `truncated` when the input itself ends inside the item (SPEC.md 11.16.2).
+ * @param {Uint8Array} bytes the start of the stream (at least the whole header, or all there is)
+ * @returns {{bytes: Uint8Array, keyringId: Uint8Array, salt: Uint8Array, chunkExponent: number,
+ *   commitment: Uint8Array}} `bytes` is the header's exact encoding (95 bytes)
+ */
+export function decodeStreamHeader(bytes) {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("expected a Uint8Array");
+  return guarded(() => {
+    const max = limits.maxStreamHeaderBytes;
+    headerPeek(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), TYPE_STREAM); // step 1
+    const longer = bytes.length > max;
+    const buf = privateCopy(bytes.subarray(0, max));
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    headerPeek(buf, view, TYPE_STREAM);
+    let top;
+    try {
+      top = parseItem(buf, view, 0, 1); // steps 2 and 3: the item, within the size limit
+    } catch (e) {
+      if (longer && e instanceof StrongroomError && e.reason === "truncated") throw malformed("too_large");
+      throw e;
+    }
+    return walkStreamHeader(buf, top);
   });
 }
 

@@ -10,5 +10,7 @@ export { Keyring, UnlockedKeyring } from "./keyring.js";
 export { SealedRecord } from "./record.js";
 // Logs (SPEC.md 11.15): the operations are methods of UnlockedKeyring.
 export { LogId, Checkpoint, VerifiedCheckpoint, LogState, LogAppend, LogTree } from "./log.js";
+// Sealed streams (SPEC.md 11.16): the operations are methods of UnlockedKeyring.
+export { StreamHeader, STREAM_CHUNK_SIZE, STREAM_HEADER_LEN } from "./stream.js";
 // SPEC.md section 15 numbers (a frozen object: an application cannot loosen them by accident).
 export { limits } from "./limits.js";

@@ -30,6 +30,14 @@ import { backend } from "./backend/select.js";
 import { slotCommitment, slotWrapKey, macKey, authKey, logKey, recordRoot, secretKeySlotKek } from "./schedule.js";
 import { sealWithRoot, openWithRoot, SealedRecord } from "./record.js";
 import {
+  sealStreamWithRoot,
+  sealStreamBytesWithRoot,
+  openStreamWithRoot,
+  openStreamBytesWithRoot,
+  openStreamChunkWithRoot,
+  streamChunksWithRoot,
+} from "./stream.js";
+import {
   createLog,
   sealLogEntry,
   verifyCheckpoint,
@@ -1052,6 +1060,83 @@ export class UnlockedKeyring {
         return { ok: false, error };
       }
     });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sealed streams (SPEC.md 11.16; src/stream.js). The stream key derives from the record root:
+  // a session holds nothing more for streams.
+
+  /**
+   * SealStream (SPEC.md 11.16.4) as a TransformStream: plaintext bytes in; the header, then the
+   * frames out. It holds at most one chunk (64 KiB) and waits for one byte after a chunk before
+   * sealing it as not final; the final frame is written when the input ends. limit_exceeded
+   * `context_too_long` is thrown here, before the salt is drawn.
+   * @param {Uint8Array|string} context
+   * @returns {TransformStream<Uint8Array, Uint8Array>}
+   */
+  sealStream(context) {
+    return sealStreamWithRoot(this.#root, decodedOf(this.#keyring).id, contextArg(context));
+  }
+
+  /**
+   * OpenStream (SPEC.md 11.16.4) as a TransformStream: the sealed stream's bytes in, its plaintext
+   * out, each chunk once its tag has verified. Any failure, a stream cut short included, errors
+   * the stream: a consumer that needs the payload all or nothing commits what it read only after
+   * the stream has ended cleanly (SR-STR-7).
+   * @param {Uint8Array|string} context
+   * @returns {TransformStream<Uint8Array, Uint8Array>}
+   */
+  openStream(context) {
+    return openStreamWithRoot(this.#root, decodedOf(this.#keyring).id, contextArg(context));
+  }
+
+  /**
+   * SealStream over a payload held in memory.
+   * @param {Uint8Array} payload
+   * @param {Uint8Array|string} context
+   * @returns {Promise<Uint8Array>} the whole sealed stream
+   */
+  async sealStreamBytes(payload, context) {
+    if (!(payload instanceof Uint8Array)) throw new TypeError("payload must be a Uint8Array");
+    return sealStreamBytesWithRoot(this.#root, decodedOf(this.#keyring).id, payload, contextArg(context));
+  }
+
+  /**
+   * OpenStream over a sealed stream held in memory; all or nothing.
+   * @param {Uint8Array} stream
+   * @param {Uint8Array|string} context
+   * @returns {Promise<Uint8Array>}
+   */
+  async openStreamBytes(stream, context) {
+    if (!(stream instanceof Uint8Array)) throw new TypeError("stream must be a Uint8Array");
+    return openStreamBytesWithRoot(this.#root, decodedOf(this.#keyring).id, stream, contextArg(context));
+  }
+
+  /**
+   * OpenChunk (SPEC.md 11.16.4): chunk `index` alone, read from `source` (a Uint8Array, a Blob or
+   * File, or an object with read(offset, length) -> Promise<Uint8Array>): the header (at most 256
+   * bytes) and the frame at 95 + index * (65,536 + 32). Proves that the chunk is authentic and at
+   * position `index`, not that the stream is complete (SR-STR-7); `final` says whether it is the
+   * last chunk.
+   * @param {Uint8Array|Blob|{read(offset: number, length: number): Promise<Uint8Array>}} source
+   * @param {number} index
+   * @param {Uint8Array|string} context
+   * @returns {Promise<{plaintext: Uint8Array, final: boolean}>}
+   */
+  async openStreamChunk(source, index, context) {
+    return openStreamChunkWithRoot(this.#root, decodedOf(this.#keyring).id, source, index, contextArg(context));
+  }
+
+  /**
+   * OpenChunk for many chunks of one stream: the header is read and checked, and the stream key
+   * derived, once (steps 1 to 5); then `chunk(index)` reads and opens one frame per call.
+   * @param {Uint8Array|Blob|{read(offset: number, length: number): Promise<Uint8Array>}} source
+   * @param {Uint8Array|string} context
+   * @returns {Promise<{header: import("./stream.js").StreamHeader,
+   *   chunk(index: number): Promise<{plaintext: Uint8Array, final: boolean}>}>}
+   */
+  async openStreamChunks(source, context) {
+    return streamChunksWithRoot(this.#root, decodedOf(this.#keyring).id, source, contextArg(context));
   }
 
   // -------------------------------------------------------------------------------------------

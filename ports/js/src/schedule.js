@@ -22,6 +22,8 @@ const LABEL_LOG_CHECKPOINT = utf8("strongroom/v1/log/checkpoint-key");
 const LABEL_RECORD_ROOT = utf8("strongroom/v1/record/root-key");
 const LABEL_RECORD_KEY = utf8("strongroom/v1/record/key");
 const LABEL_RECORD_COMMIT = utf8("strongroom/v1/record/commitment");
+const LABEL_STREAM_KEY = utf8("strongroom/v1/stream/key");
+const LABEL_STREAM_COMMIT = utf8("strongroom/v1/stream/commitment");
 
 /** SR-KEY-2: a slot's key commitment, as bytes to compare. */
 export function slotCommitment(kek, keyringId, kind) {
@@ -96,6 +98,21 @@ export async function recordKeys(root, recordSalt, keyringId, usage) {
     concat(LABEL_RECORD_KEY, keyringId),
     [usage],
     concat(LABEL_RECORD_COMMIT, keyringId),
+  );
+  return { aes, commitment: bits };
+}
+
+/**
+ * SR-STR-2: a stream's key (AES-GCM, one usage) and commitment (bytes), from the record root and
+ * the stream salt: one Extract, two Expands, as for a record (no new key type in a session).
+ */
+export async function streamKeys(root, streamSalt, keyringId, usage) {
+  const { aes, bits } = await backend().hkdfAesAndBits(
+    root,
+    streamSalt,
+    concat(LABEL_STREAM_KEY, keyringId),
+    [usage],
+    concat(LABEL_STREAM_COMMIT, keyringId),
   );
   return { aes, commitment: bits };
 }
