@@ -61,6 +61,7 @@ def mutant(name: str) -> bool:
 OBJ_KEYRING = 1
 OBJ_RECORD = 2
 OBJ_CHECKPOINT = 3  # SPEC.md 11.15.4
+OBJ_STREAM = 4  # SPEC.md 11.16.2: a sealed stream's header
 FORMAT_VERSION = 1
 
 KIND_PASSWORD = 1
@@ -396,7 +397,8 @@ def _header_peek(data: bytes, expected_type: int) -> None:
     if k < 1:
         raise deferred or malformed("unsorted_map_keys")
     if k != 2:
-        schema = {OBJ_KEYRING: KEYRING_KEYS, OBJ_CHECKPOINT: CHECKPOINT_KEYS}.get(expected_type, RECORD_KEYS)
+        schema = {OBJ_KEYRING: KEYRING_KEYS, OBJ_CHECKPOINT: CHECKPOINT_KEYS,
+                  OBJ_STREAM: STREAM_KEYS}.get(expected_type, RECORD_KEYS)
         raise deferred or malformed("missing_key" if k in schema else "unknown_key")
     vmajor, v, _ = r.head(bounded)
     if vmajor != 0:
@@ -2637,3 +2639,280 @@ def seal_entry(u: "Unlocked", s: LogState, plaintext: bytes, app: bytes, rng=os_
     after = LogState(LogPin(u.keyring_id, s.pin.log_id, n + 1, root), tuple(frontier))
     inter = {"context": context, "leaf": leaf, "record": rec_inter, **cp_inter}
     return LogAppend((n, s.pin.root), n, entry, cp, after), inter  # 8
+
+
+# ---------------------------------------------------------------------------
+# Sealed streams (SPEC.md 11.16)
+# ---------------------------------------------------------------------------
+
+STREAM_KEYS = [1, 2, 3, 4, 5, 6]  # SR-STR-1
+LABEL_STREAM_KEY = b"strongroom/v1/stream/key"
+LABEL_STREAM_COMMIT = b"strongroom/v1/stream/commitment"
+STREAM_CHUNK_LOG2 = 16  # header key 5 (11.16.1)
+STREAM_CHUNK = 1 << STREAM_CHUNK_LOG2  # C = 65,536
+STREAM_HEADER_BYTES = 95  # 11.16.2: always 95 in v1
+MAX_STREAM_HEADER_BYTES = 256  # SR-STR-1
+STREAM_FRAME_HEADER = 16  # tag4 (4) || nonce (12)
+STREAM_TAG = 16
+STREAM_FRAME_OVERHEAD = STREAM_FRAME_HEADER + STREAM_TAG  # 32
+MAX_STREAM_CHUNKS = 2**32  # SR-STR-5
+
+
+def _sv(reason: str) -> StrongroomError:
+    return StrongroomError("stream_violation", reason)
+
+
+@dataclass
+class StreamHeader:
+    keyring_id: bytes
+    salt: bytes
+    chunk_log2: int
+    commitment: bytes
+    raw: bytes  # the exact bytes of the header item (95 in v1), without what follows it
+
+
+def decode_stream_header(data: bytes) -> StreamHeader:
+    """SR-STR-1: the first CBOR item of `data` (a stream, or any prefix of one) by the decoding
+    order of section 5.4 with object type 4, the 256-byte size limit on the item, and no
+    `trailing_bytes` check (the frames follow).
+
+    SPEC.md does not say how a size limit "for the item" is checked before the item has been
+    read (step 2 of 5.4 checks the input's length). This reference reads as a streaming reader
+    would: the profile step (step 3) reads only the first min(len(data), 256) bytes (the
+    window: check (f) and every "ends inside the item" compare with the window); when the item
+    does not fit in the window it is `too_large` if `data` is longer than 256 bytes, and
+    `truncated` otherwise ("input that ends inside the item")."""
+    _header_peek(data, OBJ_STREAM)  # step 1
+    window = data[:MAX_STREAM_HEADER_BYTES]  # step 2, as the docstring says
+    r = Reader(window)
+    try:
+        root = r.item(1)  # step 3, without trailing_bytes
+    except StrongroomError as e:
+        if e.cls == "malformed" and e.reason == "truncated" and len(data) > MAX_STREAM_HEADER_BYTES:
+            raise malformed("too_large") from None
+        raise
+    f = {}  # step 4
+
+    def chunk_log2(n):
+        _expect(n, 0)
+        if n.value != STREAM_CHUNK_LOG2:
+            raise malformed("value_out_of_range")
+        f["log2"] = n.value
+
+    handlers = {
+        1: lambda n: None,
+        2: lambda n: None,
+        3: lambda n: f.__setitem__("keyring_id", _bstr(n, 16)),
+        4: lambda n: f.__setitem__("salt", _bstr(n, 32)),
+        5: chunk_log2,
+        6: lambda n: f.__setitem__("commitment", _bstr(n, 32)),
+    }
+    _walk_map(root, STREAM_KEYS, handlers)
+    return StreamHeader(f["keyring_id"], f["salt"], f["log2"], f["commitment"], bytes(window[:r.pos]))
+
+
+def encode_stream_header(keyring_id: bytes, salt: bytes, commitment: bytes) -> bytes:
+    """SealStream step 3 (the byte layout of 11.16.2)."""
+    h = (enc_head(5, 6) + enc(1) + enc(OBJ_STREAM) + enc(2) + enc(FORMAT_VERSION)
+         + enc(3) + enc(keyring_id) + enc(4) + enc(salt) + enc(5) + enc(STREAM_CHUNK_LOG2)
+         + enc(6) + enc(commitment))
+    assert len(h) == STREAM_HEADER_BYTES
+    return h
+
+
+def stream_keys(stream_salt: bytes, record_root: bytes, keyring_id: bytes):
+    """SR-STR-2: (prk_str, stream_key, commitment)."""
+    prk = hkdf_extract(stream_salt, record_root)
+    return (prk, hkdf_expand32(prk, LABEL_STREAM_KEY + keyring_id),
+            hkdf_expand32(prk, LABEL_STREAM_COMMIT + keyring_id))
+
+
+def stream_aad(header: bytes, context: bytes) -> bytes:
+    """SR-STR-3: SHA-256(header || u64be(len(context)) || context)."""
+    return hashlib.sha256(header + len(context).to_bytes(8, "big") + context).digest()
+
+
+def chunk_nonce(i: int, final: bool, n: int) -> bytes:
+    """SR-STR-4: u64be(i) || u8(final) || u24be(n)."""
+    return i.to_bytes(8, "big") + bytes([1 if final else 0]) + n.to_bytes(3, "big")
+
+
+def chunk_count(length: int) -> int:
+    """11.16: a payload of L bytes has max(1, ceil(L / C)) chunks."""
+    return max(1, -(-length // STREAM_CHUNK))
+
+
+def stream_length(length: int) -> int:
+    """The length of the stream of a payload of `length` bytes: header, chunks, 32 per frame."""
+    return STREAM_HEADER_BYTES + length + STREAM_FRAME_OVERHEAD * chunk_count(length)
+
+
+def frame_offset(i: int) -> int:
+    """11.16.3: frame i starts at 95 + i (C + 32)."""
+    return STREAM_HEADER_BYTES + i * (STREAM_CHUNK + STREAM_FRAME_OVERHEAD)
+
+
+def final_chunk_index(total: int) -> int:
+    """OpenChunk: the final chunk of a stream of T bytes is ceil((T - 95) / (C + 32)) - 1."""
+    return -(-(total - STREAM_HEADER_BYTES) // (STREAM_CHUNK + STREAM_FRAME_OVERHEAD)) - 1
+
+
+def _payload_reader(payload):
+    """bytes-like, or anything with read(n) (a file, a pipe)."""
+    if hasattr(payload, "read"):
+        return payload.read
+    mv = memoryview(bytes(payload))
+    pos = [0]
+
+    def read(n):
+        out = bytes(mv[pos[0]:pos[0] + n])
+        pos[0] += len(out)
+        return out
+    return read
+
+
+def _read_exactly(read, n: int) -> bytes:
+    out = b""
+    while len(out) < n:
+        b = read(n - len(out))
+        if not b:
+            break
+        out += b
+    return out
+
+
+def seal_stream_iter(u: "Unlocked", payload, context: bytes, rng=os_rng, inter: Optional[dict] = None,
+                     max_chunks: int = MAX_STREAM_CHUNKS):
+    """SealStream(U, payload, context) of 11.16.4, writing as it reads: yields the header, then
+    each frame. `max_chunks` is a test hook (SR-STR-5's 2^32 cannot be reached in a test)."""
+    if len(context) > MAX_CONTEXT:  # 1
+        raise StrongroomError("limit_exceeded", "context_too_long")
+    salt = _draw(rng, 32)  # 2
+    prk, key, commitment = stream_keys(salt, u.record_root, u.keyring_id)
+    header = encode_stream_header(u.keyring_id, salt, commitment)  # 3
+    aad = stream_aad(header, context)  # 4
+    if inter is not None:
+        inter.update({"record_root": u.record_root, "prk_str": prk, "stream_key": key,
+                      "commitment": commitment, "header": header, "stream_aad": aad, "frames": []})
+    yield header
+    read = _payload_reader(payload)
+    gcm = AESGCM(key)
+    chunk = _read_exactly(read, STREAM_CHUNK)
+    i = 0
+    while True:  # 5
+        ahead = _read_exactly(read, 1) if len(chunk) == STREAM_CHUNK else b""
+        final = not ahead
+        if i == max_chunks - 1 and not final:
+            raise StrongroomError("limit_exceeded", "stream_too_large")
+        nonce = chunk_nonce(i, final, len(chunk))
+        ct = gcm.encrypt(nonce, chunk, aad)
+        frame_header = salt[:4] + nonce
+        if inter is not None:
+            inter["frames"].append({"frame_header": frame_header, "tag": ct[-16:]})
+        yield frame_header + ct
+        if final:
+            return
+        chunk = ahead + _read_exactly(read, STREAM_CHUNK - 1)
+        i += 1
+
+
+def seal_stream(u: "Unlocked", payload, context: bytes, rng=os_rng, max_chunks: int = MAX_STREAM_CHUNKS):
+    """SealStream into memory: (stream bytes, intermediates)."""
+    inter: dict = {}
+    out = b"".join(seal_stream_iter(u, payload, context, rng, inter, max_chunks))
+    return out, inter
+
+
+@dataclass
+class StreamOpener:
+    """The state after steps 1 to 5 of OpenStream (shared with OpenChunk)."""
+    header: StreamHeader
+    key: bytes
+    aad: bytes
+
+    def check_frame(self, i: int, R, whole_stream: bool):
+        """Steps 6.1 to 6.7 on the bytes R (from the frame's first byte on). OpenStream passes
+        whole_stream=True (step 6.6 applies); OpenChunk passes False (6.6 is ignored).
+        Returns (chunk, final, frame length)."""
+        if len(R) < STREAM_FRAME_HEADER:  # 6.1 (OpenChunk too: SPEC.md omits it there)
+            raise _sv("stream_truncated")
+        if bytes(R[0:4]) != self.header.salt[:4]:  # 6.2
+            raise _sv("chunk_from_another_stream")
+        index = int.from_bytes(R[4:12], "big")  # 6.3
+        final = R[12]
+        n = int.from_bytes(R[13:16], "big")
+        if (index >= MAX_STREAM_CHUNKS or final not in (0, 1) or n > STREAM_CHUNK
+                or (final == 0 and n != STREAM_CHUNK)
+                or (final == 0 and index == MAX_STREAM_CHUNKS - 1)
+                or (final == 1 and n == 0 and index > 0)):
+            raise malformed("chunk_frame")
+        if index < i:  # 6.4
+            raise _sv("chunk_duplicated")
+        if index > i:
+            raise _sv("chunk_reordered")
+        size = STREAM_FRAME_OVERHEAD + n
+        if len(R) < size:  # 6.5
+            raise _sv("stream_truncated")
+        if whole_stream and final == 1 and len(R) > size:  # 6.6
+            raise _sv("data_after_final_chunk")
+        try:  # 7
+            chunk = AESGCM(self.key).decrypt(chunk_nonce(i, final == 1, n),
+                                             bytes(R[STREAM_FRAME_HEADER:size]), self.aad)
+        except InvalidTag:
+            raise StrongroomError("stream_authentication_failed") from None
+        return chunk, final == 1, size
+
+
+def begin_open_stream(u: "Unlocked", data, context: bytes) -> StreamOpener:
+    """Steps 1 to 5 of OpenStream (OpenChunk: once per stream)."""
+    h = decode_stream_header(data)  # 1
+    if h.keyring_id != u.keyring_id:  # 2
+        raise StrongroomError("wrong_keyring")
+    _check_context(context)  # 3
+    _prk, key, commitment = stream_keys(h.salt, u.record_root, u.keyring_id)  # 4
+    if not hmac.compare_digest(commitment, h.commitment):
+        raise StrongroomError("stream_authentication_failed")
+    return StreamOpener(h, key, stream_aad(h.raw, context))  # 5
+
+
+def open_stream(u: "Unlocked", stream: bytes, context: bytes):
+    """OpenStream(U, stream, context): steps 1 to 5 run at the call (their errors are raised
+    here); the returned generator runs step 6 and yields each chunk as soon as its tag has
+    verified (SR-STR-6). A failure raised by the generator is the failure of the whole stream
+    (SR-STR-7): what it yielded before is to be discarded."""
+    op = begin_open_stream(u, stream, context)
+    mv = memoryview(bytes(stream))
+
+    def frames():
+        pos = len(op.header.raw)
+        i = 0
+        while True:  # 6
+            chunk, final, size = op.check_frame(i, mv[pos:], True)
+            yield chunk  # 6.8
+            if final:
+                return
+            pos += size
+            i += 1
+    return frames()
+
+
+def open_stream_all(u: "Unlocked", stream: bytes, context: bytes) -> bytes:
+    """All or nothing (SR-STR-7): the payload, or an error and nothing."""
+    return b"".join(open_stream(u, stream, context))
+
+
+def open_chunk(u: "Unlocked", header: bytes, i: int, frame: bytes, context: bytes):
+    """OpenChunk(U, header, i, frame, context): (plaintext, final). `header` is the stream's
+    header (bytes after it are ignored, so the stream's first 256 bytes do too); `frame` is what
+    was read at frame_offset(i): up to C + 32 bytes."""
+    if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+        raise ValueError("chunk index is not a non-negative integer")
+    op = begin_open_stream(u, header, context)
+    chunk, final, _ = op.check_frame(i, memoryview(bytes(frame)), False)
+    return chunk, final
+
+
+def read_chunk_frame(stream: bytes, i: int) -> bytes:
+    """What OpenChunk reads for chunk i: up to C + 32 bytes at frame_offset(i)."""
+    off = frame_offset(i)
+    return stream[off:off + STREAM_CHUNK + STREAM_FRAME_OVERHEAD]

@@ -935,3 +935,304 @@ def test_log_vector_intermediates():
         assert sr.leaf_hash(bytes.fromhex(v["output"]["entry"])).hex() == want["leaf"]
         seen += 1
     assert seen >= 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Sealed streams (SPEC.md 11.16): every size class, every row of the attack table of 11.16.4,
+# every chunk-boundary truncation, OpenChunk on every chunk, each frame-field check of step 6.3.
+# ---------------------------------------------------------------------------------------------
+
+C = sr.STREAM_CHUNK
+CTX = b"user:alice|collection:files|file:1"
+_STREAM_U = []
+
+
+def stream_unlocked():
+    if not _STREAM_U:
+        _STREAM_U.append(make())
+    return _STREAM_U[0]
+
+
+def pattern(n, k=251):
+    return bytes(i % k for i in range(n))
+
+
+def salt_rng(salt):
+    draws = [salt]
+    return lambda n: draws.pop(0)
+
+
+def sealed(payload, salt=bytes(range(0xB0, 0xD0)), context=CTX, u=None):
+    return sr.seal_stream(u or stream_unlocked(), payload, context, rng=salt_rng(salt))[0]
+
+
+def open_err(stream, context=CTX, u=None):
+    """(class, reason, chunks released before the failure)."""
+    released = 0
+    try:
+        for _ in sr.open_stream(u or stream_unlocked(), stream, context):
+            released += 1
+    except sr.StrongroomError as e:
+        return (e.cls, e.reason, released)
+    raise AssertionError("opened")
+
+
+def frames_of(stream):
+    """Split an intact stream into its frames (by their length fields)."""
+    out, pos = [], sr.STREAM_HEADER_BYTES
+    while pos < len(stream):
+        n = int.from_bytes(stream[pos + 13:pos + 16], "big")
+        out.append(stream[pos:pos + 32 + n])
+        pos += 32 + n
+    return stream[:sr.STREAM_HEADER_BYTES], out
+
+
+@pytest.mark.parametrize("length", [0, 1, C - 1, C, C + 1, 3 * C + 5])
+def test_stream_round_trip(length):
+    u = stream_unlocked()
+    payload = pattern(length)
+    s = sealed(payload)
+    assert len(s) == sr.stream_length(length)
+    n = sr.chunk_count(length)
+    assert n == max(1, -(-length // C))
+    header, frames = frames_of(s)
+    assert len(frames) == n
+    assert sr.final_chunk_index(len(s)) == n - 1
+    for i, f in enumerate(frames):
+        assert f[:4] == bytes(range(0xB0, 0xB4))
+        assert int.from_bytes(f[4:12], "big") == i
+        assert f[12] == (1 if i == n - 1 else 0)
+        assert int.from_bytes(f[13:16], "big") == len(f) - 32
+        if i < n - 1:
+            assert len(f) == C + 32 and s[sr.frame_offset(i):].startswith(f)
+    chunks = list(sr.open_stream(u, s, CTX))
+    assert b"".join(chunks) == payload and len(chunks) == n
+    assert sr.open_stream_all(u, s, CTX) == payload
+    # a pipe: read() hands out a few bytes at a time; same stream
+    import io
+
+    class Pipe(io.RawIOBase):
+        def __init__(self, b):
+            self.b, self.p = b, 0
+
+        def read(self, k=-1):
+            k = min(k, 1000)
+            out = self.b[self.p:self.p + k]
+            self.p += len(out)
+            return out
+    assert sealed(Pipe(payload)) == s
+    # OpenChunk on every chunk, with the stream's first 256 bytes as its header
+    for i in range(n):
+        pt, final = sr.open_chunk(u, s[:256], i, sr.read_chunk_frame(s, i), CTX)
+        assert pt == payload[i * C:(i + 1) * C] and final == (i == n - 1)
+    # every truncation at a chunk boundary (after the header, after each non-final frame)
+    for k in range(n):
+        assert open_err(s[:sr.frame_offset(k)]) == ("stream_violation", "stream_truncated", k)
+
+
+def test_stream_empty_payload_is_one_empty_final_frame():
+    s = sealed(b"")
+    assert len(s) == 95 + 32
+    assert s[95 + 4:95 + 16] == bytes(8) + b"\x01" + bytes(3)
+
+
+def test_stream_header_layout_and_decoder():
+    s = sealed(b"abc")
+    h = sr.decode_stream_header(s)
+    assert h.raw == s[:95] and h.chunk_log2 == 16 and h.salt == bytes(range(0xB0, 0xD0))
+    assert s[:7] == bytes.fromhex("a6010402010350") and s[23:26] == bytes.fromhex("045820")
+    assert s[58:63] == bytes.fromhex("0510065820")
+    hdr = s[:95]
+
+    def dec(b):
+        return err(sr.decode_stream_header, b)
+    assert dec(hdr[:94]) == ("malformed", "truncated")
+    assert dec(b"") == ("malformed", "truncated")
+    assert dec(bytes.fromhex("a7010202") + hdr[5:]) == ("malformed", "wrong_object_type")  # a record's type
+    assert dec(hdr[:2] + b"\x03" + hdr[3:]) == ("malformed", "wrong_object_type")
+    assert dec(hdr[:4] + b"\x02" + hdr[5:]) == ("unsupported_version", None)
+    assert dec(hdr[:58] + b"\x05\x11" + hdr[60:]) == ("malformed", "value_out_of_range")  # 2^17 chunks
+    assert dec(hdr[:58] + b"\x05\x0f" + hdr[60:]) == ("malformed", "value_out_of_range")
+    assert dec(hdr[:58] + b"\x05\x41\x10" + hdr[60:]) == ("malformed", "unexpected_type")
+    assert dec(hdr[:5] + b"\x03\x4f" + hdr[7:22] + hdr[23:]) == ("malformed", "wrong_length")
+    # no trailing_bytes check: frames (or anything) may follow
+    assert sr.decode_stream_header(hdr + b"\xff" * 1000).raw == hdr
+    # a 7th entry, key 7: unknown_key (schema {1..6})
+    seven = b"\xa7" + hdr[1:] + b"\x07\x00"
+    assert dec(seven) == ("malformed", "unknown_key")
+    # second key 7 in the peek: unknown_key; 3: missing_key (in the schema)
+    assert dec(bytes.fromhex("a60104070100")) == ("malformed", "unknown_key")
+    assert dec(bytes.fromhex("a60104030100")) == ("malformed", "missing_key")
+    # the 256-byte size limit on the item (this reference's reading, see decode_stream_header)
+    big_salt = hdr[:23] + b"\x04\x59\x01\x00" + bytes(256) + hdr[58:]
+    assert dec(big_salt) == ("malformed", "too_large")  # the item runs past byte 256
+    assert dec(big_salt[:200]) == ("malformed", "truncated")  # the stream ends inside it
+    fits = hdr[:23] + b"\x04\x58\x40" + bytes(64) + hdr[58:]  # 127 bytes: fits, wrong length
+    assert dec(fits + bytes(500)) == ("malformed", "wrong_length")
+
+
+def test_stream_seal_limits_and_draws():
+    u = stream_unlocked()
+    assert err(sr.seal_stream, u, b"", b"x" * 4097, rng=salt_rng(bytes(32))) == ("limit_exceeded", "context_too_long")
+    assert err(sr.seal_stream, u, b"", b"", rng=lambda n: 1 / 0) == ("randomness_unavailable", None)
+    # SR-STR-5 with the test hook: a sealer that may write k chunks refuses the k-th non-final one
+    assert len(sr.seal_stream(u, pattern(3 * C), b"", rng=salt_rng(bytes(32)), max_chunks=3)[0]) == sr.stream_length(3 * C)
+    assert err(sr.seal_stream, u, pattern(3 * C + 1), b"", rng=salt_rng(bytes(32)), max_chunks=3) == ("limit_exceeded", "stream_too_large")
+    # fresh salts: two seals of the same payload share nothing but the keyring id
+    a, b = sr.seal_stream(u, b"x", b"")[0], sr.seal_stream(u, b"x", b"")[0]
+    assert a[26:58] != b[26:58]
+
+
+def _three():
+    """A stream of three chunks (the last of 5 bytes) and another of this keyring."""
+    return sealed(pattern(2 * C + 5)), sealed(pattern(2 * C + 5), salt=bytes(range(0x10, 0x30)))
+
+
+def test_stream_attack_table():
+    u = stream_unlocked()
+    s, other = _three()
+    header, (f0, f1, f2) = frames_of(s)
+    _, (g0, g1, g2) = frames_of(other)
+    SV = "stream_violation"
+    # serves another user's stream
+    assert open_err(sealed(b"abc", u=make())) == ("wrong_keyring", None, 0)
+    # another context; the header altered (salt, commitment)
+    assert open_err(s, context=b"user:bob") == ("stream_authentication_failed", None, 0)
+    for off in (26, 57, 63, 94):
+        t = bytearray(s)
+        t[off] ^= 1
+        assert open_err(bytes(t)) == ("stream_authentication_failed", None, 0)
+    t = bytearray(s)
+    t[7] ^= 1  # the keyring id
+    assert open_err(bytes(t)) == ("wrong_keyring", None, 0)
+    assert open_err(s, context=b"x" * 4097) == ("limit_exceeded", "context_too_long", 0)
+    # cuts at a chunk boundary: dropping the final chunk, or more
+    assert open_err(header + f0 + f1) == (SV, "stream_truncated", 2)
+    assert open_err(header + f0) == (SV, "stream_truncated", 1)
+    assert open_err(header) == (SV, "stream_truncated", 0)
+    # cuts inside a frame: in its 16-byte frame header (6.1) or after it (6.5)
+    for cut in (1, 15, 16, 17, C + 31):
+        assert open_err(header + f0 + f1[:cut]) == (SV, "stream_truncated", 1)
+    for cut in (1, 15, 16, 36):
+        assert open_err(header + f0 + f1 + f2[:cut]) == (SV, "stream_truncated", 2)
+    # cuts inside the header: the header decoder's error (not in the table)
+    assert open_err(s[:50]) == ("malformed", "truncated", 0)
+    # swaps two chunks, or drops one before the final one
+    assert open_err(header + f1 + f0 + f2) == (SV, "chunk_reordered", 0)
+    assert open_err(header + f0 + f2 + f1) == (SV, "chunk_reordered", 1)
+    assert open_err(header + f0 + f2) == (SV, "chunk_reordered", 1)
+    assert open_err(header + f1 + f2) == (SV, "chunk_reordered", 0)
+    # repeats a chunk
+    assert open_err(header + f0 + f0 + f1 + f2) == (SV, "chunk_duplicated", 1)
+    assert open_err(header + f0 + f1 + f1 + f2) == (SV, "chunk_duplicated", 2)
+    # ... the final chunk repeated after itself is data after the final chunk
+    assert open_err(s + f2) == (SV, "data_after_final_chunk", 2)
+    # appends anything after the final chunk
+    for extra in (b"\x00", f0, bytes(100)):
+        assert open_err(s + extra) == (SV, "data_after_final_chunk", 2)
+    # a chunk of another stream in place of one of this stream's
+    assert open_err(header + f0 + g1 + f2) == (SV, "chunk_from_another_stream", 1)
+    assert open_err(header + g0 + f1 + f2) == (SV, "chunk_from_another_stream", 0)
+    assert open_err(header + f0 + f1 + g2) == (SV, "chunk_from_another_stream", 2)
+    # alters a chunk's ciphertext or tag
+    for off in (16, 100, C + 31):
+        t = bytearray(f1)
+        t[off] ^= 0x80
+        assert open_err(header + f0 + bytes(t) + f2) == ("stream_authentication_failed", None, 1)
+    # relabels another stream's chunk (tag4), or another position's (index), to pass 6.2 to 6.6
+    assert open_err(header + f0 + f1[:4] + g1[4:] + f2) == ("stream_authentication_failed", None, 1)
+    relabelled = f0[:4] + (1).to_bytes(8, "big") + f0[12:]
+    assert open_err(header + f0 + relabelled + f2) == ("stream_authentication_failed", None, 1)
+    # the final chunk relabelled as position 1 (cut the stream, keep a valid-looking end)
+    end = f2[:4] + (1).to_bytes(8, "big") + f2[12:]
+    assert open_err(header + f0 + end) == ("stream_authentication_failed", None, 1)
+    # a non-final chunk relabelled final: 6.6 sees C + 32 bytes after it (not 6.7)
+    t = bytearray(f0)
+    t[12] = 1
+    assert open_err(header + bytes(t) + f1 + f2) == (SV, "data_after_final_chunk", 0)
+    assert open_err(header + bytes(t)) == ("stream_authentication_failed", None, 0)
+
+
+def _frame_field(f, index=None, final=None, n=None):
+    b = bytearray(f)
+    if index is not None:
+        b[4:12] = index.to_bytes(8, "big")
+    if final is not None:
+        b[12] = final
+    if n is not None:
+        b[13:16] = n.to_bytes(3, "big")
+    return bytes(b)
+
+
+def test_stream_frame_field_checks():
+    u = stream_unlocked()
+    s, _ = _three()
+    header, (f0, f1, f2) = frames_of(s)
+    CF = ("malformed", "chunk_frame")
+    cases = [
+        (_frame_field(f1, index=2**32), 1),  # index >= 2^32
+        (_frame_field(f1, index=2**64 - 1), 1),
+        (_frame_field(f1, final=2), 1),  # final not 0 or 1
+        (_frame_field(f1, final=0xFF), 1),
+        (_frame_field(f2, n=C + 1), 2),  # n > C (final frame)
+        (_frame_field(f1, n=C - 1), 1),  # final = 0 and n != C
+        (_frame_field(f1, n=0), 1),
+        (_frame_field(f1, index=2**32 - 1), 1),  # final = 0 and index = 2^32 - 1
+        (_frame_field(f2, n=0), 2),  # final = 1, n = 0, index > 0
+    ]
+    for frame, pos in cases:
+        frames = [f0, f1, f2]
+        frames[pos] = frame
+        assert open_err(header + b"".join(frames)) == CF + (pos,)
+        # OpenChunk makes the same check
+        assert err(sr.open_chunk, u, header, pos, frame, CTX) == CF
+    # 6.3 comes before 6.4: an out-of-range index is chunk_frame, not chunk_reordered
+    assert open_err(header + _frame_field(f0, index=2**32 + 5)) == CF + (0,)
+    # an empty final frame at index 0 is the empty stream's, allowed by 6.3 (and fails its tag here)
+    assert open_err(header + _frame_field(f0, final=1, n=0)[:16] + f0[-16:]) == ("stream_authentication_failed", None, 0)
+    # final = 1 with n = C and index 2^32 - 1 passes 6.3 (the largest stream's last frame), then 6.4
+    assert open_err(header + _frame_field(f0, index=2**32 - 1, final=1)) == ("stream_violation", "chunk_reordered", 0)
+
+
+def test_stream_open_chunk():
+    u = stream_unlocked()
+    s, other = _three()
+    header = s[:95]
+    # each chunk alone, the frame read at its offset (up to C + 32 bytes: it may include the
+    # next frame's bytes, which 6.6's replacement ignores)
+    for i in range(3):
+        frame = sr.read_chunk_frame(s, i)
+        pt, final = sr.open_chunk(u, header, i, frame, CTX)
+        assert pt == pattern(2 * C + 5)[i * C:(i + 1) * C] and final == (i == 2)
+    # the final frame with bytes after it (appended data): OpenChunk does not see them
+    assert sr.open_chunk(u, header, 2, sr.read_chunk_frame(s + b"junk", 2), CTX)[1] is True
+    # asked for the wrong position
+    assert err(sr.open_chunk, u, header, 1, sr.read_chunk_frame(s, 0), CTX) == ("stream_violation", "chunk_duplicated")
+    assert err(sr.open_chunk, u, header, 0, sr.read_chunk_frame(s, 1), CTX) == ("stream_violation", "chunk_reordered")
+    # beyond the end, or a read cut short (SPEC.md omits step 6.1 here: this reference applies it)
+    assert err(sr.open_chunk, u, header, 3, sr.read_chunk_frame(s, 3), CTX) == ("stream_violation", "stream_truncated")
+    assert err(sr.open_chunk, u, header, 1, sr.read_chunk_frame(s, 1)[:10], CTX) == ("stream_violation", "stream_truncated")
+    assert err(sr.open_chunk, u, header, 1, sr.read_chunk_frame(s, 1)[:C], CTX) == ("stream_violation", "stream_truncated")
+    # steps 1 to 5 first
+    assert err(sr.open_chunk, u, other[:95], 0, sr.read_chunk_frame(s, 0), CTX) == ("stream_violation", "chunk_from_another_stream")
+    assert err(sr.open_chunk, u, header, 0, sr.read_chunk_frame(s, 0), b"other") == ("stream_authentication_failed", None)
+    assert err(sr.open_chunk, make(), header, 0, sr.read_chunk_frame(s, 0), CTX) == ("wrong_keyring", None)
+    with pytest.raises(ValueError):
+        sr.open_chunk(u, header, -1, b"", CTX)
+
+
+def test_stream_release_before_end():
+    """SR-STR-6/7: each chunk is yielded once its tag verifies; a later failure fails the whole
+    stream, after the earlier chunks were released."""
+    u = stream_unlocked()
+    s, _ = _three()
+    t = bytearray(s)
+    t[-1] ^= 1  # the final chunk's tag
+    it = sr.open_stream(u, bytes(t), CTX)
+    assert next(it) == pattern(C) and next(it) == pattern(2 * C)[C:]
+    with pytest.raises(sr.StrongroomError) as e:
+        next(it)
+    assert e.value.cls == "stream_authentication_failed"
+    assert err(sr.open_stream_all, u, bytes(t), CTX) == ("stream_authentication_failed", None)
+    # steps 1 to 5 fail at the call, before any chunk
+    assert err(sr.open_stream, u, s[:94], CTX) == ("malformed", "truncated")
