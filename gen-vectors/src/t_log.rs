@@ -183,6 +183,12 @@ pub fn file() -> File {
                  released.",
             ),
             (
+                "MultiFault",
+                "The input has two faults, each of which alone fails the operation at a \
+                 different step; the expected error is that of the first step the operation's \
+                 order of checks reaches (vectors/README.md section 4).",
+            ),
+            (
                 "KeyHolder",
                 "The generator made an object only a holder of the keyring's keys can make (a \
                  checkpoint of a fork, an entry sealed again): what a compromised device, or \
@@ -833,5 +839,61 @@ pub fn file() -> File {
                 .f(flags),
         );
     }
+
+    // --- Added after the first release of log.json (ids stay stable: appended here) -------
+    // A checkpoint's text given to the keyring and record decoders: the type letter `c`
+    // belongs to the prefix grammar (section 13), so the type is wrong, not the prefix.
+    for (op, what) in [
+        ("decode_keyring_text", "keyring"),
+        ("decode_record_text", "record"),
+    ] {
+        f.add(
+            v(
+                op,
+                format!("A checkpoint's text src1. given to the {what} decoder"),
+                &["SR-TXT-1", "SR-LOG-5"],
+                mal("wrong_object_type"),
+            )
+            .i("text", text.clone()),
+        );
+    }
+    f.add(
+        v(
+            "decode_keyring_text",
+            "src2.AA given to the keyring decoder: a checkpoint prefix of another version is \
+             still another type",
+            &["SR-TXT-1"],
+            mal("wrong_object_type"),
+        )
+        .i("text", "src2.AA"),
+    );
+    f.add(
+        v(
+            "log_entry_context",
+            "Position 2^53 - 1 and an application context of 3,901 bytes: the context is \
+             checked first",
+            &["SR-LOG-2", "SR-LOG-3"],
+            limit("context_too_long"),
+        )
+        .f(&["MultiFault"])
+        .i("log_id", hex(&log.id))
+        .i("position", (1u64 << 53) - 1)
+        .i("app", hex(&[0x61; 3901])),
+    );
+    f.add(
+        v(
+            "log_read",
+            "A stored state of another keyring (bob's log at size 2) read against this \
+             keyring's checkpoint: VerifyCheckpoint step 4",
+            &["SR-LOG-10"],
+            hv("log_replaced"),
+        )
+        .with(&read(
+            &bob_log.states[2],
+            &log.checkpoints[6],
+            json!([]),
+            honest6.clone(),
+        )),
+    );
     f
 }
