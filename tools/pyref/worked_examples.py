@@ -14,7 +14,7 @@ the draw order of SPEC.md and fails if a draw of another length is requested:
 create: keyring id 00..0f, DEK 10..2f, salt 30..4f, nonce 50..5b; add recovery
 slot: secret 60..7f, nonce 80..8b; add password slot: salt 90..af, nonce b0..bb;
 seal: salt c0..df, nonce e0..eb; create log: log id f0..ff; log entries 0, 1, 2: record salt
-20..3f, 50..6f, 80..9f, record nonce 40..4b, 70..7b, a0..ab.
+20..3f, 50..6f, 80..9f, record nonce 40..4b, 70..7b, a0..ab; seal stream: stream salt b0..cf.
 """
 
 from __future__ import annotations
@@ -84,8 +84,10 @@ RECORD_NAMES = {1: "object type", 2: "format version", 3: "keyring id", 4: "HKDF
                 5: "AES-GCM nonce", 6: "key commitment", 7: "ciphertext || tag"}
 CHECKPOINT_NAMES = {1: "object type", 2: "format version", 3: "keyring id", 4: "log id",
                     5: "size", 6: "root", 7: "MAC"}
+STREAM_HEADER_NAMES = {1: "object type", 2: "format version", 3: "keyring id", 4: "stream salt",
+                       5: "log2 of the chunk size", 6: "key commitment"}
 VALUE_NOTES = {
-    ("top", 1): {1: "keyring", 2: "sealed record", 3: "checkpoint"},
+    ("top", 1): {1: "keyring", 2: "sealed record", 3: "checkpoint", 4: "stream header"},
     ("top", 2): {1: "v1"},
     ("slot", 1): {1: "password slot", 2: "recovery slot"},
 }
@@ -198,6 +200,7 @@ def main() -> None:
         rng_bytes(0x20, 0x3F), rng_bytes(0x40, 0x4B),
         rng_bytes(0x50, 0x6F), rng_bytes(0x70, 0x7B),
         rng_bytes(0x80, 0x9F), rng_bytes(0xA0, 0xAB),
+        rng_bytes(0xB0, 0xCF),
     ])
     policy = sr.DEFAULT_POLICY
 
@@ -408,6 +411,9 @@ def main() -> None:
     # ---------------- Example 6 ----------------
     log_example(unlocked2, rng)
 
+    # ---------------- Example 7 ----------------
+    stream_example(unlocked2, rng)
+
     assert not rng.draws
     if "--fast" not in sys.argv and "--check" not in sys.argv:
         tamper_checks(kr1, kr2, rec, unlocked2, context, pw1)
@@ -502,6 +508,79 @@ def log_example(u: sr.Unlocked, rng) -> None:
     marked("text-checkpoint-1", text3,
            f'Its text form: `"src1."` followed by the unpadded base64url of its {len(cp3)} bytes '
            f"({len(text3)} characters in all):")
+
+
+STREAM_EXAMPLE_LENGTH = 70_000
+
+
+def stream_example(u: sr.Unlocked, rng) -> None:
+    """Appendix A.7: a sealed stream of two chunks under the keyring of Example 2 (SPEC.md 11.16)."""
+    import hashlib
+
+    context = b"user:alice|collection:files|file:1"
+    payload = bytes(i % 251 for i in range(STREAM_EXAMPLE_LENGTH))
+    stream, inter = sr.seal_stream(u, payload, context, rng)
+    header = inter["header"]
+    frames = inter["frames"]
+    C = sr.STREAM_CHUNK
+    # checks: the derivations spelled out, the layout, OpenStream, OpenChunk on both chunks
+    salt = rng_bytes(0xB0, 0xCF)
+    assert header[26:58] == salt and sr.decode_stream_header(stream).raw == header
+    assert len(frames) == 2 == sr.chunk_count(len(payload))
+    assert len(stream) == sr.stream_length(len(payload)) == 95 + len(payload) + 64
+    assert stream[95:111] == frames[0]["frame_header"]
+    assert stream[sr.frame_offset(1):sr.frame_offset(1) + 16] == frames[1]["frame_header"]
+    assert stream[sr.frame_offset(1) - 16:sr.frame_offset(1)] == frames[0]["tag"]
+    assert stream[-16:] == frames[1]["tag"]
+    assert sr.open_stream_all(u, stream, context) == payload
+    for i in range(2):
+        pt, final = sr.open_chunk(u, stream[:256], i, sr.read_chunk_frame(stream, i), context)
+        assert pt == payload[i * C:(i + 1) * C] and final == (i == 1)
+    assert sr.final_chunk_index(len(stream)) == 1
+    digest = hashlib.sha256(stream).digest()
+
+    p("### A.7 Example 7: a sealed stream")
+    p()
+    p("A sealed stream (section 11.16) under the keyring of Example 2 (keyring_id = 00..0f, "
+      "DEK = 10..2f; record_root of Example 3), sealed by SealStream.")
+    p()
+    p("| input | value |")
+    p("|---|---|")
+    p("| stream salt (32) | b0..cf |")
+    p(f'| context ({len(context)} bytes) | ASCII `"{context.decode()}"` = `{context.hex()}` |')
+    p(f"| payload ({len(payload):,} bytes) | byte `i` is `i mod 251` (`00 01 .. fa 00 01 ..`) |")
+    p()
+    p("(The stream salt reuses byte ranges of other examples only to keep the inputs short.) "
+      f"The payload has {len(payload):,} bytes, so the stream has 2 chunks: chunk 0 of "
+      f"65,536 bytes, not final, and chunk 1, the final chunk, of {len(payload) - C:,} bytes.")
+    p()
+    marked("stream-1/prk-str", inter["prk_str"],
+           "prk_str = HMAC-SHA256(key = stream salt, record_root), with record_root of Example 3:")
+    marked("stream-1/stream-key", inter["stream_key"],
+           'stream_key = HMAC-SHA256(prk_str, "strongroom/v1/stream/key" || keyring_id || 01):')
+    marked("stream-1/commitment", inter["commitment"],
+           'commitment = HMAC-SHA256(prk_str, "strongroom/v1/stream/commitment" || keyring_id || 01):')
+    marked("stream-1/header", header, f"The stream header ({len(header)} bytes):")
+    p("Annotated:")
+    p()
+    breakdown(header, STREAM_HEADER_NAMES)
+    marked("stream-1/stream-aad", inter["stream_aad"],
+           f"stream_aad = SHA-256(header || u64be({len(context)}) || context):")
+    for i, f in enumerate(frames):
+        fh = f["frame_header"]
+        n = int.from_bytes(fh[13:16], "big")
+        final = "final" if fh[12] else "not final"
+        marked(f"stream-1/frame-{i}/header", fh,
+               f"Frame {i} ({final}, {n:,} bytes of ciphertext; at offset {sr.frame_offset(i):,}): "
+               f"its 16 bytes before the ciphertext, stream salt[0 .. 4] || nonce, the nonce being "
+               f"u64be({i}) || {fh[12]:02x} || u24be({n}):")
+        marked(f"stream-1/frame-{i}/tag", f["tag"],
+               f"The GCM tag of frame {i}, AES-256-GCM(stream_key, nonce, stream_aad, chunk {i}), "
+               f"the frame's last 16 bytes:")
+    p(f"The stream is {len(stream):,} bytes: the header (95), frame 0 (16 + 65,536 + 16) and frame 1 "
+      f"(16 + {len(payload) - C:,} + 16). Its SHA-256:")
+    p()
+    marked("stream-1/sha256", digest)
 
 
 def check_spec(path: str) -> None:
