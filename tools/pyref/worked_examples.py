@@ -547,7 +547,8 @@ def stream_example(u: sr.Unlocked, rng) -> None:
     p("| input | value |")
     p("|---|---|")
     p("| stream salt (32) | b0..cf |")
-    p(f'| context ({len(context)} bytes) | ASCII `"{context.decode()}"` = `{context.hex()}` |')
+    ctx_cell = context.decode().replace("|", "\\|")  # GFM tables need escaped pipes
+    p(f'| context ({len(context)} bytes) | ASCII `"{ctx_cell}"` = `{context.hex()}` |')
     p(f"| payload ({len(payload):,} bytes) | byte `i` is `i mod 251` (`00 01 .. fa 00 01 ..`) |")
     p()
     p("(The stream salt reuses byte ranges of other examples only to keep the inputs short.) "
