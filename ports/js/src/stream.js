@@ -8,7 +8,7 @@
 //
 // Memory: the sealer holds at most one chunk (C bytes) and knows a chunk is not the final one only
 // when a byte after it has arrived (one byte of look-ahead); the opener holds at most the first
-// 256 bytes (the header's size limit) and then one frame (C + 32 bytes). The opener releases a
+// 257 bytes (the header's size limit and one byte more) and then one frame (C + 32 bytes). The opener releases a
 // chunk only after its tag has verified (SR-STR-6), holds the final chunk until the input has
 // ended (only then is it known that nothing follows it, step 6.6), and errors the stream on any
 // failure, truncation included (SR-STR-7): a stream that was cut never ends cleanly.
@@ -27,7 +27,9 @@ export const STREAM_HEADER_LEN = limits.streamHeaderBytes;
 
 const C = STREAM_CHUNK_SIZE;
 const HEADER_LEN = STREAM_HEADER_LEN;
-const MAX_HEADER = limits.maxStreamHeaderBytes;
+// The opener looks at the first 257 bytes before it decodes the header: an item that runs past
+// 256 bytes is too_large only when the input is known to go on past them (SR-STR-1, format.js).
+const HEADER_PREFIX = limits.maxStreamHeaderBytes + 1;
 const FRAME_HEAD = 16; // tag4 || nonce
 const OVERHEAD = limits.streamFrameOverhead; // frame head and GCM tag
 const FRAME_MAX = C + OVERHEAD;
@@ -52,7 +54,7 @@ export class StreamHeader {
 
   /**
    * Decodes the header at the start of `bytes` (SR-STR-1): the frames may follow it, so bytes
-   * after the header are not an error. Give at least 256 bytes, or the whole stream if it is
+   * after the header are not an error. Give at least 257 bytes, or the whole stream if it is
    * shorter, for the errors of SR-STR-1 (`truncated`, `too_large`) to be the stream's.
    * @param {Uint8Array} bytes
    */
@@ -331,7 +333,7 @@ class Opener {
   #context;
   #emit;
   #keys = null; // after the header: {aes, aad, tag4}
-  #head = new Uint8Array(MAX_HEADER); // the first bytes, until the header is decoded
+  #head = new Uint8Array(HEADER_PREFIX); // the first bytes, until the header is decoded
   #headLen = 0;
   #frame = new Uint8Array(FRAME_MAX); // the frame being received
   #have = 0;
@@ -354,10 +356,10 @@ class Opener {
     if (this.#done) throw new TypeError("the stream has ended");
     let pos = 0;
     if (this.#keys === null) {
-      pos = Math.min(MAX_HEADER - this.#headLen, bytes.length);
+      pos = Math.min(HEADER_PREFIX - this.#headLen, bytes.length);
       this.#head.set(bytes.subarray(0, pos), this.#headLen);
       this.#headLen += pos;
-      if (this.#headLen < MAX_HEADER) return;
+      if (this.#headLen < HEADER_PREFIX) return;
       await this.#openHeader();
     }
     if (pos < bytes.length) await this.#frames(bytes.subarray(pos));
@@ -378,7 +380,7 @@ class Opener {
     }
   }
 
-  /** Steps 1 to 5, on the first min(256, all) bytes; then the rest of them are frame bytes. */
+  /** Steps 1 to 5, on the first min(257, all) bytes; then the rest of them are frame bytes. */
   async #openHeader() {
     const h = decodeStreamHeader(this.#head.subarray(0, this.#headLen)); // 1
     this.#keys = await prepareOpen(this.#root, this.#keyringId, h, this.#context); // 2-5
@@ -519,7 +521,7 @@ function sourceReader(source) {
 export async function streamChunksWithRoot(root, keyringId, source, context) {
   const read = sourceReader(source);
   const ctx = ownBytes(context);
-  const d = decodeStreamHeader(await read(0, MAX_HEADER)); // 1
+  const d = decodeStreamHeader(await read(0, HEADER_PREFIX)); // 1
   const keys = await prepareOpen(root, keyringId, d, ctx); // 2-5
   const header = new StreamHeader(INTERNAL, d);
   return {
