@@ -45,9 +45,15 @@ def check(vid: str, op: str, inputs: dict, expected: dict, output: dict | None, 
         problems.append(f"{vid}: pyref raised {type(e).__name__}: {e}")
         return
     want = outcome_of(expected)
-    if got[0] != want[0] or (got[0] == "error" and got[1:] != want[1:]):
+    if got[0] != want[0] or (got[0] == "error" and got[1:3] != want[1:3]):
         problems.append(f"{vid}: expected {want}, pyref gives {got[:3] if got[0] == 'error' else ('ok',)}")
         return
+    # open_stream: the chunks released before the failure (vectors/README.md, "Sealed streams")
+    if got[0] == "error" and "released_chunks" in expected:
+        released = got[3].get("released_chunks") if len(got) > 3 else None
+        if released != expected["released_chunks"]:
+            problems.append(f"{vid}: expected {expected['released_chunks']} chunks released "
+                            f"before the failure, pyref released {released}")
     if got[0] == "ok" and output is not None:
         for k, v in output.items():
             if got[1].get(k) != v:

@@ -67,7 +67,10 @@ def answer(req) -> dict:
         return {"id": rid, "result": "protocol_error", "message": f"{type(e).__name__}: {e}"}
     if got[0] == "ok":
         return {"id": rid, "result": "success", "output": got[1]}
-    return {"id": rid, "result": "error", "class": got[1], "reason": got[2]}
+    ans = {"id": rid, "result": "error", "class": got[1], "reason": got[2]}
+    if len(got) > 3:  # open_stream: released_chunks (vectors/README.md, "Sealed streams")
+        ans.update(got[3])
+    return ans
 
 
 def main(argv) -> int:

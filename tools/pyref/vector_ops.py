@@ -54,6 +54,10 @@ OPERATIONS = (
     "log_append",
     "log_read",
     "log_open_entry",
+    "decode_stream_header",
+    "seal_stream",
+    "open_stream",
+    "open_stream_chunk",
 )
 
 #: decode_keyring's `kind` strings (vectors/README.md 4.1); any other kind is "unknown".
@@ -345,6 +349,90 @@ def log_operation(op: str, inputs: dict, script) -> dict:
     raise UnknownOperation(f"unknown operation {op!r}")
 
 
+# ---------------------------------------------------------------------------
+# Sealed streams (SPEC.md 11.16; the draft section "Sealed streams" of vectors/README.md)
+# ---------------------------------------------------------------------------
+
+#: The generated payload patterns a `payload` input may name instead of hex.
+STREAM_PATTERNS = {"mod251": lambda n: bytes(i % 251 for i in range(n))}
+
+STREAM_OPERATIONS = ("decode_stream_header", "seal_stream", "open_stream", "open_stream_chunk")
+
+
+class StreamFailure(Exception):
+    """An open_stream failure with the number of chunks released before it."""
+
+    def __init__(self, e: "sr.StrongroomError", released: int):
+        super().__init__(str(e))
+        self.error = e
+        self.released = released
+
+
+def payload_in(v) -> bytes:
+    """A payload: a bytes value (README 3.1) or {"pattern": "mod251", "length": N}
+    (byte i is i mod 251)."""
+    if isinstance(v, dict) and "pattern" in v:
+        if set(v) != {"pattern", "length"} or v["pattern"] not in STREAM_PATTERNS:
+            raise HarnessError("payload pattern is not {pattern: \"mod251\", length}")
+        return STREAM_PATTERNS[v["pattern"]](non_negative(v["length"], "payload.length"))
+    return bytes_in(v)
+
+
+def stream_header_out(h) -> dict:
+    return {"header": h.raw.hex(), "keyring_id": h.keyring_id.hex(), "salt": h.salt.hex(),
+            "chunk_size_log2": h.chunk_log2, "commitment": h.commitment.hex()}
+
+
+def stream_operation(op: str, inputs: dict, script) -> dict:
+    if op == "decode_stream_header":
+        data = bytes_in(field(inputs, "header"))
+        h = sr.decode_stream_header(data)
+        if sr.encode_stream_header(h.keyring_id, h.salt, h.commitment) != h.raw:
+            raise HarnessError("re-encoding the decoded stream header does not give its bytes")
+        return stream_header_out(h)
+    pol = make_policy(inputs)
+    unlocked = setup(inputs, pol)
+    context = bytes_in(field(inputs, "context"))
+    if op == "seal_stream":
+        payload = payload_in(field(inputs, "payload"))
+        stream, inter = sr.seal_stream(unlocked, payload, context, rng=script)
+        out = {"stream": stream.hex(), "stream_length": len(stream),
+               "stream_sha256": hashlib.sha256(stream).hexdigest(),
+               "header": inter["header"].hex(), "chunks": len(inter["frames"])}
+        return out
+    stream = bytes_in(field(inputs, "stream"))
+    if op == "open_stream":
+        chunks = []
+        try:
+            for chunk in sr.open_stream(unlocked, stream, context):
+                chunks.append(chunk)
+        except sr.StrongroomError as e:
+            raise StreamFailure(e, len(chunks)) from None
+        payload = b"".join(chunks)
+        return {"payload": payload.hex(), "payload_length": len(payload),
+                "payload_sha256": hashlib.sha256(payload).hexdigest(), "chunks": len(chunks)}
+    if op == "open_stream_chunk":
+        index = field(inputs, "index")
+        if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < sr.MAX_STREAM_CHUNKS:
+            raise HarnessError("index is not an integer from 0 to 2^32 - 1")
+        pt, final = sr.open_chunk(unlocked, stream, index, sr.read_chunk_frame(stream, index), context)
+        return {"plaintext": pt.hex(), "final": final}
+    raise UnknownOperation(f"unknown operation {op!r}")
+
+
+def stream_intermediates(inputs: dict) -> dict:
+    """The `stream` intermediates group of a positive seal_stream vector (informative)."""
+    pol = make_policy(inputs)
+    unlocked = setup(inputs, pol)
+    stream, inter = sr.seal_stream(unlocked, payload_in(field(inputs, "payload")),
+                                   bytes_in(field(inputs, "context")), rng=Script(inputs))
+    return {"record_root": inter["record_root"].hex(), "prk_str": inter["prk_str"].hex(),
+            "stream_key": inter["stream_key"].hex(), "commitment": inter["commitment"].hex(),
+            "header": inter["header"].hex(), "stream_aad": inter["stream_aad"].hex(),
+            "frames": [{"frame_header": f["frame_header"].hex(), "tag": f["tag"].hex()}
+                       for f in inter["frames"]]}
+
+
 def accumulated(inputs: dict) -> str:
     """SPEC.md Appendix C."""
     iterations = field(inputs, "iterations")
@@ -497,19 +585,28 @@ def _operation(op: str, inputs: dict, script: Script) -> dict:
     if op in ("decode_checkpoint", "decode_checkpoint_text", "log_entry_context", "log_append",
               "log_read", "log_open_entry"):
         return log_operation(op, inputs, script)
+    if op in STREAM_OPERATIONS:
+        return stream_operation(op, inputs, script)
     raise UnknownOperation(f"unknown operation {op!r}")
 
 
 def run(op: str, inputs: dict):
-    """One vector operation. Returns ("ok", output) or ("error", class, reason); raises
+    """One vector operation. Returns ("ok", output) or ("error", class, reason), and for an
+    open_stream failure ("error", class, reason, {"released_chunks": k}); raises
     HarnessError when the request cannot be followed as written (CONFORMANCE.md's
     protocol_error), and lets any other exception (an argument error of the host language,
     SR-ERR-1, or a bug) through."""
     if not isinstance(inputs, dict):
         raise HarnessError("inputs is not an object")
+    if op == "seal_stream" and "salt" in inputs:  # the salt given directly: one scripted draw
+        if "random" in inputs:
+            raise HarnessError("seal_stream has both `salt` and `random`")
+        inputs = dict(inputs, random=[{"name": "stream_salt", "hex": inputs["salt"]}])
     script = Script(inputs)
     try:
         out = _operation(op, inputs, script)
+    except StreamFailure as f:
+        return ("error", f.error.cls, f.error.reason, {"released_chunks": f.released})
     except sr.StrongroomError as e:
         if script.out_of_step:
             raise HarnessError(script.out_of_step) from None
