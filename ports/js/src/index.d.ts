@@ -15,6 +15,8 @@ export type ErrorClass =
   | "wrong_keyring"
   | "record_authentication_failed"
   | "checkpoint_authentication_failed"
+  | "stream_authentication_failed"
+  | "stream_violation"
   | "limit_exceeded"
   | "history_violation"
   | "invalid_input"
@@ -27,7 +29,10 @@ export type ErrorClass =
  * `history_violation` (`keyring_replaced`, `keyring_rollback`, `keyring_fork`,
  * `keyring_generation_jump`: the server served an older or different keyring than the pin;
  * `log_replaced`, `log_truncated`, `log_fork`, `log_entry_missing`, `log_entry_mismatch`: a log's
- * checkpoint or entries are not the history the log pin commits to, SPEC.md 11.15).
+ * checkpoint or entries are not the history the log pin commits to, SPEC.md 11.15) and
+ * `stream_violation` (`stream_truncated`, `chunk_from_another_stream`, `chunk_duplicated`,
+ * `chunk_reordered`, `data_after_final_chunk`: the frames of a sealed stream are not the sequence
+ * its sealer wrote, SPEC.md 11.16.4).
  *
  * Two failures are deliberately not StrongroomErrors: a password or label that is not a
  * well-formed string (lone UTF-16 surrogates) throws a `TypeError` at the API boundary
@@ -379,6 +384,35 @@ export class UnlockedKeyring {
    */
   openMany(items: Iterable<{ record: SealedRecord | Uint8Array; context: Uint8Array | string }>): Promise<OpenResult[]>;
 
+  // Sealed streams (SPEC.md 11.16). The stream key derives from the record root: a saved session
+  // needs nothing more. `context` is required and at most 4,096 bytes, as for records.
+  /**
+   * SealStream as a TransformStream: plaintext bytes in; the 95-byte header, then one frame per
+   * 64 KiB chunk out. Holds at most one chunk, plus one byte of look-ahead to know which chunk is
+   * final; the final frame is written when the writable side closes. Throws limit_exceeded
+   * `context_too_long` at the call; errors the stream with `stream_too_large` past 2^32 chunks.
+   */
+  sealStream(context: Uint8Array | string): TransformStream<Uint8Array, Uint8Array>;
+  /**
+   * OpenStream as a TransformStream: the sealed bytes in, the plaintext out, each chunk only
+   * after its tag verified (SR-STR-6); the final chunk when the input ends. Any failure errors the
+   * stream (read() rejects with the StrongroomError), a stream cut short included: it never ends
+   * cleanly unless it is complete. A consumer that needs the payload all or nothing commits what
+   * it read only after the stream ended cleanly (SR-STR-7).
+   */
+  openStream(context: Uint8Array | string): TransformStream<Uint8Array, Uint8Array>;
+  /** SealStream over a payload in memory: the whole sealed stream. */
+  sealStreamBytes(payload: Uint8Array, context: Uint8Array | string): Promise<Uint8Array>;
+  /** OpenStream over a sealed stream in memory; all or nothing. */
+  openStreamBytes(stream: Uint8Array, context: Uint8Array | string): Promise<Uint8Array>;
+  /**
+   * OpenChunk: chunk `index` alone (one read of the header prefix, one of at most 65,568 bytes).
+   * Proves the chunk authentic and at its position, not that the stream is complete.
+   */
+  openStreamChunk(source: StreamSource, index: number, context: Uint8Array | string): Promise<StreamChunk>;
+  /** OpenChunk for many chunks of one stream: the header checked and the key derived once. */
+  openStreamChunks(source: StreamSource, context: Uint8Array | string): Promise<{ header: StreamHeader; chunk(index: number): Promise<StreamChunk> }>;
+
   // Logs (SPEC.md 11.15). `app` is the application's context of the log (e.g. the user's account
   // id), at most 3,900 bytes (limit_exceeded `context_too_long`); a string is its UTF-8 bytes.
   /**
@@ -414,6 +448,44 @@ export class UnlockedKeyring {
    * Returns the plaintexts in log order and the state at the checkpoint: persist it.
    */
   openLogEntries(state: LogState, verified: VerifiedCheckpoint, served: Iterable<{ position: number; entry: Uint8Array }>, app: Uint8Array | string): Promise<{ plaintexts: Uint8Array[]; state: LogState }>;
+}
+
+/**
+ * Where OpenChunk reads a sealed stream: bytes in memory, a Blob or File (read with
+ * `blob.slice(offset, end).arrayBuffer()`), or an object whose read(offset, length) resolves to at
+ * most `length` bytes (fewer only at the end of the stream).
+ */
+export type StreamSource = Uint8Array | Blob | { read(offset: number, length: number): Promise<Uint8Array> };
+
+/** One chunk opened by OpenChunk: its plaintext, and whether it is the stream's final chunk. */
+export interface StreamChunk {
+  plaintext: Uint8Array;
+  final: boolean;
+}
+
+/** C of SPEC.md 11.16: 65,536 bytes of plaintext in every chunk but the final one. */
+export const STREAM_CHUNK_SIZE: 65536;
+/** The length of a v1 stream header; frame i starts at 95 + i * (65,536 + 32). */
+export const STREAM_HEADER_LEN: 95;
+
+/** A decoded stream header (SPEC.md 11.16.2). Byte fields are copies. */
+export class StreamHeader {
+  private constructor();
+  /**
+   * Decodes the header at the start of `bytes` (SR-STR-1); frames may follow it. Pass the first
+   * 257 bytes of the stream, or all of it when shorter.
+   */
+  static fromBytes(bytes: Uint8Array): StreamHeader;
+  /** The header's exact 95 bytes. */
+  toBytes(): Uint8Array;
+  readonly byteLength: number;
+  readonly keyringId: Uint8Array;
+  readonly salt: Uint8Array;
+  readonly commitment: Uint8Array;
+  /** 65,536 in v1. */
+  readonly chunkSize: number;
+  /** The number of chunks of an intact stream of `totalBytes` bytes: ceil((T - 95) / 65,568). */
+  chunkCount(totalBytes: number): number;
 }
 
 /** The identity of a log: 16 random bytes drawn by the client that creates it (SR-LOG-1). */
@@ -618,6 +690,17 @@ export const limits: {
   readonly maxLogAppContextBytes: 3900;
   /** Most hashes in an inclusion or consistency proof (SR-LOG-8, SR-LOG-9). */
   readonly maxProofHashes: 64;
+  /** Largest stream header item (SR-STR-1). */
+  readonly maxStreamHeaderBytes: 256;
+  /** A v1 stream header (SPEC.md 11.16.2). */
+  readonly streamHeaderBytes: 95;
+  /** Header key 5: log2 of the chunk size. */
+  readonly streamChunkExponent: 16;
+  readonly streamChunkBytes: 65536;
+  /** Frame head and GCM tag of each chunk (SR-STR-4). */
+  readonly streamFrameOverhead: 32;
+  /** Most chunks in a stream: 2^32 (SR-STR-5). */
+  readonly maxStreamChunks: number;
   /** Hard [minimum, maximum] of each KDF parameter (SR-KDF-3); memoryKib is also >= 8 * parallelism. */
   readonly pbkdf2Iterations: readonly [1, 10000000];
   readonly argon2MemoryKib: readonly [8, 1048576];

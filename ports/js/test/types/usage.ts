@@ -1,6 +1,6 @@
 // Compiled by `npm run test:types` (tsc --strict, no emit): the declarations in src/*.d.ts must
 // accept the documented uses and reject the traps they exist to catch.
-import { Keyring, SealedRecord, SecretKey, StrongroomError, UnlockPolicy, DEFAULT_ARGON2ID, type KeyringPin, type OpenResult,
+import { Keyring, StreamHeader, STREAM_CHUNK_SIZE, STREAM_HEADER_LEN, type StreamChunk, SealedRecord, SecretKey, StrongroomError, UnlockPolicy, DEFAULT_ARGON2ID, type KeyringPin, type OpenResult,
   LogId, Checkpoint, LogState, LogTree, VerifiedCheckpoint, LogAppend, type LogPin, type LogStateJSON } from "strongroom";
 import { saveSession, loadSession, sessionState, resumeSession, saveSecretKey, loadSecretKey } from "strongroom/storage";
 
@@ -103,4 +103,26 @@ export async function traps(u: Awaited<ReturnType<typeof Keyring.create>>, r: Se
   await u.createLog("00");
   // @ts-expect-error randomness cannot be injected through the public API
   await Keyring.create("pw", { random: { getRandomValues: (a: Uint8Array) => a } });
+
+  // Sealed streams (SPEC.md 11.16).
+  const sealer: TransformStream<Uint8Array, Uint8Array> = u.sealStream("files/a");
+  const opened: ReadableStream<Uint8Array> = new ReadableStream<Uint8Array>().pipeThrough(sealer).pipeThrough(u.openStream("files/a"));
+  void opened;
+  const sealedBytes: Uint8Array = await u.sealStreamBytes(new Uint8Array(3), "files/a");
+  const plain: Uint8Array = await u.openStreamBytes(sealedBytes, "files/a");
+  void plain;
+  const chunk: StreamChunk = await u.openStreamChunk(new Blob([sealedBytes.slice()]), 0, "files/a");
+  const fin: boolean = chunk.final;
+  void fin;
+  await u.openStreamChunk({ read: async (offset: number, length: number) => sealedBytes.slice(offset, offset + length) }, 0, "files/a");
+  const many = await u.openStreamChunks(sealedBytes, "files/a");
+  const hdr: StreamHeader = many.header;
+  const n: number = StreamHeader.fromBytes(sealedBytes).chunkCount(sealedBytes.length) + hdr.chunkSize + STREAM_CHUNK_SIZE + STREAM_HEADER_LEN;
+  void n;
+  // @ts-expect-error a stream needs its context
+  u.sealStream();
+  // @ts-expect-error the in-memory helper takes bytes, not a string
+  await u.sealStreamBytes("text", "files/a");
+  // @ts-expect-error a source is bytes, a Blob or a reader
+  await u.openStreamChunk("sealed", 0, "files/a");
 }
