@@ -21,6 +21,7 @@ import {
   Checkpoint,
   LogState,
   LogTree,
+  StreamHeader,
 } from "../src/index.js";
 import { kdfCalls, dekFingerprint, ScriptedRandom, ScriptError, withRandom } from "../src/testing.js";
 import { hex, fromHex, concat } from "../src/bytes.js";
@@ -61,6 +62,10 @@ export const OPERATIONS = [
   "log_append",
   "log_read",
   "log_open_entry",
+  "decode_stream_header",
+  "seal_stream",
+  "open_stream",
+  "open_stream_chunk",
 ];
 
 /** A request the vector format does not allow: answered as protocol_error. */
@@ -510,6 +515,96 @@ const HANDLERS = {
     return { digest: await accumulatedSeal(a) };
   },
 
+  // Sealed streams (SPEC.md 11.16; vectors/README.md "Sealed streams").
+  async decode_stream_header(a) {
+    const h = StreamHeader.fromBytes(expand(a.header));
+    return {
+      header: hex(h.toBytes()),
+      keyring_id: hex(h.keyringId),
+      salt: hex(h.salt),
+      chunk_size_log2: Math.log2(h.chunkSize),
+      commitment: hex(h.commitment),
+    };
+  },
+
+  async seal_stream(a, ctx) {
+    const u = await setup(a);
+    if (a.salt !== undefined && a.random !== undefined) throw new ProtocolError("seal_stream has both salt and random");
+    const rng = a.salt !== undefined ? new ScriptedRandom([{ name: "stream_salt", hex: a.salt }]) : scripted(a);
+    const payload = streamPayload(a.payload);
+    const context = expand(a.context);
+    ctx.kdfStart = kdfCalls();
+    // Through the TransformStream (the API an application streams with), in pieces that do not
+    // line up with the chunks.
+    const stream = await withRandom(rng, () => collectStream(piecewise(payload, 40_000).pipeThrough(u.sealStream(context))));
+    requireConsumed(rng);
+    const header = stream.subarray(0, 95);
+    const frames = [];
+    for (let at = 95; at < stream.length; at += 65_568) {
+      const end = Math.min(stream.length, at + 65_568);
+      frames.push({ frame_header: hex(stream.subarray(at, at + 16)), tag: hex(stream.subarray(end - 16, end)) });
+    }
+    ctx.extras.stream = { header: hex(header), commitment: hex(header.subarray(63, 95)), frames };
+    return {
+      stream: hex(stream),
+      stream_length: stream.length,
+      stream_sha256: await sha256Hex(stream),
+      header: hex(header),
+      chunks: frames.length,
+    };
+  },
+
+  async open_stream(a, ctx) {
+    const u = await setup(a);
+    const stream = expand(a.stream);
+    const context = expand(a.context);
+    ctx.kdfStart = kdfCalls();
+    // Through the TransformStream, fed so that each write completes at most one frame: every
+    // chunk released before a failure has reached the reader, and is counted (released_chunks).
+    const ts = u.openStream(context);
+    const writer = ts.writable.getWriter();
+    const reader = ts.readable.getReader();
+    const chunks = [];
+    const reading = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        chunks.push(value);
+      }
+    })();
+    const writing = (async () => {
+      const first = Math.min(stream.length, 257);
+      const pieces = [stream.subarray(0, first)];
+      for (let at = first; at < stream.length; at += 65_568) pieces.push(stream.subarray(at, at + 65_568));
+      for (const p of pieces) await writer.write(p);
+      await writer.close();
+    })();
+    writing.catch(() => {}); // the reader reports the stream's error
+    try {
+      await reading;
+    } catch (e) {
+      ctx.released = chunks.length;
+      throw e;
+    }
+    const payload = concat(...chunks);
+    return {
+      payload: hex(payload),
+      payload_length: payload.length,
+      payload_sha256: await sha256Hex(payload),
+      chunks: chunks.length,
+    };
+  },
+
+  async open_stream_chunk(a, ctx) {
+    const u = await setup(a);
+    const stream = expand(a.stream);
+    const context = expand(a.context);
+    if (!Number.isInteger(a.index) || a.index < 0 || a.index > 2 ** 32 - 1) throw new ProtocolError("index is not an integer from 0 to 2^32 - 1");
+    ctx.kdfStart = kdfCalls();
+    const { plaintext, final } = await u.openStreamChunk(stream, a.index, context);
+    return { plaintext: hex(plaintext), final };
+  },
+
   async decode_checkpoint(a) {
     return checkpointOutput(Checkpoint.fromBytes(expand(a.checkpoint)));
   },
@@ -603,6 +698,44 @@ async function accumulatedSeal(a) {
   return hex(D.read(32));
 }
 
+/** A stream payload: a bytes value, or {pattern: "mod251", length} (byte i is i mod 251). */
+function streamPayload(v) {
+  if (v && typeof v === "object" && Object.hasOwn(v, "pattern")) {
+    if (v.pattern !== "mod251" || !Number.isSafeInteger(v.length) || v.length < 0 || Object.keys(v).length !== 2) {
+      throw new ProtocolError("payload pattern is not {pattern: \"mod251\", length}");
+    }
+    const out = new Uint8Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = i % 251;
+    return out;
+  }
+  return expand(v);
+}
+
+function piecewise(bytes, size) {
+  let at = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (at >= bytes.length) return c.close();
+      c.enqueue(bytes.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+async function collectStream(rs) {
+  const parts = [];
+  const reader = rs.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return concat(...parts);
+    parts.push(value);
+  }
+}
+
+async function sha256Hex(bytes) {
+  return hex(new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", bytes)));
+}
+
 /**
  * Runs one operation and returns the CONFORMANCE.md answer plus what the vector runner checks
  * besides it: the number of KDF runs of the operation proper (setup excluded), whether an unlocked
@@ -622,7 +755,11 @@ export async function runVectorOperationDetailed(op, args) {
     try {
       answer = { result: "success", output: await handler(args ?? {}, ctx) };
     } catch (e) {
-      if (e instanceof StrongroomError) answer = { result: "error", class: e.class, reason: e.reason ?? null };
+      if (e instanceof StrongroomError) {
+        answer = { result: "error", class: e.class, reason: e.reason ?? null };
+        // open_stream: the chunks released before the failure (vectors/README.md, "Sealed streams").
+        if (ctx.released !== undefined) answer.released_chunks = ctx.released;
+      }
       else if (e instanceof ScriptError || e instanceof ProtocolError) answer = { result: "protocol_error", message: e.message };
       else answer = { result: "protocol_error", message: `${e?.name ?? "Error"}: ${e?.message ?? e}` };
     }

@@ -72,6 +72,12 @@ function checkIntermediates(vector, extras) {
   if (inter.log && extras.log) {
     for (const f of ["context", "leaf"]) cmp("log", f, inter.log[f], extras.log[f]);
   }
+  if (inter.stream && extras.stream) {
+    for (const f of ["header", "commitment"]) cmp("stream", f, inter.stream[f], extras.stream[f]);
+    if (Array.isArray(inter.stream.frames) && !deepEqual(inter.stream.frames, extras.stream.frames)) {
+      bad.push(`intermediate stream.frames: expected ${short(inter.stream.frames)}, got ${short(extras.stream.frames)}`);
+    }
+  }
   if (inter.secret_key && extras.secret_key) {
     for (const f of ["secret_key", "check", "payload"]) cmp("secret_key", f, inter.secret_key[f], extras.secret_key[f]);
   }
@@ -127,6 +133,10 @@ async function judge(vector) {
   if (answer.class !== exp.class || (answer.reason ?? null) !== wantReason) {
     return `expected ${exp.class}/${wantReason}, got ${answer.class}/${answer.reason ?? null}`;
   }
+  // open_stream: a consumer that releases chunks released exactly as many as the vector says.
+  if (Object.hasOwn(exp, "released_chunks") && answer.released_chunks !== exp.released_chunks) {
+    return `expected ${exp.released_chunks} chunk(s) released before the failure, got ${answer.released_chunks}`;
+  }
   if (kdfRuns !== 0 && !KDF_ALLOWED.has(answer.class) && !afterPreferredSlot(vector, answer, kdfRuns)) {
     return `${kdfRuns} KDF run(s) before failing with ${answer.class}`;
   }
@@ -155,6 +165,7 @@ function* tamperVectors(set) {
     }
     const expected = { result: "error", class: m.class };
     if (m.reason !== undefined) expected.reason = m.reason;
+    if (m.released_chunks !== undefined) expected.released_chunks = m.released_chunks;
     yield {
       id: `${set.id}/${suffix}`,
       operation: set.operation,
