@@ -41,6 +41,13 @@ pub enum Error {
     /// A checkpoint's MAC did not verify under the keyring's log key (SR-LOG-10): the
     /// checkpoint was forged or altered, or made under another keyring's key.
     CheckpointAuthenticationFailed,
+    /// A sealed stream's commitment does not verify (another context, an altered header), or
+    /// one of its chunks fails its AES-GCM tag (SR-STR-6): the stream was altered or relabeled.
+    StreamAuthenticationFailed,
+    /// The frames of a sealed stream are not the sequence its sealer wrote: cut, reordered,
+    /// repeated, extended or mixed with another stream's (SPEC.md 11.16.4). Every such failure
+    /// is a failure of the whole stream (SR-STR-7).
+    StreamViolation(StreamViolation),
     /// A size, count or work limit of SPEC.md was exceeded.
     LimitExceeded(Limit),
     /// The server served an older or different history than the client's pin: for a
@@ -70,6 +77,8 @@ impl Error {
             Error::WrongKeyring => "wrong_keyring",
             Error::RecordAuthenticationFailed => "record_authentication_failed",
             Error::CheckpointAuthenticationFailed => "checkpoint_authentication_failed",
+            Error::StreamAuthenticationFailed => "stream_authentication_failed",
+            Error::StreamViolation(_) => "stream_violation",
             Error::LimitExceeded(_) => "limit_exceeded",
             Error::HistoryViolation(_) => "history_violation",
             Error::InvalidInput(_) => "invalid_input",
@@ -85,6 +94,7 @@ impl Error {
             Error::LimitExceeded(l) => Some(l.as_str()),
             Error::HistoryViolation(h) => Some(h.as_str()),
             Error::InvalidInput(i) => Some(i.as_str()),
+            Error::StreamViolation(v) => Some(v.as_str()),
             _ => None,
         }
     }
@@ -109,6 +119,8 @@ impl fmt::Display for Error {
             Error::CheckpointAuthenticationFailed => {
                 f.write_str("checkpoint authentication failed")
             }
+            Error::StreamAuthenticationFailed => f.write_str("stream authentication failed"),
+            Error::StreamViolation(v) => write!(f, "stream violation: {}", v.as_str()),
             Error::LimitExceeded(l) => write!(f, "limit exceeded: {}", l.as_str()),
             Error::HistoryViolation(h) => {
                 write!(f, "history violation: {}", h.as_str())
@@ -137,6 +149,12 @@ impl From<Limit> for Error {
 impl From<InvalidInput> for Error {
     fn from(i: InvalidInput) -> Self {
         Error::InvalidInput(i)
+    }
+}
+
+impl From<StreamViolation> for Error {
+    fn from(v: StreamViolation) -> Self {
+        Error::StreamViolation(v)
     }
 }
 
@@ -249,6 +267,11 @@ reason_enum! {
         TextPrefix => "text_prefix",
         /// The text form's base64url is not canonical.
         TextEncoding => "text_encoding",
+        /// A sealed stream's frame says what no sealer writes: an index of 2^32 or more, a
+        /// final byte other than 0 or 1, a length above the chunk size, a non-final frame
+        /// shorter than the chunk size or of index 2^32 - 1, or an empty final frame after the
+        /// first (SR-STR-4, SR-STR-5).
+        ChunkFrame => "chunk_frame",
     }
 }
 
@@ -272,6 +295,8 @@ reason_enum! {
         UnlockWorkExceeded => "unlock_work_exceeded",
         /// A log already holds 2^53 - 1 entries: no position is left (SR-LOG-3).
         LogFull => "log_full",
+        /// A sealed stream would need more than 2^32 chunks (2^48 bytes of payload, SR-STR-5).
+        StreamTooLarge => "stream_too_large",
     }
 }
 
@@ -329,6 +354,24 @@ reason_enum! {
         /// A served entry (or frontier) is not what the checkpoint commits to at its
         /// position: altered, reordered, replayed or moved from another log.
         LogEntryMismatch => "log_entry_mismatch",
+    }
+}
+
+reason_enum! {
+    /// Reason codes of the `stream_violation` class (SPEC.md 11.16.4, OpenStream step 6):
+    /// what the frames of a stream say is wrong with their sequence.
+    StreamViolation {
+        /// The stream ends where a frame, or the rest of a frame, is due (steps 6.1, 6.5).
+        StreamTruncated => "stream_truncated",
+        /// A frame whose first four bytes are not the stream's (step 6.2).
+        ChunkFromAnotherStream => "chunk_from_another_stream",
+        /// A frame whose index is lower than its position: a repeated chunk (step 6.4).
+        ChunkDuplicated => "chunk_duplicated",
+        /// A frame whose index is higher than its position: chunks swapped, or one dropped
+        /// (step 6.4).
+        ChunkReordered => "chunk_reordered",
+        /// Bytes after the final frame (step 6.6).
+        DataAfterFinalChunk => "data_after_final_chunk",
     }
 }
 

@@ -453,3 +453,99 @@ pub mod cbor {
         }
     }
 }
+
+/// [`UnlockedKeyring::seal_stream_to_vec`] drawing the stream salt (32) from `rng`: with a
+/// scripted source, a deterministic stream for vectors and fuzz oracles.
+///
+/// # Errors
+/// As [`UnlockedKeyring::seal_stream_to_vec`].
+pub fn seal_stream_with_rng(
+    unlocked: &UnlockedKeyring,
+    payload: &[u8],
+    context: Context<'_>,
+    rng: &mut dyn RandomSource,
+) -> Result<Vec<u8>> {
+    crate::stream::seal_slice(
+        unlocked,
+        payload,
+        context.as_bytes(),
+        crate::stream::Geometry::V1,
+        rng,
+    )
+}
+
+/// Seals with chunks of 2^`log2_chunk` bytes (10 to 20) instead of 2^16, the header's key 5
+/// saying so: not a v1 stream (no v1 reader opens it), only for measuring the chunk size
+/// (benches/streams.rs). `None` for an exponent out of range.
+///
+/// # Errors
+/// As [`UnlockedKeyring::seal_stream_to_vec`].
+pub fn seal_stream_with_chunk_size(
+    unlocked: &UnlockedKeyring,
+    payload: &[u8],
+    context: Context<'_>,
+    log2_chunk: u8,
+    rng: &mut dyn RandomSource,
+) -> Option<Result<Vec<u8>>> {
+    let geometry = crate::stream::Geometry::new(log2_chunk, crate::limits::MAX_STREAM_CHUNKS)?;
+    Some(crate::stream::seal_slice(
+        unlocked,
+        payload,
+        context.as_bytes(),
+        geometry,
+        rng,
+    ))
+}
+
+/// Opens what [`seal_stream_with_chunk_size`] sealed with the same exponent.
+///
+/// # Errors
+/// As [`UnlockedKeyring::open_stream_from_slice`].
+pub fn open_stream_with_chunk_size(
+    unlocked: &UnlockedKeyring,
+    stream: &[u8],
+    context: Context<'_>,
+    log2_chunk: u8,
+) -> Option<Result<crate::Plaintext>> {
+    let geometry = crate::stream::Geometry::new(log2_chunk, crate::limits::MAX_STREAM_CHUNKS)?;
+    Some(crate::stream::open_slice(
+        unlocked,
+        stream,
+        context.as_bytes(),
+        geometry,
+    ))
+}
+
+/// Intermediate values of one sealed stream (SR-STR-2, SR-STR-3), as vectors publish them.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StreamSecrets {
+    /// The keyring's record root key.
+    pub record_root: [u8; 32],
+    /// prk_str = HKDF-Extract(stream salt, record_root).
+    pub prk: [u8; 32],
+    /// The AES-GCM key of every chunk.
+    pub stream_key: [u8; 32],
+    /// The key commitment the header must carry.
+    pub commitment: [u8; 32],
+    /// SHA-256(header || u64be(len(context)) || context).
+    pub aad: [u8; 32],
+}
+
+/// The intermediate values of the stream with header `header` under `unlocked` and
+/// `context`, whether or not the stream opens with them.
+pub fn stream_secrets(
+    unlocked: &UnlockedKeyring,
+    header: &crate::StreamHeader,
+    context: Context<'_>,
+) -> StreamSecrets {
+    let root = unlocked.record_root();
+    let (stream_key, commitment) = schedule::stream_keys(root, header.salt(), header.keyring_id());
+    StreamSecrets {
+        record_root: *root.expose(),
+        prk: *crypto::extract_bytes(header.salt(), root.expose()).expose(),
+        stream_key: *stream_key.expose(),
+        commitment: *commitment.expose(),
+        aad: schedule::stream_aad(header.as_bytes(), context.as_bytes()),
+    }
+}

@@ -67,6 +67,11 @@
 //!   [`UnlockedKeyring::verify_checkpoint`] against a [`LogPin`] and
 //!   [`UnlockedKeyring::open_log_entries`] refuse a replaced, truncated or forked log and a
 //!   dropped, altered, reordered or replayed entry (SPEC.md 11.15).
+//! - **Streams.** [`UnlockedKeyring::seal_stream`] seals a payload of any size in constant
+//!   memory as 64 KiB chunks (SPEC.md 11.16); [`UnlockedKeyring::open_stream`] gives a
+//!   [`std::io::Read`] that releases each chunk once authenticated and fails, never ends
+//!   early, on a cut, reordered, repeated, extended or mixed stream ([`StreamViolation`]);
+//!   [`UnlockedKeyring::stream_chunks`] opens any one chunk on its own.
 //! - **Logging in.** [`UnlockedKeyring::auth_tag`] signs requests to the application's server
 //!   with a key derived from the DEK, never from the password.
 //! - **Newer slot kinds.** A keyring with a slot of a kind this crate does not implement (from
@@ -124,6 +129,10 @@
 //!   let vault: Vault = serde_json::from_str(&json)?; // a malformed object fails here
 //!   ```
 //!
+//! - `ring` (off by default): AES-256-GCM from `ring` (assembly) instead of RustCrypto's
+//!   `aes-gcm`, for records and streams; the same bytes either way (BENCHMARKS.md compares
+//!   them). The default build is pure Rust.
+//!
 //! - `hazmat` (off by default): the `hazmat` module, with the DEK and every intermediate
 //!   key, injectable randomness and test hooks, for test-vector generators, conformance
 //!   adapters, fuzzers and benches. An application never needs it.
@@ -159,12 +168,14 @@
 //   face        lib.rs (this file: the public surface), hazmat.rs (feature `hazmat`),
 //               text_serde.rs (feature `serde`)
 //   operations  log/ (11.15: mod.rs checkpoints, pins and the operations, merkle.rs the
-//               RFC 9162 tree and proofs, context.rs the entry context) over record.rs
-//               (11.10, 11.11) over keyring/ (11: mod.rs decoding and the keyring MAC,
+//               RFC 9162 tree and proofs, context.rs the entry context) and stream/ (11.16:
+//               mod.rs keys and frame checks, seal.rs SealStream, open.rs OpenStream and
+//               OpenChunk) over record.rs (11.10, 11.11) over keyring/ (11: mod.rs decoding and the keyring MAC,
 //               unlock.rs 11.3 to 11.5, change.rs 11.2 and 11.6 to 11.9, pin.rs 11.12)
 //   keys        recovery.rs (12), secret_key.rs (12.1) over schedule.rs (9.1 to 9.4); policy.rs (10)
 //   bottom      format/ (cbor.rs 5, mod.rs 6.1 and 6.6, kdf.rs 6.4, keyring.rs 6.2 and 6.3,
-//               record.rs 6.5, checkpoint.rs 11.15.4, text.rs 13) beside primitives/ (crypto.rs 2.3, kdf.rs 8,
+//               record.rs 6.5, checkpoint.rs 11.15.4, stream.rs 11.16.2 and 11.16.3, text.rs
+//               13) beside primitives/ (crypto.rs 2.3 and the AES-GCM backends, kdf.rs 8,
 //               rng.rs 9.5, secret.rs 9.6) and password.rs (7)
 //   foundation  error.rs (14), limits.rs (15)
 mod error;
@@ -182,16 +193,22 @@ mod secret_key;
 mod keyring;
 mod log;
 mod record;
+mod stream;
 
 #[cfg(feature = "hazmat")]
 pub mod hazmat;
 #[cfg(feature = "serde")]
 mod text_serde;
 
-pub use error::{Error, HistoryViolation, InvalidInput, Limit, Malformed, Registry, Result};
+pub use error::{
+    Error, HistoryViolation, InvalidInput, Limit, Malformed, Registry, Result, StreamViolation,
+};
 pub use format::kdf::KdfParams;
 pub use format::keyring::{KeySlot, SlotKind, SlotRef};
 pub use format::record::SealedRecord;
+pub use format::stream::{
+    STREAM_CHUNK_SIZE, STREAM_FRAME_OVERHEAD, STREAM_HEADER_LEN, StreamHeader,
+};
 pub use keyring::{Keyring, KeyringPin, UnlockedKeyring};
 pub use limits::{MAX_CONTEXT_LEN, MAX_PASSWORD_BYTES, MAX_PLAINTEXT_LEN};
 pub use log::{
@@ -204,6 +221,10 @@ pub use primitives::rng::RecordRandomness;
 pub use record::{Context, Plaintext};
 pub use recovery::RecoveryCode;
 pub use secret_key::SecretKey;
+pub use stream::{
+    StreamChunk, StreamChunks, StreamOpener, StreamSealer, StreamSummary, sealed_stream_len,
+    stream_chunk_count, stream_error,
+};
 
 /// README.md's example compiles and runs as a doctest.
 #[cfg(doctest)]

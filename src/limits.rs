@@ -45,3 +45,8 @@ pub const MAX_LOG_APP_CONTEXT_LEN: usize = 3900;
 /// Most hashes an inclusion or consistency proof may carry (SR-LOG-8, SR-LOG-9); a log of
 /// at most 2^53 - 1 entries never needs more than 54.
 pub const MAX_PROOF_HASHES: usize = 64;
+
+/// Largest stream header item, in bytes (SR-STR-1); v1 headers are 95.
+pub const MAX_STREAM_HEADER_LEN: usize = 256;
+/// Most chunks a sealed stream holds: 2^32, so a payload is at most 2^48 bytes (SR-STR-5).
+pub const MAX_STREAM_CHUNKS: u64 = 1 << 32;

@@ -43,7 +43,7 @@ impl core::fmt::Debug for Context<'_> {
 ///
 /// Dereferences to `[u8]`. The wipe is one bulk pass over the buffer (a `Zeroizing<Vec<u8>>`
 /// wipes byte by byte, about eight times slower on a large record; BENCHMARKS.md).
-pub struct Plaintext(Vec<u8>);
+pub struct Plaintext(pub(crate) Vec<u8>);
 
 impl Plaintext {
     /// The plaintext bytes.
@@ -90,7 +90,7 @@ fn check_seal_input(plaintext: &[u8], context: &[u8]) -> Result<()> {
     check_context(context)
 }
 
-fn check_context(context: &[u8]) -> Result<()> {
+pub(crate) fn check_context(context: &[u8]) -> Result<()> {
     if context.len() > MAX_CONTEXT_LEN {
         return Err(Limit::ContextTooLong.into());
     }

@@ -36,6 +36,10 @@ pub(crate) const LABEL_RECORD_ROOT: &[u8] = b"strongroom/v1/record/root-key";
 pub(crate) const LABEL_RECORD_KEY: &[u8] = b"strongroom/v1/record/key";
 /// HKDF info prefix of the record commitment; the keyring id follows (SR-KEY-7).
 pub(crate) const LABEL_RECORD_COMMIT: &[u8] = b"strongroom/v1/record/commitment";
+/// HKDF info prefix of a sealed stream's key; the keyring id follows (SR-STR-2).
+pub(crate) const LABEL_STREAM_KEY: &[u8] = b"strongroom/v1/stream/key";
+/// HKDF info prefix of a sealed stream's commitment; the keyring id follows (SR-STR-2).
+pub(crate) const LABEL_STREAM_COMMIT: &[u8] = b"strongroom/v1/stream/commitment";
 /// Domain-separation prefix of a recovery code's check hash (SR-REC-1).
 pub(crate) const LABEL_RECOVERY_CODE: &[u8] = b"strongroom/v1/recovery-code";
 /// Domain-separation prefix of a secret key code's check hash (SR-SK-1).
@@ -152,6 +156,31 @@ pub(crate) fn record_aad(header: &[u8], context: &[u8]) -> Vec<u8> {
     aad
 }
 
+/// stream_key and commitment of a sealed stream from the record root key and the stream
+/// salt (SR-STR-2): the record derivation of SR-KEY-7 with the stream labels.
+pub(crate) fn stream_keys(
+    record_root: &Key32,
+    stream_salt: &[u8; 32],
+    keyring_id: &[u8; 16],
+) -> (Key32, Key32) {
+    let prk = Prk::extract(stream_salt, record_root.expose());
+    (
+        prk.expand(&[LABEL_STREAM_KEY, keyring_id]),
+        prk.expand(&[LABEL_STREAM_COMMIT, keyring_id]),
+    )
+}
+
+/// SHA-256(header || u64be(len(context)) || context), the associated data of every chunk
+/// (SR-STR-3). Hashed so that each chunk's GHASH covers 32 bytes of AAD, not up to 4 KiB.
+pub(crate) fn stream_aad(header: &[u8], context: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(header);
+    h.update((context.len() as u64).to_be_bytes());
+    h.update(context);
+    h.finalize().into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +288,8 @@ mod tests {
             LABEL_RECORD_ROOT,
             LABEL_RECORD_KEY,
             LABEL_RECORD_COMMIT,
+            LABEL_STREAM_KEY,
+            LABEL_STREAM_COMMIT,
             LABEL_RECOVERY_CODE,
             LABEL_SECRET_KEY_CODE,
         ];

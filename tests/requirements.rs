@@ -10,7 +10,7 @@ use common::{FAST_ARGON2, FAST_PBKDF2, TestRandom, new_keyring, policy, pw, rela
 use strongroom::hazmat::{self, RandomSource};
 use strongroom::{
     Bounds, Context, Error, HistoryViolation, InvalidInput, KdfParams, Keyring, Limit, Malformed,
-    RecoveryCode, Registry, SealedRecord, SlotKind, UnlockPolicy, UnlockedKeyring,
+    RecoveryCode, Registry, SealedRecord, SlotKind, StreamViolation, UnlockPolicy, UnlockedKeyring,
 };
 
 fn spec() -> String {
@@ -862,6 +862,8 @@ fn sr_err_1_error_strings_are_the_spec_tables() {
         Error::WrongKeyring,
         Error::RecordAuthenticationFailed,
         Error::CheckpointAuthenticationFailed,
+        Error::StreamAuthenticationFailed,
+        Error::StreamViolation(StreamViolation::StreamTruncated),
         Error::LimitExceeded(Limit::TooManySlots),
         Error::HistoryViolation(HistoryViolation::KeyringFork),
         Error::InvalidInput(InvalidInput::LastSlot),
@@ -875,6 +877,7 @@ fn sr_err_1_error_strings_are_the_spec_tables() {
         "limit_exceeded",
         "invalid_input",
         "history_violation",
+        "stream_violation",
     ];
     for e in &all_errors {
         assert_eq!(
@@ -893,7 +896,10 @@ fn sr_err_1_error_strings_are_the_spec_tables() {
     let history: BTreeSet<String> =
         strings(HistoryViolation::ALL.iter().map(|m| m.as_str()).collect());
     assert_eq!(reasons["history_violation"], history);
-    assert_eq!(reasons.len(), 4);
+    let stream: BTreeSet<String> =
+        strings(StreamViolation::ALL.iter().map(|m| m.as_str()).collect());
+    assert_eq!(reasons["stream_violation"], stream);
+    assert_eq!(reasons.len(), 5);
     for code in &malformed {
         let m = Malformed::from_code(code).unwrap();
         assert_eq!(Error::Malformed(m).reason(), Some(code.as_str()));

@@ -10,6 +10,7 @@ pub(crate) mod checkpoint;
 pub(crate) mod kdf;
 pub(crate) mod keyring;
 pub(crate) mod record;
+pub(crate) mod stream;
 pub(crate) mod text;
 
 use crate::error::{Error, Malformed};
@@ -21,6 +22,8 @@ pub(crate) const OBJECT_KEYRING: u64 = 1;
 pub(crate) const OBJECT_RECORD: u64 = 2;
 /// Object type registry: log checkpoint (SR-LOG-5).
 pub(crate) const OBJECT_CHECKPOINT: u64 = 3;
+/// Object type registry: sealed stream header (SR-STR-1).
+pub(crate) const OBJECT_STREAM: u64 = 4;
 /// The only format version this implementation reads and writes.
 pub(crate) const VERSION: u64 = 1;
 

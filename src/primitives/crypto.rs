@@ -1,10 +1,14 @@
 //! The primitives as SPEC.md uses them (section 2.3): HKDF-SHA256, HMAC-SHA256,
-//! AES-256-GCM with a detached 16-byte tag, and constant-time comparison. Every AES-GCM call
-//! of the crate is in this file; the labels that the key schedule feeds HKDF are in
+//! AES-256-GCM with a detached 16-byte tag ([`Gcm`], RustCrypto's `aes-gcm` or, with the
+//! feature `ring`, ring's), and constant-time comparison. Every AES-GCM call of the crate is
+//! in this file; the labels that the key schedule feeds HKDF are in
 //! `schedule.rs`.
 
+#[cfg(not(feature = "ring"))]
 use aes_gcm::aead::AeadInOut;
+#[cfg(not(feature = "ring"))]
 use aes_gcm::aead::inout::InOutBuf;
+#[cfg(not(feature = "ring"))]
 use aes_gcm::{Aes256Gcm, KeyInit};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
@@ -44,13 +48,177 @@ pub(crate) fn extract_bytes(salt: &[u8], ikm: &[u8]) -> Key32 {
     out
 }
 
-/// The tag of an encryption. GCM refuses only inputs beyond 2^36 bytes, and in-out buffers of
-/// different lengths; records stop at 16 MiB and every caller passes equal lengths, so the
-/// all-zero tag (which would fail to open, never leak) is unreachable.
-fn tag_of<E>(result: Result<aes_gcm::Tag, E>) -> [u8; TAG_LEN] {
-    match result {
-        Ok(tag) => tag.into(),
-        Err(_) => [0u8; TAG_LEN],
+/// An AES-256-GCM key, set up once for many calls (a sealed stream's chunks share one).
+///
+/// Two backends, chosen at build time: RustCrypto's `aes-gcm` (the default, pure Rust) and,
+/// with the crate feature `ring`, ring's AES-256-GCM (assembly, usually faster where the CPU
+/// has AES and carry-less multiply instructions). Both compute the same bytes; every caller
+/// passes equal input and output lengths and at most 16 MiB, so neither refuses an input.
+/// If one ever did, the output is wiped and the tag is all zeros: a seal that cannot open,
+/// never plaintext in the place of ciphertext.
+pub(crate) struct Gcm(Backend);
+
+#[cfg(not(feature = "ring"))]
+type Backend = Aes256Gcm;
+
+// ring accepts any 32-byte key; `None` stands for the refusal it cannot make here.
+#[cfg(feature = "ring")]
+type Backend = Option<ring::aead::LessSafeKey>;
+
+impl Gcm {
+    /// The cipher for `key`.
+    pub(crate) fn new(key: &Key32) -> Self {
+        #[cfg(not(feature = "ring"))]
+        {
+            Gcm(Aes256Gcm::new(key.expose().into()))
+        }
+        #[cfg(feature = "ring")]
+        {
+            let key = ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, key.expose()).ok();
+            Gcm(key.map(ring::aead::LessSafeKey::new))
+        }
+    }
+
+    /// Encrypts `buf` in place; returns the tag.
+    pub(crate) fn seal_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> [u8; TAG_LEN] {
+        #[cfg(not(feature = "ring"))]
+        let tag = self
+            .0
+            .encrypt_inout_detached(nonce.into(), aad, buf.into())
+            .map(<[u8; TAG_LEN]>::from)
+            .map_err(|_| ());
+        #[cfg(feature = "ring")]
+        let tag = match &self.0 {
+            Some(key) => key
+                .seal_in_place_separate_tag(
+                    ring::aead::Nonce::assume_unique_for_key(*nonce),
+                    ring::aead::Aad::from(aad),
+                    buf,
+                )
+                .map(|t| {
+                    let mut out = [0u8; TAG_LEN];
+                    out.copy_from_slice(t.as_ref());
+                    out
+                })
+                .map_err(|_| ()),
+            None => Err(()),
+        };
+        tag.unwrap_or_else(|()| {
+            zeroize::Zeroize::zeroize(buf);
+            [0u8; TAG_LEN]
+        })
+    }
+
+    /// Encrypts `input` into `output` (equal lengths); returns the tag. One pass with the
+    /// default backend; ring encrypts in place only, so it copies first.
+    pub(crate) fn seal_to(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        input: &[u8],
+        output: &mut [u8],
+    ) -> [u8; TAG_LEN] {
+        #[cfg(not(feature = "ring"))]
+        {
+            let tag = InOutBuf::new(input, output)
+                .map_err(|_| ())
+                .and_then(|buf| {
+                    self.0
+                        .encrypt_inout_detached(nonce.into(), aad, buf)
+                        .map_err(|_| ())
+                });
+            match tag {
+                Ok(tag) => tag.into(),
+                Err(()) => {
+                    zeroize::Zeroize::zeroize(output);
+                    [0u8; TAG_LEN]
+                }
+            }
+        }
+        #[cfg(feature = "ring")]
+        {
+            if input.len() != output.len() {
+                zeroize::Zeroize::zeroize(output);
+                return [0u8; TAG_LEN];
+            }
+            output.copy_from_slice(input);
+            self.seal_in_place(nonce, aad, output)
+        }
+    }
+
+    /// Decrypts `buf` in place if the tag verifies; on failure the buffer is wiped, so no
+    /// unauthenticated plaintext can leak.
+    pub(crate) fn open_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), ()> {
+        #[cfg(not(feature = "ring"))]
+        let opened = self
+            .0
+            .decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into())
+            .map_err(|_| ());
+        #[cfg(feature = "ring")]
+        let opened = match &self.0 {
+            Some(key) => key
+                .open_in_place_separate_tag(
+                    ring::aead::Nonce::assume_unique_for_key(*nonce),
+                    ring::aead::Aad::from(aad),
+                    ring::aead::Tag::from(*tag),
+                    buf,
+                    0..,
+                )
+                .map(|_| ())
+                .map_err(|_| ()),
+            None => Err(()),
+        };
+        if opened.is_err() {
+            zeroize::Zeroize::zeroize(buf);
+        }
+        opened
+    }
+
+    /// Decrypts `input` into `output` (equal lengths) if the tag verifies. The default
+    /// backend checks the tag before it decrypts; ring decrypts in place after a copy. On
+    /// failure `output` is wiped either way.
+    pub(crate) fn open_to(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        input: &[u8],
+        output: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), ()> {
+        #[cfg(not(feature = "ring"))]
+        {
+            let opened = InOutBuf::new(input, output)
+                .map_err(|_| ())
+                .and_then(|buf| {
+                    self.0
+                        .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
+                        .map_err(|_| ())
+                });
+            if opened.is_err() {
+                zeroize::Zeroize::zeroize(output);
+            }
+            opened
+        }
+        #[cfg(feature = "ring")]
+        {
+            if input.len() != output.len() {
+                zeroize::Zeroize::zeroize(output);
+                return Err(());
+            }
+            output.copy_from_slice(input);
+            self.open_in_place(nonce, aad, output, tag)
+        }
     }
 }
 
@@ -61,8 +229,7 @@ pub(crate) fn seal_in_place(
     aad: &[u8],
     buf: &mut [u8],
 ) -> [u8; TAG_LEN] {
-    let cipher = Aes256Gcm::new(key.expose().into());
-    tag_of(cipher.encrypt_inout_detached(nonce.into(), aad, buf.into()))
+    Gcm::new(key).seal_in_place(nonce, aad, buf)
 }
 
 /// AES-256-GCM from `input` into `output` (equal lengths) in one pass, where encrypting in
@@ -75,11 +242,7 @@ pub(crate) fn seal_to(
     input: &[u8],
     output: &mut [u8],
 ) -> [u8; TAG_LEN] {
-    let cipher = Aes256Gcm::new(key.expose().into());
-    match InOutBuf::new(input, output) {
-        Ok(buf) => tag_of(cipher.encrypt_inout_detached(nonce.into(), aad, buf)),
-        Err(e) => tag_of(Err(e)),
-    }
+    Gcm::new(key).seal_to(nonce, aad, input, output)
 }
 
 /// AES-256-GCM decryption in place; on failure the buffer is wiped, so no unauthenticated
@@ -91,19 +254,11 @@ pub(crate) fn open_in_place(
     buf: &mut [u8],
     tag: &[u8; TAG_LEN],
 ) -> Result<(), ()> {
-    let cipher = Aes256Gcm::new(key.expose().into());
-    match cipher.decrypt_inout_detached(nonce.into(), aad, buf.into(), tag.into()) {
-        Ok(()) => Ok(()),
-        Err(_) => {
-            zeroize::Zeroize::zeroize(buf);
-            Err(())
-        }
-    }
+    Gcm::new(key).open_in_place(nonce, aad, buf, tag)
 }
 
-/// AES-256-GCM decryption from `input` into `output` (equal lengths) if the tag verifies.
-/// aes-gcm checks the tag before it decrypts, so on failure nothing was written (and the
-/// caller wipes `output` regardless).
+/// AES-256-GCM decryption from `input` into `output` (equal lengths) if the tag verifies;
+/// on failure `output` is wiped.
 pub(crate) fn open_to(
     key: &Key32,
     nonce: &[u8; 12],
@@ -112,11 +267,7 @@ pub(crate) fn open_to(
     output: &mut [u8],
     tag: &[u8; TAG_LEN],
 ) -> Result<(), ()> {
-    let cipher = Aes256Gcm::new(key.expose().into());
-    let buf = InOutBuf::new(input, output).map_err(|_| ())?;
-    cipher
-        .decrypt_inout_detached(nonce.into(), aad, buf, tag.into())
-        .map_err(|_| ())
+    Gcm::new(key).open_to(nonce, aad, input, output, tag)
 }
 
 /// HMAC-SHA256(key, data).
