@@ -30,6 +30,12 @@
 //! - `verify_log`: a fixed client pinned on a fixed honest log reads what the input makes a
 //!   server serve (checkpoint, consistency proof, entries): it reads exactly the honest
 //!   entries up to an honest checkpoint, or fails with a class SPEC.md 11.15.6 allows.
+//! - `decode_stream_header`: a stream prefix is rejected with a decoding class, or its first
+//!   95 bytes are a header in SPEC.md 11.16.2's layout that decodes alone to the same header.
+//! - `open_stream`: the fixture keyring opens a sealed stream only if sealing its payload
+//!   again with the stream's salt gives exactly the input; every rejection has a class of
+//!   OpenStream (SPEC.md 11.16.4); the `Read` adaptor and the slice API agree, and the
+//!   adaptor never ends cleanly on a stream that fails.
 //! - `roundtrip`: structured input (`arbitrary`) drives create, seal, open, slot changes
 //!   and reloads through the public API, against a model of what should hold.
 
@@ -40,6 +46,7 @@ mod log;
 mod open_record;
 mod roundtrip;
 mod seeds;
+mod stream;
 mod text;
 mod unlock_keyring;
 
@@ -66,6 +73,7 @@ pub use log::*;
 pub use open_record::*;
 pub use roundtrip::*;
 pub use seeds::*;
+pub use stream::*;
 pub use text::*;
 pub use unlock_keyring::*;
 
@@ -87,6 +95,8 @@ pub const TARGETS: &[&str] = &[
     "roundtrip",
     "decode_checkpoint",
     "verify_log",
+    "decode_stream_header",
+    "open_stream",
 ];
 
 /// What an oracle saw. Violations are panics, not outcomes.
@@ -111,6 +121,8 @@ pub fn run(target: &str, data: &[u8]) -> Option<Outcome> {
         "roundtrip" => roundtrip(data),
         "decode_checkpoint" => decode_checkpoint(data),
         "verify_log" => verify_log(data),
+        "decode_stream_header" => decode_stream_header(data),
+        "open_stream" => open_stream(data),
         _ => return None,
     })
 }

@@ -478,6 +478,9 @@ pub fn seeds() -> Vec<Seed> {
             .expect("some stream gives a full scenario");
         out.push(seed(t, name, bytes));
     }
+
+    // decode_stream_header, open_stream
+    crate::stream::stream_seeds(&mut out);
     out
 }
 
