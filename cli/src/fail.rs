@@ -161,7 +161,16 @@ pub fn default_hint(err: &strongroom::Error) -> Option<&'static str> {
         }
         Error::UnsupportedVersion { .. } => "made by a newer version of Strongroom?",
         Error::LimitExceeded(Limit::PlaintextTooLarge) => {
-            "a record holds at most 16 MiB (16,777,216 bytes) of plaintext: split the data"
+            "a record holds at most 16 MiB (16,777,216 bytes) of plaintext: seal a stream \
+             instead (`strongroom seal` without --text or --record)"
+        }
+        Error::StreamAuthenticationFailed => {
+            "wrong --context (it must be exactly the bytes given to seal), or the stream was \
+             changed or damaged; nothing was kept"
+        }
+        Error::StreamViolation(_) => {
+            "the stream's chunks are not the sequence its sealer wrote: it was cut, reordered, \
+             repeated, extended or mixed with another stream's; nothing was kept"
         }
         Error::LimitExceeded(Limit::ContextTooLong) => "a context is at most 4096 bytes",
         Error::Malformed(Malformed::WrongObjectType) => {
@@ -169,7 +178,8 @@ pub fn default_hint(err: &strongroom::Error) -> Option<&'static str> {
              after -k, the record or plaintext is the positional argument"
         }
         Error::Malformed(Malformed::TextPrefix) => {
-            "the text form starts with srk1. (keyring) or srr1. (record); is this the right file?"
+            "the text form starts with srk1. (keyring) or srr1. (record); a sealed stream has no \
+             text form; is this the right file?"
         }
         Error::Malformed(Malformed::TooLarge) => {
             "larger than any Strongroom object: a keyring is at most 4096 bytes, a record at \

@@ -107,6 +107,7 @@ pub fn decode_keyring(bytes: &[u8]) -> strongroom::Result<(Keyring, Form)> {
 pub const MAX_RECORD_INPUT: usize = 5 + (16_777_488usize).div_ceil(3) * 4 + 2;
 
 /// Reads and strictly decodes a sealed record in either form.
+#[allow(dead_code)]
 pub fn read_record(path: &Path) -> CliResult<SealedRecord> {
     let bytes = read_limited(
         path,
@@ -114,6 +115,11 @@ pub fn read_record(path: &Path) -> CliResult<SealedRecord> {
         "record",
         strongroom::Error::Malformed(Malformed::TooLarge),
     )?;
+    decode_record(path, bytes)
+}
+
+/// Strictly decodes the bytes of a sealed record read from `path`, in either form.
+pub fn decode_record(path: &Path, bytes: Vec<u8>) -> CliResult<SealedRecord> {
     let doing = || format!("decoding record {}", show(path));
     match as_text(&bytes) {
         Some(text) => SealedRecord::from_text(text).doing(doing),
@@ -262,14 +268,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult<()> {
 /// and the file they point to is replaced in its own directory. The file gets mode 0600
 /// (less any umask bits), whatever the mode of a file it replaces.
 pub fn write_file(path: &Path, bytes: &[u8], existing: Existing) -> CliResult<()> {
+    write_file_with(path, existing, |w| {
+        w.write_all(bytes)
+            .map_err(|e| CliError::io(format!("writing {}", show(path)), e))
+    })
+}
+
+/// As [`write_file`], with the data written by `fill` rather than given at once, so that an
+/// output of any size goes to disk in constant memory. The file appears under its name only
+/// after `fill` returned `Ok` and the data is on disk; if `fill` fails, nothing is left
+/// behind (the unnamed file is dropped, the named temporary removed) and its error is
+/// returned as it is. `fill` maps its own write errors.
+pub fn write_file_with<T>(
+    path: &Path,
+    existing: Existing,
+    fill: impl FnOnce(&mut dyn Write) -> CliResult<T>,
+) -> CliResult<T> {
     let doing = || format!("writing {}", show(path));
     let target = resolve_links(path).map_err(|e| CliError::io(doing(), e))?;
     if is_special(&target) {
-        return OpenOptions::new()
+        let mut f = OpenOptions::new()
             .write(true)
             .open(&target)
-            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
-            .map_err(|e| CliError::io(doing(), e));
+            .map_err(|e| CliError::io(doing(), e))?;
+        let t = fill(&mut f)?;
+        f.flush().map_err(|e| CliError::io(doing(), e))?;
+        return Ok(t);
     }
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -287,14 +311,28 @@ pub fn write_file(path: &Path, bytes: &[u8], existing: Existing) -> CliResult<()
         }
     };
     #[cfg(target_os = "linux")]
-    if !named_temporaries_forced() {
-        match unnamed::write(&dir, name, bytes, existing) {
-            Ok(()) => return Ok(()),
-            Err(unnamed::Failure::Unsupported) => {}
+    if !named_temporaries_forced()
+        && let Some(mut file) = unnamed::create(&dir)
+    {
+        let t = fill(&mut file)?;
+        file.sync_all().map_err(map)?;
+        match unnamed::link(&file, &dir, name, existing) {
+            Ok(()) => return Ok(t),
             Err(unnamed::Failure::Io(e)) => return Err(map(e)),
+            // The data is written but cannot be linked (no /proc): copy it into a named
+            // temporary instead.
+            Err(unnamed::Failure::Unsupported) => {
+                use std::io::Seek;
+                file.seek(io::SeekFrom::Start(0)).map_err(map)?;
+                write_named(&dir, name, existing, |w| {
+                    io::copy(&mut file, w).map_err(|e| CliError::io(doing(), e))?;
+                    Ok(())
+                })?;
+                return Ok(t);
+            }
         }
     }
-    write_named(&dir, name, bytes, existing).map_err(map)
+    write_named(&dir, name, existing, fill)
 }
 
 /// `$STRONGROOM_NO_TMPFILE` (non-empty, not `0`) skips `O_TMPFILE`: for a file system whose
@@ -314,30 +352,47 @@ fn sync_dir(dir: &Path) {
 
 /// The portable path: a named temporary beside the destination, then rename (or, for a new
 /// file, a hard link that fails if something appeared there meanwhile).
-fn write_named(dir: &Path, name: &OsStr, bytes: &[u8], existing: Existing) -> io::Result<()> {
+fn write_named<T>(
+    dir: &Path,
+    name: &OsStr,
+    existing: Existing,
+    fill: impl FnOnce(&mut dyn Write) -> CliResult<T>,
+) -> CliResult<T> {
     let target = dir.join(name);
-    let (tmp_path, mut file, entry) = create_temp(dir, name)?;
-    let result = (|| -> io::Result<()> {
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        match existing {
-            Existing::Replace => fs::rename(&tmp_path, &target)?,
-            Existing::Refuse => match fs::hard_link(&tmp_path, &target) {
-                Ok(()) => fs::remove_file(&tmp_path)?,
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
-                // No hard links on this file system: check, then rename.
-                Err(_) => {
-                    if fs::symlink_metadata(&target).is_ok() {
-                        return Err(io::ErrorKind::AlreadyExists.into());
+    let doing = || format!("writing {}", show(&target));
+    let (tmp_path, mut file, entry) =
+        create_temp(dir, name).map_err(|e| CliError::io(doing(), e))?;
+    let filled = fill(&mut file);
+    let result = filled.and_then(|t| {
+        (|| -> io::Result<()> {
+            file.sync_all()?;
+            drop(file);
+            match existing {
+                Existing::Replace => fs::rename(&tmp_path, &target)?,
+                Existing::Refuse => match fs::hard_link(&tmp_path, &target) {
+                    Ok(()) => fs::remove_file(&tmp_path)?,
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+                    // No hard links on this file system: check, then rename.
+                    Err(_) => {
+                        if fs::symlink_metadata(&target).is_ok() {
+                            return Err(io::ErrorKind::AlreadyExists.into());
+                        }
+                        fs::rename(&tmp_path, &target)?;
                     }
-                    fs::rename(&tmp_path, &target)?;
-                }
-            },
-        }
-        sync_dir(dir);
-        Ok(())
-    })();
+                },
+            }
+            sync_dir(dir);
+            Ok(())
+        })()
+        .map(|()| t)
+        .map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists && existing == Existing::Refuse {
+                exists_message(&target)
+            } else {
+                CliError::io(doing(), e)
+            }
+        })
+    });
     if result.is_err() {
         let _ = fs::remove_file(&tmp_path);
     }
@@ -404,7 +459,7 @@ pub fn note_removed(path: &Path) {
 mod unnamed {
     use std::ffi::OsStr;
     use std::fs::File;
-    use std::io::{self, Write};
+    use std::io;
     use std::os::fd::AsRawFd;
     use std::path::Path;
 
@@ -432,26 +487,22 @@ mod unnamed {
         }
     }
 
-    pub fn write(
-        dir: &Path,
-        name: &OsStr,
-        bytes: &[u8],
-        existing: Existing,
-    ) -> Result<(), Failure> {
-        // Any failure to create the unnamed file (old kernel, file system without support,
-        // or a real problem such as permissions) sends the write down the portable path,
-        // which reports real problems itself.
-        let Ok(fd) = rustix::fs::openat(
+    /// An unnamed file in `dir` (`O_TMPFILE`), or `None` where that is not available (old
+    /// kernel, file system without support, or a real problem such as permissions, which
+    /// the portable path then reports itself).
+    pub fn create(dir: &Path) -> Option<File> {
+        rustix::fs::openat(
             CWD,
             dir,
             OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
             Mode::from_raw_mode(0o600),
-        ) else {
-            return Err(Failure::Unsupported);
-        };
-        let mut file = File::from(fd);
-        file.write_all(bytes)?;
-        file.sync_all()?;
+        )
+        .ok()
+        .map(File::from)
+    }
+
+    /// Links the unnamed `file` (its data already on disk) into `dir` as `name`.
+    pub fn link(file: &File, dir: &Path, name: &OsStr, existing: Existing) -> Result<(), Failure> {
         let dirfd = rustix::fs::openat(
             CWD,
             dir,
@@ -516,17 +567,90 @@ pub fn check_binary_output(path: &Path, binary: bool) -> CliResult<()> {
 /// Writes an output: to standard output for `-` (refusing binary data on a terminal), else
 /// atomically to the file.
 pub fn write_output(path: &Path, bytes: &[u8], binary: bool, existing: Existing) -> CliResult<()> {
-    if is_std(path) {
-        let mut out = io::stdout().lock();
-        if binary && out.is_terminal() {
-            return Err(CliError::usage(
-                "refusing to write binary data to a terminal; use --text or -o FILE",
-            ));
-        }
-        out.write_all(bytes)
-            .and_then(|()| out.flush())
-            .map_err(|e| CliError::io("writing standard output", e))
-    } else {
-        write_file(path, bytes, existing)
+    write_output_with(path, binary, existing, |w| {
+        w.write_all(bytes).map_err(|e| {
+            CliError::io(
+                if is_std(path) {
+                    "writing standard output".to_string()
+                } else {
+                    format!("writing {}", show(path))
+                },
+                e,
+            )
+        })
+    })
+}
+
+/// As [`write_output`], with the data written by `fill` in pieces: to standard output as it
+/// comes (unbuffered: each write reaches the pipe or file at once), or to the file through
+/// [`write_file_with`], which keeps it only if `fill` succeeds.
+pub fn write_output_with<T>(
+    path: &Path,
+    binary: bool,
+    existing: Existing,
+    fill: impl FnOnce(&mut dyn Write) -> CliResult<T>,
+) -> CliResult<T> {
+    if !is_std(path) {
+        return write_file_with(path, existing, fill);
     }
+    let stdout = io::stdout();
+    if binary && stdout.is_terminal() {
+        return Err(CliError::usage(
+            "refusing to write binary data to a terminal; use --text or -o FILE",
+        ));
+    }
+    let doing = "writing standard output";
+    // Our own handle on the descriptor: large writes go straight to it, not through the
+    // line buffer of `Stdout`.
+    #[cfg(unix)]
+    let mut out = {
+        use std::os::fd::AsFd;
+        let mut lock = stdout.lock();
+        lock.flush().map_err(|e| CliError::io(doing, e))?;
+        File::from(
+            lock.as_fd()
+                .try_clone_to_owned()
+                .map_err(|e| CliError::io(doing, e))?,
+        )
+    };
+    #[cfg(not(unix))]
+    let mut out = stdout.lock();
+    let t = fill(&mut out)?;
+    out.flush().map_err(|e| CliError::io(doing, e))?;
+    Ok(t)
+}
+
+/// Opens an input: the file, or standard input for `-`.
+pub fn open_input(path: &Path, what: &str) -> CliResult<Box<dyn Read>> {
+    if is_std(path) {
+        return Ok(Box::new(io::stdin().lock()));
+    }
+    File::open(path)
+        .map(|f| Box::new(f) as Box<dyn Read>)
+        .map_err(|e| CliError::io(format!("reading {what} {}", show(path)), e))
+}
+
+/// Length of the input at `path` when it is a regular file (for a progress line).
+pub fn input_len(path: &Path) -> Option<u64> {
+    if is_std(path) {
+        return None;
+    }
+    fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+}
+
+/// Reads into `buf` until it is full or the input ends; returns how many bytes were read.
+pub fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
 }

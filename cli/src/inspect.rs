@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use strongroom::{KdfParams, Keyring, SealedRecord, SlotKind};
+use strongroom::{KdfParams, Keyring, SealedRecord, SlotKind, StreamHeader};
 
 use crate::dash;
 use crate::diag;
@@ -18,13 +18,18 @@ Examples:
   strongroom inspect alice.srk
   strongroom inspect entry.srr --diag
   strongroom inspect --json < entry.srr
+  strongroom inspect disk.img.srs
   echo 'srk1.oQEB' | strongroom inspect
 
 Binary or text form is detected; so is the object type (or give --type). Malformed input
 is reported with its SPEC.md error class and reason code (exit status 1; with --json the
 verdict is printed as JSON on standard output as well). Labels are chosen by whoever made
 the keyring: in every view, characters that could reorder or hide text on a terminal
-(bidirectional controls, line separators, escape sequences) are shown escaped.";
+(bidirectional controls, line separators, escape sequences) are shown escaped.
+
+A sealed stream (object type 4) shows its 95-byte header and the chunk count and payload
+length that its length implies (read to the end in constant memory; a file's size is
+taken as it is); the chunks themselves are checked only by `open`, with the key.";
 
 /// Object types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -33,6 +38,8 @@ pub enum ObjectType {
     Keyring,
     /// A sealed record (`srr1.`).
     Record,
+    /// A sealed stream (binary only).
+    Stream,
 }
 
 /// `inspect`.
@@ -63,6 +70,7 @@ fn guess(bytes: &[u8], text: Option<&str>) -> ObjectType {
         Some(t) if t.starts_with("srr") => ObjectType::Record,
         Some(_) => ObjectType::Keyring,
         None if bytes.get(1) == Some(&0x01) && bytes.get(2) == Some(&0x02) => ObjectType::Record,
+        None if bytes.get(1) == Some(&0x01) && bytes.get(2) == Some(&0x04) => ObjectType::Stream,
         None => ObjectType::Keyring,
     }
 }
@@ -71,17 +79,35 @@ fn type_name(t: ObjectType) -> &'static str {
     match t {
         ObjectType::Keyring => "keyring",
         ObjectType::Record => "record",
+        ObjectType::Stream => "stream",
     }
 }
 
 /// Runs `inspect`.
 pub fn run(a: InspectArgs) -> CliResult<()> {
-    let bytes = files::read_limited(
-        &a.input,
-        files::MAX_RECORD_INPUT,
-        "object",
-        strongroom::Error::Malformed(strongroom::Malformed::TooLarge),
-    )?;
+    let mut input = files::open_input(&a.input, "object")?;
+    let reading = || format!("reading object {}", show(&a.input));
+    let mut bytes = vec![0u8; 258];
+    let got = files::read_full(&mut *input, &mut bytes).map_err(|e| CliError::io(reading(), e))?;
+    bytes.truncate(got);
+    let peeked = files::as_text(&bytes).is_some();
+    if a.object_type == Some(ObjectType::Stream)
+        || (a.object_type.is_none() && !peeked && guess(&bytes, None) == ObjectType::Stream)
+    {
+        return inspect_stream(&a, bytes, input);
+    }
+    // Any other object: all of it, bounded.
+    let limit = files::MAX_RECORD_INPUT;
+    let left = (limit + 1).saturating_sub(bytes.len()) as u64;
+    std::io::Read::read_to_end(&mut std::io::Read::take(input, left), &mut bytes)
+        .map_err(|e| CliError::io(reading(), e))?;
+    if bytes.len() > limit {
+        return Err(CliError::Strongroom {
+            doing: format!("{}: more than {limit} bytes", reading()),
+            err: strongroom::Error::Malformed(strongroom::Malformed::TooLarge),
+            hint: None,
+        });
+    }
     let text = files::as_text(&bytes);
     let form = if text.is_some() {
         Form::Text
@@ -94,33 +120,12 @@ pub fn run(a: InspectArgs) -> CliResult<()> {
         (ObjectType::Keyring, None) => Keyring::from_bytes(&bytes).map(Object::Keyring),
         (ObjectType::Record, Some(t)) => SealedRecord::from_text(t).map(Object::Record),
         (ObjectType::Record, None) => SealedRecord::from_bytes(&bytes).map(Object::Record),
+        (ObjectType::Stream, _) => Err(strongroom::Malformed::TextPrefix.into()),
     };
     let form_name = if form == Form::Text { "text" } else { "binary" };
     let object = match decoded {
         Ok(o) => o,
-        Err(err) => {
-            if a.json {
-                let out = json!({
-                    "valid": false,
-                    "object": type_name(ty),
-                    "form": form_name,
-                    "class": err.class(),
-                    "reason": err.reason(),
-                    "message": err.to_string(),
-                });
-                println!("{}", term::json_pretty(&out));
-            }
-            return Err(CliError::Strongroom {
-                doing: format!(
-                    "decoding {} {} as a {}",
-                    form_name,
-                    show(&a.input),
-                    type_name(ty)
-                ),
-                err,
-                hint: None,
-            });
-        }
+        Err(err) => return Err(refusal(&a, ty, form_name, err)),
     };
     let encoding = match &object {
         Object::Keyring(k) => k.as_bytes(),
@@ -143,6 +148,94 @@ pub fn run(a: InspectArgs) -> CliResult<()> {
     match &object {
         Object::Keyring(k) => print_keyring(k, form_name),
         Object::Record(r) => print_record(r, form_name),
+    }
+    Ok(())
+}
+
+/// A decoding failure: printed as JSON too with --json.
+fn refusal(a: &InspectArgs, ty: ObjectType, form_name: &str, err: strongroom::Error) -> CliError {
+    if a.json {
+        let out = json!({
+            "valid": false,
+            "object": type_name(ty),
+            "form": form_name,
+            "class": err.class(),
+            "reason": err.reason(),
+            "message": err.to_string(),
+        });
+        println!("{}", term::json_pretty(&out));
+    }
+    CliError::Strongroom {
+        doing: format!(
+            "decoding {} {} as a {}",
+            form_name,
+            show(&a.input),
+            type_name(ty)
+        ),
+        err,
+        hint: None,
+    }
+}
+
+/// `inspect` of a sealed stream: its header from the first bytes, its length from the file's
+/// size or by reading standard input to the end.
+fn inspect_stream(
+    a: &InspectArgs,
+    prefix: Vec<u8>,
+    mut rest: Box<dyn std::io::Read>,
+) -> CliResult<()> {
+    let header = match StreamHeader::decode(&prefix) {
+        Ok(h) => h,
+        Err(err) => return Err(refusal(a, ObjectType::Stream, "binary", err)),
+    };
+    let size = match files::input_len(&a.input) {
+        Some(n) => n,
+        None => {
+            let more = std::io::copy(&mut rest, &mut std::io::sink())
+                .map_err(|e| CliError::io(format!("reading object {}", show(&a.input)), e))?;
+            (prefix.len() as u64).saturating_add(more)
+        }
+    };
+    let chunks = strongroom::stream_chunk_count(size);
+    let payload = chunks.and_then(|c| {
+        size.checked_sub(strongroom::STREAM_HEADER_LEN as u64)?
+            .checked_sub(c.checked_mul(strongroom::STREAM_FRAME_OVERHEAD as u64)?)
+    });
+    if a.diag {
+        let node = diag::parse(header.as_bytes())
+            .ok_or_else(|| CliError::usage("internal: accepted header is not one CBOR item"))?;
+        print!("{}", diag::render(&node));
+        return Ok(());
+    }
+    if a.json {
+        let out = json!({
+            "valid": true,
+            "object": "stream",
+            "form": "binary",
+            "size": size,
+            "version": 1,
+            "keyring_id": hex::encode(header.keyring_id()),
+            "salt": hex::encode(header.salt()),
+            "chunk_size": header.chunk_size(),
+            "commitment": hex::encode(header.commitment()),
+            "chunks": chunks,
+            "payload_len": payload,
+            "header": hex::encode(header.as_bytes()),
+        });
+        println!("{}", term::json_pretty(&out));
+        return Ok(());
+    }
+    println!("sealed stream (binary, {size} bytes), format version 1");
+    println!("  keyring id   {}", hex::encode(header.keyring_id()));
+    println!("  salt         {}", hex::encode(header.salt()));
+    println!("  chunk size   {} bytes", header.chunk_size());
+    println!("  commitment   {}", hex::encode(header.commitment()));
+    match (chunks, payload) {
+        (Some(c), Some(p)) => {
+            println!("  chunks       {c} (from the length: 95-byte header, 32 bytes per frame)");
+            println!("  payload      {p} bytes (if the stream is whole; only `open` can tell)");
+        }
+        _ => println!("  chunks       none: too short for a frame (a cut stream)"),
     }
     Ok(())
 }

@@ -55,6 +55,8 @@ Examples:
   strongroom keyring create alice.srk --label laptop
   strongroom seal -k alice.srk --context 'user:alice|log|1' --text notes.txt -o notes.srr
   strongroom open -k alice.srk --context 'user:alice|log|1' notes.srr
+  strongroom seal -k alice.srk --context 'backup|1' disk.img -o disk.img.srs
+  strongroom open -k alice.srk --context 'backup|1' disk.img.srs -o disk.img
   strongroom inspect alice.srk --json
   strongroom vectors verify
   strongroom conformance --impl 'node my-port/adapter.js'
@@ -98,10 +100,10 @@ enum Command {
     /// A log on a storage server: create, append, read and verify (SPEC.md 11.15).
     #[command(subcommand, after_help = log_cmd::common_help())]
     Log(log_cmd::LogCommand),
-    /// Seal a file or standard input into a record.
+    /// Seal a file or standard input of any size into a sealed stream (or a record: --text).
     #[command(after_help = record_cmd::SEAL_HELP)]
     Seal(record_cmd::SealArgs),
-    /// Open a sealed record and write its plaintext.
+    /// Open a sealed stream or record and write its plaintext.
     #[command(after_help = record_cmd::OPEN_HELP)]
     Open(record_cmd::OpenArgs),
     /// Decode any Strongroom object without keys: readable, CBOR diagnostic or JSON.

@@ -76,3 +76,91 @@ pub fn with_progress<T>(message: impl Into<String>, f: impl FnOnce() -> T) -> T 
     let _p = Progress::start(message);
     f()
 }
+
+/// Bytes done, shared between the work and the progress line.
+pub type Counter = std::sync::Arc<std::sync::atomic::AtomicU64>;
+
+/// A progress line for a long run through data: `message`, bytes done (of `total` when
+/// known) and the rate, updated ten times a second. Shown only on a terminal, without
+/// --quiet, and once the run has taken half a second; cleared when dropped.
+pub struct ByteProgress {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ByteProgress {
+    /// Starts the line's thread (or nothing, off a terminal).
+    pub fn start(message: impl Into<String>, done: Counter, total: Option<u64>) -> Self {
+        if !std::io::stderr().is_terminal() || crate::quiet() {
+            return ByteProgress {
+                stop: None,
+                thread: None,
+            };
+        }
+        let message = message.into();
+        let (tx, rx) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let started = Instant::now();
+            if !matches!(rx.recv_timeout(DELAY), Err(RecvTimeoutError::Timeout)) {
+                return;
+            }
+            loop {
+                let secs = started.elapsed().as_secs_f64();
+                let bytes = done.load(std::sync::atomic::Ordering::Relaxed);
+                let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
+                let of = match total {
+                    Some(t) if t > 0 => format!(
+                        " of {} ({:.0}%)",
+                        human(t as f64),
+                        (bytes as f64 * 100.0 / t as f64).min(100.0)
+                    ),
+                    _ => String::new(),
+                };
+                let mut err = std::io::stderr().lock();
+                let _ = write!(
+                    err,
+                    "\r{message}: {}{of}, {}/s ({secs:.1} s)\x1b[K",
+                    human(bytes as f64),
+                    human(rate)
+                );
+                let _ = err.flush();
+                drop(err);
+                if !matches!(rx.recv_timeout(TICK), Err(RecvTimeoutError::Timeout)) {
+                    break;
+                }
+            }
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
+        });
+        ByteProgress {
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ByteProgress {
+    fn drop(&mut self) {
+        self.stop.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// `n` bytes in binary units: `512 B`, `1.5 MiB`, `3.2 GiB`.
+pub fn human(n: f64) -> String {
+    const UNITS: &[&str] = &["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < UNITS.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{v:.0} {}", UNITS[i])
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
+}
