@@ -154,6 +154,96 @@ fn computed() -> BTreeMap<String, String> {
     c.insert("recovery-code-1/payload".into(), h(payload));
     c.insert("recovery-code-1".into(), code.expose().to_string());
 
+    // Example 6: a log of three entries under the keyring of example 2.
+    let log_id = strongroom::LogId::from_bytes(arr(seq(0xf0, 16)));
+    let app = b"user:alice";
+    let (_, mut state) = unlocked.create_log(log_id);
+    let mut entries = Vec::new();
+    let mut last = None;
+    for (i, (salt, nonce)) in [(0x20u8, 0x40u8), (0x50, 0x70), (0x80, 0xa0)]
+        .into_iter()
+        .enumerate()
+    {
+        let a = hazmat::seal_log_entry_with_rng(
+            &unlocked,
+            &state,
+            format!("entry {i}").as_bytes(),
+            Context::new(app),
+            &mut Scripted(vec![seq(salt, 32), seq(nonce, 12)]),
+        )
+        .unwrap();
+        entries.push(a.entry().as_bytes().to_vec());
+        last = Some(a.checkpoint().clone());
+        state = a.acknowledged();
+    }
+    let checkpoint = last.unwrap();
+    c.insert("log-1/log-key".into(), h(hazmat::log_key(&unlocked)));
+    c.insert(
+        "log-1/context-1".into(),
+        h(log_id.entry_context(1, app).unwrap()),
+    );
+    c.insert("log-1/entry-1".into(), h(&entries[1]));
+    let leaves: Vec<[u8; 32]> = entries
+        .iter()
+        .map(|e| strongroom::LogTree::leaf_hash(e))
+        .collect();
+    for (i, leaf) in leaves.iter().enumerate() {
+        c.insert(format!("log-1/leaf-{i}"), h(leaf));
+    }
+    let tree = strongroom::LogTree::from_leaf_hashes(leaves);
+    c.insert("log-1/node-01".into(), h(tree.root(2).unwrap()));
+    c.insert("log-1/root-3".into(), h(tree.root(3).unwrap()));
+    assert_eq!(checkpoint.root(), &tree.root(3).unwrap());
+    assert_eq!(state.pin().root(), checkpoint.root());
+    let cp = checkpoint.as_bytes();
+    c.insert("log-1/checkpoint-3/mac-input".into(), h(&cp[..cp.len() - 35]));
+    c.insert("log-1/checkpoint-3/mac".into(), h(checkpoint.mac()));
+    c.insert("log-1/checkpoint-3".into(), h(cp));
+    c.insert("text-checkpoint-1".into(), checkpoint.to_text());
+
+    // Example 7: a sealed stream of 70,000 bytes (two chunks) under the keyring of example 2.
+    let stream_context = b"user:alice|collection:files|file:1";
+    let payload: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+    let stream = hazmat::seal_stream_with_rng(
+        &unlocked,
+        &payload,
+        Context::new(stream_context),
+        &mut Scripted(vec![seq(0xb0, 32)]),
+    )
+    .unwrap();
+    let header = strongroom::StreamHeader::decode(&stream).unwrap();
+    let ss = hazmat::stream_secrets(&unlocked, &header, Context::new(stream_context));
+    c.insert("stream-1/prk-str".into(), h(ss.prk));
+    c.insert("stream-1/stream-key".into(), h(ss.stream_key));
+    c.insert("stream-1/commitment".into(), h(ss.commitment));
+    c.insert("stream-1/header".into(), h(header.as_bytes()));
+    c.insert("stream-1/stream-aad".into(), h(ss.aad));
+    let frame1 = strongroom::STREAM_HEADER_LEN + strongroom::STREAM_CHUNK_SIZE + 32;
+    let tag0 = frame1 - 16;
+    c.insert(
+        "stream-1/frame-0/header".into(),
+        h(&stream[strongroom::STREAM_HEADER_LEN..strongroom::STREAM_HEADER_LEN + 16]),
+    );
+    c.insert("stream-1/frame-0/tag".into(), h(&stream[tag0..frame1]));
+    c.insert(
+        "stream-1/frame-1/header".into(),
+        h(&stream[frame1..frame1 + 16]),
+    );
+    c.insert(
+        "stream-1/frame-1/tag".into(),
+        h(&stream[stream.len() - 16..]),
+    );
+    {
+        use sha2::Digest;
+        c.insert("stream-1/sha256".into(), h(sha2::Sha256::digest(&stream)));
+    }
+    assert_eq!(
+        &unlocked
+            .open_stream_from_slice(&stream, Context::new(stream_context))
+            .unwrap()[..],
+        &payload[..]
+    );
+
     // The examples also open: the final keyring with each secret, the record with its
     // context.
     let k2 = Keyring::from_bytes(k2.as_bytes()).unwrap();
@@ -193,7 +283,8 @@ fn slot_values(
     assert_eq!(slot.commitment(), &s.commitment);
 }
 
-// SR-CBOR-9, SR-KEY-1..8, SR-KEY-14, SR-KDF-1, SR-KDF-2, SR-PWD-1, SR-REC-1, SR-TXT-1:
+// SR-CBOR-9, SR-KEY-1..8, SR-KEY-14, SR-KDF-1, SR-KDF-2, SR-PWD-1, SR-REC-1, SR-TXT-1,
+// SR-LOG-2, SR-LOG-4, SR-LOG-6, SR-LOG-7, SR-STR-2, SR-STR-3, SR-STR-4:
 // the worked examples of SPEC.md are what the crate produces.
 #[test]
 fn spec_worked_examples_match() {
