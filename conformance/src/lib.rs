@@ -14,6 +14,7 @@ mod accumulated;
 mod input;
 mod log;
 mod output;
+mod stream;
 
 use serde_json::{Map, Value};
 use strongroom::hazmat;
@@ -25,6 +26,7 @@ use strongroom::{
 pub use accumulated::{Shake, accumulated};
 pub use input::{Script, bytes, hex, kdf, kdf_json, policy};
 pub use output::keyring_summary;
+pub use stream::payload;
 
 use input::{as_obj, as_str, as_u64, field, flag, input_bytes, password_string};
 use output::{
@@ -43,6 +45,9 @@ pub struct Run {
     pub intermediates: Obj,
     /// KDF evaluations during the operation itself (after any unlock setup).
     pub kdf_calls: u64,
+    /// For an `open_stream` that failed: the chunks it released before the failure
+    /// (vectors/README.md section 4.2); `None` for every other outcome.
+    pub released_chunks: Option<u64>,
 }
 
 /// Decodes `inputs.keyring` and unlocks it as `inputs.unlock` says (the setup of operations
@@ -106,6 +111,10 @@ pub const OPERATIONS: &[&str] = &[
     "log_append",
     "log_read",
     "log_open_entry",
+    "decode_stream_header",
+    "seal_stream",
+    "open_stream",
+    "open_stream_chunk",
 ];
 
 /// Runs one operation. `Err` means the vector itself is broken or the consumer could not
@@ -113,6 +122,7 @@ pub const OPERATIONS: &[&str] = &[
 /// decoded object that does not re-encode to its input); such a vector fails.
 pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
     let mut inter = Obj::new();
+    let mut released: Option<u64> = None;
     let mut script = Script::from_inputs(inputs)?;
     // The policy is an argument, constructed before the operation is called (SR-POL-5); it
     // and the setup happen before the KDF counter starts.
@@ -134,7 +144,10 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         | "auth_tag"
         | "log_append"
         | "log_read"
-        | "log_open_entry" => Some(setup(inputs, &pol()?)?),
+        | "log_open_entry"
+        | "seal_stream"
+        | "open_stream"
+        | "open_stream_chunk" => Some(setup(inputs, &pol()?)?),
         _ => None,
     };
     let before = unlocked.as_ref().map(|u| u.keyring().as_bytes().to_vec());
@@ -540,8 +553,19 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         }
         other => {
             let log_op = match &unlocked {
-                Some(u) => log::run_unlocked(other, inputs, u, &mut script, &mut inter),
-                None => log::run_plain(other, inputs),
+                Some(u) => {
+                    log::run_unlocked(other, inputs, u, &mut script, &mut inter).or_else(|| {
+                        stream::run_unlocked(
+                            other,
+                            inputs,
+                            u,
+                            &mut script,
+                            &mut inter,
+                            &mut released,
+                        )
+                    })
+                }
+                None => log::run_plain(other, inputs).or_else(|| stream::run_plain(other, inputs)),
             };
             match log_op {
                 Some(r) => r?,
@@ -559,7 +583,9 @@ pub fn run(operation: &str, inputs: &Obj) -> Result<Run, String> {
         inter.clear();
     }
     let calls = hazmat::kdf_calls() - calls_before;
-    finish(outcome, inter, calls, &script)
+    let mut r = finish(outcome, inter, calls, &script)?;
+    r.released_chunks = released;
+    Ok(r)
 }
 
 /// A prepared credential of an unlock.
@@ -618,6 +644,7 @@ fn finish(
         outcome,
         intermediates: inter,
         kdf_calls,
+        released_chunks: None,
     })
 }
 

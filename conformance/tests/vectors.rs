@@ -56,13 +56,18 @@ fn deviations() -> BTreeMap<String, Value> {
         .collect()
 }
 
-fn outcome_json(r: &Result<exec::Obj, strongroom::Error>) -> Value {
-    match r {
+/// The outcome as a vector's `expected` states it, with `released_chunks` for an
+/// `open_stream` that failed (vectors/README.md section 4.2).
+fn outcome_json(run: &exec::Run) -> Value {
+    match &run.outcome {
         Ok(_) => serde_json::json!({"result": "success"}),
         Err(e) => {
             let mut o = serde_json::json!({"result": "error", "class": e.class()});
             if let Some(r) = e.reason() {
                 o["reason"] = r.into();
+            }
+            if let Some(n) = run.released_chunks {
+                o["released_chunks"] = n.into();
             }
             o
         }
@@ -99,7 +104,7 @@ fn check(
             return;
         }
     };
-    let got = outcome_json(&run.outcome);
+    let got = outcome_json(&run);
     let allowed = devs.get(id);
     if &got != expected {
         if allowed == Some(&got) {
@@ -215,6 +220,9 @@ fn run_file(name: &str) {
             let mut exp = serde_json::json!({"result": "error", "class": m["class"]});
             if let Some(r) = m.get("reason") {
                 exp["reason"] = r.clone();
+            }
+            if let Some(n) = m.get("released_chunks") {
+                exp["released_chunks"] = n.clone();
             }
             check(
                 &mut t,
@@ -351,6 +359,7 @@ const FILES: &[&str] = &[
     "accumulated",
     "hardening",
     "log",
+    "stream",
 ];
 
 macro_rules! file_tests {
@@ -376,5 +385,6 @@ file_tests!(
     tamper,
     accumulated,
     hardening,
-    log
+    log,
+    stream
 );

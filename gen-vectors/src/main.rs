@@ -30,6 +30,7 @@ mod t_password;
 mod t_policy;
 mod t_record;
 mod t_recovery;
+mod t_stream;
 mod t_tamper;
 mod t_text;
 mod t_version;
@@ -90,6 +91,9 @@ pub struct V {
     pub inputs: Obj,
     /// The expected outcome.
     pub expect: Expect,
+    /// For an `open_stream` that fails: the chunks released before the failure
+    /// (vectors/README.md section 4.2), stated by hand.
+    pub released: Option<u64>,
 }
 
 /// Builds a vector.
@@ -101,6 +105,7 @@ pub fn v(op: &'static str, desc: impl Into<String>, spec: &[&'static str], expec
         op,
         inputs: Obj::new(),
         expect,
+        released: None,
     }
 }
 
@@ -114,6 +119,12 @@ impl V {
     /// Adds flags.
     pub fn f(mut self, flags: &[&'static str]) -> Self {
         self.flags.extend_from_slice(flags);
+        self
+    }
+
+    /// The chunks an `open_stream` that fails releases before its failure.
+    pub fn rel(mut self, n: u64) -> Self {
+        self.released = Some(n);
         self
     }
 
@@ -179,6 +190,17 @@ impl File {
         // lists it (with the crate's actual outcome and a reason); the vector keeps SPEC.md's
         // expectation either way.
         let deviates = got != vec.expect;
+        if run.released_chunks != vec.released {
+            MISMATCHES
+                .lock()
+                .map(|mut m| {
+                    m.push(format!(
+                        "{id} ({}): {:?} chunks released stated, the crate released {:?}",
+                        vec.desc, vec.released, run.released_chunks
+                    ))
+                })
+                .ok();
+        }
         if deviates && deviation(&id) != Some(got.clone()) {
             MISMATCHES
                 .lock()
@@ -235,6 +257,9 @@ impl File {
                 x.insert("class".into(), e.class().into());
                 if let Some(r) = e.reason() {
                     x.insert("reason".into(), r.into());
+                }
+                if let Some(n) = run.released_chunks {
+                    x.insert("released_chunks".into(), n.into());
                 }
                 o.insert("expected".into(), Value::Object(x));
                 Obj::new()
@@ -521,6 +546,7 @@ fn main() {
         t_accumulated::file(),
         t_hardening::file(),
         t_log::file(),
+        t_stream::file(),
     ];
     let mism = MISMATCHES.lock().map(|m| m.clone()).unwrap_or_default();
     if !mism.is_empty() {
