@@ -102,7 +102,13 @@ pub fn handle(req: &Value) -> Value {
                 json!({"id": id, "result": "success", "output": output})
             }
             Err(e) => {
-                json!({"id": id, "result": "error", "class": e.class(), "reason": e.reason()})
+                let mut a =
+                    json!({"id": id, "result": "error", "class": e.class(), "reason": e.reason()});
+                // open_stream: the chunks released before the failure (vectors/README.md 4.2).
+                if let Some(n) = run.released_chunks {
+                    a["released_chunks"] = n.into();
+                }
+                a
             }
         },
         // The request could not be followed (a broken vector, a draw of the wrong size, a

@@ -554,7 +554,7 @@ pub fn judge(expect: &Expect, answer: &Answer, ignore: &[String]) -> Outcome {
             }
             Outcome::Pass
         }
-        ("success", Expect::Error { class, reason }) => Outcome::UnexpectedSuccess(format!(
+        ("success", Expect::Error { class, reason, .. }) => Outcome::UnexpectedSuccess(format!(
             "expected {}, got success",
             suite::show_class(class, reason.as_deref())
         )),
@@ -569,12 +569,25 @@ pub fn judge(expect: &Expect, answer: &Answer, ignore: &[String]) -> Outcome {
                 ));
             }
             match expected {
-                Expect::Error { class, reason }
-                    if class == got_class && reason.as_deref() == got_reason =>
-                {
-                    Outcome::Pass
+                Expect::Error {
+                    class,
+                    reason,
+                    released,
+                } if class == got_class && reason.as_deref() == got_reason => {
+                    // open_stream: an adapter that releases chunks states how many it released
+                    // before the failure; one that opens all or nothing states nothing
+                    // (vectors/README.md section 4.2).
+                    match (released, v.get("released_chunks")) {
+                        (_, None) => Outcome::Pass,
+                        (Some(want), Some(got)) if got.as_u64() == Some(*want) => Outcome::Pass,
+                        (want, Some(got)) => Outcome::UnexpectedFailure(format!(
+                            "expected {} chunk(s) released before the failure, got {}",
+                            want.map_or_else(|| "no".to_string(), |n| n.to_string()),
+                            clip(&got.to_string(), 40)
+                        )),
+                    }
                 }
-                Expect::Error { class, reason } => Outcome::UnexpectedFailure(format!(
+                Expect::Error { class, reason, .. } => Outcome::UnexpectedFailure(format!(
                     "expected {}, got {}",
                     suite::show_class(class, reason.as_deref()),
                     suite::show_class(got_class, got_reason)

@@ -27,6 +27,9 @@ pub enum Expect {
         class: String,
         /// Reason code, for the classes that have one.
         reason: Option<String>,
+        /// `open_stream`: the chunks released before the failure (vectors/README.md section
+        /// 4.2), compared when the answer states it.
+        released: Option<u64>,
     },
 }
 
@@ -34,7 +37,9 @@ impl fmt::Display for Expect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expect::Success { .. } => f.write_str("success"),
-            Expect::Error { class, reason } => f.write_str(&show_class(class, reason.as_deref())),
+            Expect::Error { class, reason, .. } => {
+                f.write_str(&show_class(class, reason.as_deref()))
+            }
         }
     }
 }
@@ -95,6 +100,7 @@ fn expect_of(expected: &Value, output: Option<&Value>) -> Result<Expect, String>
                 .get("reason")
                 .and_then(Value::as_str)
                 .map(String::from),
+            released: expected.get("released_chunks").and_then(Value::as_u64),
         }),
         _ => Err("`expected.result` is neither success nor error".into()),
     }
@@ -263,7 +269,7 @@ fn tamper_cases(file: &str, set: &Value) -> Result<Vec<Case>, String> {
         case.request["args"][target] = json!(hex::encode(mutated));
         case.expect = expect_of(
             &json!({"result": "error", "class": m.get("class"),
-                                         "reason": m.get("reason")}),
+                    "reason": m.get("reason"), "released_chunks": m.get("released_chunks")}),
             None,
         )?;
         case.description = format!("{} ({suffix})", base.description);
