@@ -160,6 +160,12 @@ pub fn file() -> File {
                  and large outputs as their length and SHA-256.",
             ),
             (
+                "ReEncrypted",
+                "The generator altered the stream header and encrypted the chunk again under the \
+                 stream key with the AAD over the altered header, which only a holder of the DEK \
+                 can do: the AES-GCM tag verifies, and only the key commitment (step 4) can fail.",
+            ),
+            (
                 "RandomAccess",
                 "OpenChunk (SPEC.md 11.16.4): one chunk read at its offset and opened on its \
                  own, without reading the others and without step 6.6.",
@@ -1260,6 +1266,49 @@ pub fn file() -> File {
 
     // --- tamper set: every chunk-boundary truncation ------------------------------------------
     tamper_set(&mut f, &one.setup(), &s_four, ctx);
+
+    // --- the commitment alone decides (SR-STR-6) ----------------------------------------------
+    // The header's commitment replaced and the chunk encrypted again under the stream key with
+    // the AAD over the changed header: the tag verifies, only step 4 can fail.
+    let mut forged_header = sh.clone();
+    for b in &mut forged_header[63..95] {
+        *b ^= 0x5a;
+    }
+    let h = strongroom::StreamHeader::decode(&forged_header).expect("forged header decodes");
+    let secrets = hazmat::stream_secrets(&u, &h, Context::new(ctx));
+    let mut nonce = [0u8; 12];
+    nonce[8] = 1;
+    nonce[9..].copy_from_slice(&n_small.to_be_bytes()[1..]);
+    let mut forged = forged_header.clone();
+    forged.extend_from_slice(&small_salt[..4]);
+    forged.extend_from_slice(&nonce);
+    forged.extend_from_slice(&crate::gcm::encrypt(
+        &secrets.stream_key,
+        &nonce,
+        &secrets.aad,
+        fx::PLAINTEXT,
+    ));
+    f.add(
+        open_v(
+            "A header whose commitment was replaced, its chunk encrypted again under the stream key over the changed header (the tag verifies): stream_authentication_failed at step 4",
+            &["SR-STR-6", "SR-STR-2", "SR-KEY-12"],
+            auth(),
+            &one.setup(),
+            &forged,
+            ctx,
+        )
+        .f(&["ServerEdit", "ReEncrypted"])
+        .rel(0),
+    );
+    oc(
+        &mut f,
+        "OpenChunk on the same stream: stream_authentication_failed (the commitment, checked before any chunk)",
+        auth(),
+        &one.setup(),
+        &forged,
+        0,
+        ctx,
+    );
     f
 }
 

@@ -2688,14 +2688,15 @@ def decode_stream_header(data: bytes) -> StreamHeader:
     try:
         root = r.item(1)  # step 3, without trailing_bytes
     except StrongroomError as e:
-        if e.cls == "malformed" and e.reason == "truncated" and len(data) > MAX_STREAM_HEADER_BYTES:
+        if (e.cls == "malformed" and e.reason == "truncated" and len(data) > MAX_STREAM_HEADER_BYTES
+                and not mutant("stream_header_no_window")):
             raise malformed("too_large") from None
         raise
     f = {}  # step 4
 
     def chunk_log2(n):
         _expect(n, 0)
-        if n.value != STREAM_CHUNK_LOG2:
+        if n.value != STREAM_CHUNK_LOG2 and not mutant("stream_chunk_size_unchecked"):
             raise malformed("value_out_of_range")
         f["log2"] = n.value
 
@@ -2729,11 +2730,17 @@ def stream_keys(stream_salt: bytes, record_root: bytes, keyring_id: bytes):
 
 def stream_aad(header: bytes, context: bytes) -> bytes:
     """SR-STR-3: SHA-256(header || u64be(len(context)) || context)."""
+    if mutant("stream_aad_without_context_length"):
+        return hashlib.sha256(header + context).digest()
     return hashlib.sha256(header + len(context).to_bytes(8, "big") + context).digest()
 
 
 def chunk_nonce(i: int, final: bool, n: int) -> bytes:
     """SR-STR-4: u64be(i) || u8(final) || u24be(n)."""
+    if mutant("stream_nonce_without_final"):
+        final = False
+    if mutant("stream_nonce_without_length"):
+        n = 0
     return i.to_bytes(8, "big") + bytes([1 if final else 0]) + n.to_bytes(3, "big")
 
 
@@ -2836,7 +2843,7 @@ class StreamOpener:
         Returns (chunk, final, frame length)."""
         if len(R) < STREAM_FRAME_HEADER:  # 6.1 (OpenChunk too: SPEC.md omits it there)
             raise _sv("stream_truncated")
-        if bytes(R[0:4]) != self.header.salt[:4]:  # 6.2
+        if bytes(R[0:4]) != self.header.salt[:4] and not mutant("stream_tag4_unchecked"):  # 6.2
             raise _sv("chunk_from_another_stream")
         index = int.from_bytes(R[4:12], "big")  # 6.3
         final = R[12]
@@ -2846,14 +2853,15 @@ class StreamOpener:
                 or (final == 0 and index == MAX_STREAM_CHUNKS - 1)
                 or (final == 1 and n == 0 and index > 0)):
             raise malformed("chunk_frame")
-        if index < i:  # 6.4
+        if index < i and not mutant("stream_duplicate_index_accepted"):  # 6.4
             raise _sv("chunk_duplicated")
         if index > i:
             raise _sv("chunk_reordered")
         size = STREAM_FRAME_OVERHEAD + n
         if len(R) < size:  # 6.5
             raise _sv("stream_truncated")
-        if whole_stream and final == 1 and len(R) > size:  # 6.6
+        if ((whole_stream or mutant("stream_open_chunk_checks_trailing")) and final == 1
+                and len(R) > size and not mutant("stream_data_after_final_ignored")):  # 6.6
             raise _sv("data_after_final_chunk")
         try:  # 7
             chunk = AESGCM(self.key).decrypt(chunk_nonce(i, final == 1, n),
@@ -2870,7 +2878,7 @@ def begin_open_stream(u: "Unlocked", data, context: bytes) -> StreamOpener:
         raise StrongroomError("wrong_keyring")
     _check_context(context)  # 3
     _prk, key, commitment = stream_keys(h.salt, u.record_root, u.keyring_id)  # 4
-    if not hmac.compare_digest(commitment, h.commitment):
+    if not hmac.compare_digest(commitment, h.commitment) and not mutant("stream_commitment_unchecked"):
         raise StrongroomError("stream_authentication_failed")
     return StreamOpener(h, key, stream_aad(h.raw, context))  # 5
 
@@ -2887,7 +2895,14 @@ def open_stream(u: "Unlocked", stream: bytes, context: bytes):
         pos = len(op.header.raw)
         i = 0
         while True:  # 6
-            chunk, final, size = op.check_frame(i, mv[pos:], True)
+            if mutant("stream_clean_end_at_boundary") and i > 0 and pos == len(mv):
+                return  # the stream ends cleanly where a frame is due
+            try:
+                chunk, final, size = op.check_frame(i, mv[pos:], True)
+            except StrongroomError as e:
+                if mutant("stream_released_before_tag") and e.cls == "stream_authentication_failed":
+                    yield b""  # the chunk, decrypted and released before its tag was checked
+                raise
             yield chunk  # 6.8
             if final:
                 return
