@@ -365,6 +365,415 @@ fn sr_str_6_every_attack_row() {
     assert_eq!(open_both(&other_keyring, &s, CTX), Err(Error::WrongKeyring));
 }
 
+/// Opens `stream` chunk by chunk through the Read adaptor and returns how many chunks it
+/// released before its failure, with the failure.
+fn released_then_error<R: Read>(k: &UnlockedKeyring, reader: R) -> (usize, std::io::Error) {
+    let mut opener = match k.open_stream(reader, CTX) {
+        Ok(o) => o,
+        Err(e) => return (0, e),
+    };
+    let mut released = 0;
+    loop {
+        match opener.next_chunk() {
+            Ok(Some(_)) => released += 1,
+            Ok(None) => panic!("a failed stream ended cleanly after {released} chunks"),
+            Err(e) => {
+                assert!(!opener.is_complete());
+                return (released, e);
+            }
+        }
+    }
+}
+
+// SR-STR-6: the rows of SPEC.md 11.16.4's attack table for the header, as revised: an altered
+// keyring id is wrong_keyring (step 2, before the context's length at step 3); an altered
+// salt or commitment stream_authentication_failed (step 4).
+// SR-STR-1: an altered header structure is malformed, and a cut inside the header malformed
+// truncated, through both opening APIs and OpenChunk's header, whatever the context.
+#[test]
+fn sr_str_6_header_rows_of_the_attack_table() {
+    let k = new_keyring(11, FAST_PBKDF2);
+    let s = seal(&k, &payload(C + 7), 1);
+    let long = Context::new(&[0; 4097]);
+    for at in 7..23 {
+        let mut x = s.clone();
+        x[at] ^= 0x40;
+        assert_eq!(open_both(&k, &x, CTX), Err(Error::WrongKeyring), "{at}");
+        assert_eq!(open_both(&k, &x, long), Err(Error::WrongKeyring), "{at}");
+        let h = StreamHeader::decode(&x).unwrap();
+        assert_eq!(k.stream_chunks(&h, long).unwrap_err(), Error::WrongKeyring);
+    }
+    for at in (26..58).chain(63..95) {
+        let mut x = s.clone();
+        x[at] ^= 0x40;
+        assert_eq!(
+            open_both(&k, &x, CTX),
+            Err(Error::StreamAuthenticationFailed),
+            "{at}"
+        );
+    }
+    // The context's length is checked at step 3, after the header: not when open_stream is
+    // called with it.
+    assert_eq!(
+        open_both(&k, &s, long),
+        Err(Error::LimitExceeded(strongroom::Limit::ContextTooLong))
+    );
+    assert_eq!(
+        open_both(&k, &s[..60], long),
+        Err(Error::Malformed(Malformed::Truncated))
+    );
+
+    // A cut anywhere inside the header: malformed truncated.
+    for cut in 0..STREAM_HEADER_LEN {
+        assert_eq!(
+            open_both(&k, &s[..cut], CTX),
+            Err(Error::Malformed(Malformed::Truncated)),
+            "cut at {cut}"
+        );
+        let e = k
+            .open_stream_chunk(Cursor::new(&s[..cut]), 0, CTX)
+            .unwrap_err();
+        assert_eq!(
+            stream_error(&e),
+            Some(Error::Malformed(Malformed::Truncated))
+        );
+    }
+
+    // The header's structure, with the frames after it: malformed, with the reason of the
+    // decoding order.
+    let edit = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut x = s.clone();
+        f(&mut x);
+        open_both(&k, &x, CTX)
+    };
+    let m = |r: Malformed| Err(Error::Malformed(r));
+    assert_eq!(edit(&|x| x[59] = 0x11), m(Malformed::ValueOutOfRange));
+    assert_eq!(edit(&|x| x[59] = 0x40), m(Malformed::UnexpectedType));
+    assert_eq!(
+        edit(&|x| {
+            x.splice(59..60, [0x18, 0x10]);
+        }),
+        m(Malformed::NonShortestHead)
+    );
+    assert_eq!(
+        edit(&|x| {
+            x[25] = 0x1f;
+            x.remove(26);
+        }),
+        m(Malformed::WrongLength)
+    );
+    assert_eq!(
+        edit(&|x| {
+            x[0] = 0xa7;
+            x.splice(95..95, [0x07, 0x00]);
+        }),
+        m(Malformed::UnknownKey)
+    );
+    assert_eq!(
+        edit(&|x| {
+            x[0] = 0xa5;
+            x.drain(60..95);
+        }),
+        m(Malformed::MissingKey)
+    );
+    assert_eq!(edit(&|x| x[0] = 0x86), m(Malformed::UnexpectedType));
+    assert_eq!(edit(&|x| x[2] = 0x03), m(Malformed::WrongObjectType));
+}
+
+// SR-STR-1: the 256-byte window. A header item that does not end within the stream's first
+// 256 bytes is too_large only when the stream is longer than 256 bytes, else truncated; an
+// item that ends at byte 256 is read whole (its salt then has the wrong length).
+#[test]
+fn sr_str_1_the_256_byte_window() {
+    let k = new_keyring(12, FAST_PBKDF2);
+    let s = seal(&k, &payload(10), 1);
+    // A header whose salt is `len` bytes long: the item is 63 + len bytes.
+    let header_with_salt = |len: u8| {
+        let mut h = s[..23].to_vec();
+        h.extend([0x04, 0x58, len]);
+        h.extend(std::iter::repeat_n(0x33, len as usize));
+        h.extend_from_slice(&s[58..95]);
+        assert_eq!(h.len(), 63 + len as usize);
+        h
+    };
+    let m = |r: Malformed| Err(Error::Malformed(r));
+    // Ends at byte 256 exactly: read whole, whatever follows.
+    let ends_at_256 = header_with_salt(193);
+    assert_eq!(ends_at_256.len(), 256);
+    for extra in [0, 1, 1000] {
+        let mut x = ends_at_256.clone();
+        x.extend(std::iter::repeat_n(0, extra));
+        assert_eq!(
+            StreamHeader::decode(&x).unwrap_err(),
+            Error::Malformed(Malformed::WrongLength)
+        );
+        assert_eq!(open_both(&k, &x, CTX), m(Malformed::WrongLength), "{extra}");
+    }
+    // Ends at byte 257: too_large when the stream has 257 bytes or more, truncated when it
+    // stops at 256 or before.
+    let ends_at_257 = header_with_salt(194);
+    assert_eq!(ends_at_257.len(), 257);
+    for len in [257, 258, 2000] {
+        let mut x = ends_at_257.clone();
+        x.resize(len, 0);
+        assert_eq!(open_both(&k, &x, CTX), m(Malformed::TooLarge), "{len}");
+        let e = k.open_stream_chunk(Cursor::new(&x), 0, CTX).unwrap_err();
+        assert_eq!(
+            stream_error(&e),
+            Some(Error::Malformed(Malformed::TooLarge))
+        );
+    }
+    for len in [256, 255, 100] {
+        assert_eq!(
+            open_both(&k, &ends_at_257[..len], CTX),
+            m(Malformed::Truncated),
+            "{len}"
+        );
+    }
+    // A profile error inside the window is reported as it is found, even when the item
+    // would not end within it.
+    // Key 5's value at byte 221 as `18 10`: the item would end at byte 258.
+    let mut x = ends_at_257.clone();
+    assert_eq!(&x[220..222], &[0x05, 0x10]);
+    x.splice(221..222, [0x18, 0x10]);
+    x.resize(300, 0);
+    assert_eq!(open_both(&k, &x, CTX), m(Malformed::NonShortestHead));
+    let mut x = s.clone();
+    x.splice(23..24, [0x18, 0x04]);
+    x.resize(400, 0);
+    assert_eq!(open_both(&k, &x, CTX), m(Malformed::NonShortestHead));
+    // OpenChunk's header argument: the first 257 bytes, or more, or the header alone.
+    let h = StreamHeader::decode(&s[..s.len().min(257)]).unwrap();
+    assert_eq!(StreamHeader::decode(&s[..95]).unwrap(), h);
+}
+
+// SR-STR-6: the final chunk repeated after itself is data_after_final_chunk (6.6), not
+// chunk_duplicated; and a reader fed from a pipe releases the chunks before the final one
+// but never the final one, which it yields only after the end of its input.
+// SR-STR-7: the released count is the same whatever follows the final frame.
+#[test]
+fn sr_str_6_final_chunk_repeated_after_itself() {
+    let k = new_keyring(13, FAST_PBKDF2);
+    for n in [0, 5, C, 3 * C + 5] {
+        let s = seal(&k, &payload(n), 1);
+        let (h, frames) = split(&s);
+        let last = frames.len() - 1;
+        let mut x = frames.clone();
+        x.push(frames[last].clone());
+        let x = join(&h, &x);
+        assert_eq!(
+            open_both(&k, &x, CTX),
+            violation(StreamViolation::DataAfterFinalChunk),
+            "n = {n}"
+        );
+        for extra in [&[0u8][..], &frames[last][..], &frames[0][..]] {
+            let y = [&s[..], extra].concat();
+            let (released, e) = released_then_error(&k, &y[..]);
+            assert_eq!(released, last, "n = {n}");
+            assert_eq!(
+                stream_error(&e),
+                Some(Error::StreamViolation(StreamViolation::DataAfterFinalChunk))
+            );
+        }
+        // A reader that fails where the stream should end: the final chunk is never
+        // released, since the end of the input was not seen.
+        let (released, e) = released_then_error(&k, FailsAtEnd(&s[..]));
+        assert_eq!(released, last, "n = {n}");
+        assert_eq!(stream_error(&e), None);
+        assert_eq!(e.to_string(), "no end of input");
+    }
+}
+
+/// A reader that hands over its bytes and then fails instead of reporting the end.
+struct FailsAtEnd<'a>(&'a [u8]);
+
+impl Read for FailsAtEnd<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(std::io::Error::other("no end of input"));
+        }
+        let n = buf.len().min(self.0.len()).min(1000);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+// SR-STR-6: edits of a frame's index, final byte or length give the first of steps 6.3 to
+// 6.6 that fails (chunk_frame, chunk_duplicated, chunk_reordered, stream_truncated,
+// data_after_final_chunk); a full final chunk relabelled not final passes 6.3 to 6.6 and
+// fails at 6.7, as does a non-final chunk relabelled final at the end of a cut stream.
+// SR-STR-4: the final flag and the length are in the nonce the tag authenticates.
+#[test]
+fn sr_str_6_frame_field_edits() {
+    let k = new_keyring(14, FAST_PBKDF2);
+    let s = seal(&k, &payload(3 * C + 5), 1);
+    let (h, frames) = split(&s);
+    assert_eq!(frames.len(), 4);
+    let cf = Err(Error::Malformed(Malformed::ChunkFrame));
+    let t = Err(Error::StreamAuthenticationFailed);
+    let edit = |f: usize, e: &dyn Fn(&mut Vec<u8>)| {
+        let mut x = frames.clone();
+        e(&mut x[f]);
+        open_both(&k, &join(&h, &x), CTX)
+    };
+    let index = |i: u64| move |x: &mut Vec<u8>| x[4..12].copy_from_slice(&i.to_be_bytes());
+    let len = |n: u32| move |x: &mut Vec<u8>| x[13..16].copy_from_slice(&n.to_be_bytes()[1..]);
+    // Index of a non-final frame.
+    assert_eq!(
+        edit(1, &index(0)),
+        violation(StreamViolation::ChunkDuplicated)
+    );
+    assert_eq!(
+        edit(1, &index(2)),
+        violation(StreamViolation::ChunkReordered)
+    );
+    assert_eq!(edit(1, &index(1 << 32)), cf);
+    assert_eq!(edit(1, &index((1 << 32) - 1)), cf);
+    // Final byte of a non-final frame: 1 passes 6.3 to 6.5, then 6.6 finds the rest.
+    assert_eq!(
+        edit(1, &|x| x[12] = 1),
+        violation(StreamViolation::DataAfterFinalChunk)
+    );
+    assert_eq!(
+        edit(2, &|x| x[12] = 1),
+        violation(StreamViolation::DataAfterFinalChunk)
+    );
+    assert_eq!(edit(1, &|x| x[12] = 2), cf);
+    assert_eq!(edit(1, &|x| x[12] = 0xff), cf);
+    // Length of a non-final frame: anything but C.
+    for n in [0, 1, C as u32 - 1, C as u32 + 1, 0xff_ffff] {
+        assert_eq!(edit(1, &len(n)), cf, "length {n}");
+    }
+    // The final frame (5 bytes): its index, final byte and length.
+    assert_eq!(
+        edit(3, &index(2)),
+        violation(StreamViolation::ChunkDuplicated)
+    );
+    assert_eq!(
+        edit(3, &index(4)),
+        violation(StreamViolation::ChunkReordered)
+    );
+    assert_eq!(edit(3, &|x| x[12] = 0), cf);
+    assert_eq!(edit(3, &|x| x[12] = 2), cf);
+    assert_eq!(edit(3, &len(0)), cf);
+    assert_eq!(edit(3, &len(C as u32 + 1)), cf);
+    assert_eq!(
+        edit(3, &len(6)),
+        violation(StreamViolation::StreamTruncated)
+    );
+    assert_eq!(
+        edit(3, &len(C as u32)),
+        violation(StreamViolation::StreamTruncated)
+    );
+    assert_eq!(
+        edit(3, &len(4)),
+        violation(StreamViolation::DataAfterFinalChunk)
+    );
+    assert_eq!(
+        edit(3, &len(1)),
+        violation(StreamViolation::DataAfterFinalChunk)
+    );
+
+    // A full final chunk relabelled not final: 6.3 to 6.6 pass (n = C), 6.7 fails, after
+    // the chunks before it were released.
+    let full = seal(&k, &payload(2 * C), 2);
+    let (fh, ff) = split(&full);
+    assert_eq!((ff.len(), ff[1][12]), (2, 1));
+    let mut x = ff.clone();
+    x[1][12] = 0;
+    let x = join(&fh, &x);
+    assert_eq!(open_both(&k, &x, CTX), t);
+    let (released, e) = released_then_error(&k, &x[..]);
+    assert_eq!(released, 1);
+    assert_eq!(stream_error(&e), Some(Error::StreamAuthenticationFailed));
+    let chunks = k
+        .stream_chunks(&StreamHeader::decode(&x).unwrap(), CTX)
+        .unwrap();
+    assert_eq!(
+        chunks.open_chunk(1, &x[95 + C + 32..]).unwrap_err(),
+        Error::StreamAuthenticationFailed
+    );
+    // The same for a one-chunk stream of exactly C bytes.
+    let one = seal(&k, &payload(C), 3);
+    let mut x = one.clone();
+    x[95 + 12] = 0;
+    assert_eq!(open_both(&k, &x, CTX), t);
+    // And a cut stream whose last remaining (non-final) frame is relabelled final.
+    let mut x = frames[..3].to_vec();
+    x[2][12] = 1;
+    assert_eq!(open_both(&k, &join(&h, &x), CTX), t);
+}
+
+// SR-STR-6: a chunk of another stream whose salt shares its first four bytes with this
+// stream's passes 6.2 (the 2^-32 case of the attack table) and fails at 6.7.
+#[test]
+fn sr_str_6_another_streams_chunk_with_the_same_tag4() {
+    let k = new_keyring(15, FAST_PBKDF2);
+    let p = payload(2 * C + 1);
+    let salt = |last: u8| {
+        let mut s = vec![0xab; 32];
+        s[31] = last;
+        s
+    };
+    let seal_with = |salt: Vec<u8>| {
+        hazmat::seal_stream_with_rng(&k, &p, CTX, &mut common::Scripted(vec![salt])).unwrap()
+    };
+    let a = seal_with(salt(1));
+    let b = seal_with(salt(2));
+    let (h, fa) = split(&a);
+    let (_, fb) = split(&b);
+    assert_eq!(fa[1][..4], fb[1][..4]);
+    assert_ne!(a[..95], b[..95]);
+    let mut x = fa.clone();
+    x[1] = fb[1].clone();
+    assert_eq!(
+        open_both(&k, &join(&h, &x), CTX),
+        Err(Error::StreamAuthenticationFailed)
+    );
+    let chunks = k
+        .stream_chunks(&StreamHeader::decode(&a).unwrap(), CTX)
+        .unwrap();
+    assert_eq!(
+        chunks.open_chunk(1, &fb[1]).unwrap_err(),
+        Error::StreamAuthenticationFailed
+    );
+}
+
+// SR-STR-7: OpenChunk makes step 6.1: fewer than 16 bytes read, or an index beyond the final
+// chunk, is stream_truncated; it does not make 6.6 (the next frame's bytes are ignored); an
+// index of 2^32 or more (an argument error in SPEC.md) is stream_truncated too.
+#[test]
+fn sr_str_7_open_chunk_step_6_1() {
+    let k = new_keyring(16, FAST_PBKDF2);
+    let s = seal(&k, &payload(C + 9), 1);
+    let header = StreamHeader::decode(&s).unwrap();
+    let chunks = k.stream_chunks(&header, CTX).unwrap();
+    let tr = Error::StreamViolation(StreamViolation::StreamTruncated);
+    for n in [0, 1, 15] {
+        assert_eq!(chunks.open_chunk(0, &s[95..95 + n]).unwrap_err(), tr);
+        assert_eq!(
+            chunks.open_chunk(1, &s[95 + C + 32..][..n]).unwrap_err(),
+            tr
+        );
+    }
+    for i in [2, 3, (1 << 32) - 1, 1 << 32, u64::MAX] {
+        let e = chunks.read_chunk(Cursor::new(&s), i).unwrap_err();
+        assert_eq!(stream_error(&e), Some(tr), "{i}");
+        let e = k.open_stream_chunk(Cursor::new(&s), i, CTX).unwrap_err();
+        assert_eq!(stream_error(&e), Some(tr), "{i}");
+    }
+    for i in [1 << 32, u64::MAX] {
+        assert_eq!(chunks.open_chunk(i, &s[95..]).unwrap_err(), tr);
+    }
+    // The final frame with bytes after it: 6.6 is not made.
+    let c = chunks
+        .open_chunk(1, &[&s[95 + C + 32..], &[0u8; 40][..]].concat())
+        .unwrap();
+    assert!(c.is_final);
+    assert_eq!(&c.plaintext[..], &payload(C + 9)[C..]);
+}
+
 // SR-STR-5: a frame whose index is 2^32 or more, or a non-final frame of index 2^32 - 1, is
 // malformed chunk_frame before its position is compared (a reader never gets that far in a
 // real stream); other impossible frame fields are chunk_frame too.

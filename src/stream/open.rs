@@ -81,6 +81,9 @@ enum State {
 ///
 /// As a [`Read`] it yields the payload, releasing each chunk only after its tag has
 /// verified (SR-STR-6). [`StreamOpener::next_chunk`] gives the same bytes a chunk at a time.
+/// The final chunk is released only once the underlying reader has reported the end of its
+/// input (step 6.6, SPEC.md 11.16.4), so that a stream with anything after its final frame
+/// releases exactly the chunks before it, as every implementation does.
 /// A stream that turns out to be cut, reordered, altered or extended fails with an
 /// `io::Error` of kind `InvalidData` carrying the crate's [`Error`] ([`crate::stream_error`]
 /// gets it back), and keeps failing: it never ends as a clean end of file. The bytes already
@@ -281,6 +284,14 @@ impl StreamChunks {
         &self.header
     }
 
+    /// OpenChunk's `i` is 0 to 2^32 - 1 (SR-STR-5); beyond, there is no frame to read.
+    fn check_index(&self, index: u64) -> Result<()> {
+        if index >= self.keys.geometry.max_chunks {
+            return Err(StreamViolation::StreamTruncated.into());
+        }
+        Ok(())
+    }
+
     /// The offset of chunk `index`'s frame in the stream: `95 + index · 65,568`.
     pub fn frame_offset(&self, index: u64) -> Option<u64> {
         self.keys.geometry.frame_offset(index)
@@ -288,14 +299,17 @@ impl StreamChunks {
 
     /// Opens chunk `index` from `frame`, the bytes read at [`StreamChunks::frame_offset`]:
     /// up to 65,568 bytes, fewer only for the final frame; bytes beyond the frame (of the
-    /// next frame) are ignored.
+    /// next frame) are ignored, since OpenChunk does not make step 6.6.
     ///
     /// # Errors
-    /// [`Error::StreamViolation`] (`stream_truncated` when `frame` is shorter than its
-    /// header says, `chunk_from_another_stream`, `chunk_duplicated` or `chunk_reordered`
-    /// when it is not frame `index` of this stream), [`Error::Malformed`] (`chunk_frame`),
-    /// [`Error::StreamAuthenticationFailed`].
+    /// [`Error::StreamViolation`] (`stream_truncated` when `frame` has fewer than 16 bytes,
+    /// step 6.1, or is shorter than its header says, step 6.5; `chunk_from_another_stream`,
+    /// `chunk_duplicated` or `chunk_reordered` when it is not frame `index` of this stream),
+    /// [`Error::Malformed`] (`chunk_frame`), [`Error::StreamAuthenticationFailed`]. An
+    /// `index` of 2^32 or more, which SPEC.md makes an argument error outside its classes,
+    /// is `stream_truncated` before `frame` is looked at: no stream has such a chunk.
     pub fn open_chunk(&self, index: u64, frame: &[u8]) -> Result<StreamChunk> {
+        self.check_index(index)?;
         let h = frame_header(frame).ok_or(StreamViolation::StreamTruncated)?;
         let (is_final, n) = self.keys.check_frame(h, index)?;
         let (body, tag) = parts(frame, n).ok_or(StreamViolation::StreamTruncated)?;
@@ -315,6 +329,7 @@ impl StreamChunks {
     /// An `io::Error` from the reader; an `io::Error` of kind `InvalidData` carrying one of
     /// the errors of [`StreamChunks::open_chunk`] (see [`crate::stream_error`]).
     pub fn read_chunk<R: Read + Seek>(&self, mut reader: R, index: u64) -> io::Result<StreamChunk> {
+        self.check_index(index).map_err(io_error)?;
         let offset = self
             .frame_offset(index)
             .ok_or_else(|| io_error(StreamViolation::StreamTruncated.into()))?;
