@@ -350,7 +350,7 @@ def log_operation(op: str, inputs: dict, script) -> dict:
 
 
 # ---------------------------------------------------------------------------
-# Sealed streams (SPEC.md 11.16; the draft section "Sealed streams" of vectors/README.md)
+# Sealed streams (SPEC.md 11.16; vectors/README.md section 4.2, vectors/stream.json)
 # ---------------------------------------------------------------------------
 
 #: The generated payload patterns a `payload` input may name instead of hex.
