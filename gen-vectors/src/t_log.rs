@@ -878,7 +878,7 @@ pub fn file() -> File {
         .f(&["MultiFault"])
         .i("log_id", hex(&log.id))
         .i("position", (1u64 << 53) - 1)
-        .i("app", hex(&[0x61; 3901])),
+        .i("app", hex([0x61; 3901])),
     );
     f.add(
         v(
