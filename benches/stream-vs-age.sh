@@ -5,30 +5,35 @@
 # strongroom at 16 MiB, 512 MiB and 4 GiB. BENCHMARKS.md, "Sealed streams: the command
 # against age", holds a run of it.
 #
-#   benches/stream-vs-age.sh            # 512 MiB, 3 repetitions (median), 4 GiB memory run
+#   benches/stream-vs-age.sh            # 512 MiB, 5 repetitions (median), 4 GiB memory run
 #   SIZE_MIB=64 REPS=1 BIG_GIB=0 benches/stream-vs-age.sh   # quick
 #
 # Needs: cargo, age and age-keygen (Debian: apt-get install age), GNU time
-# (apt-get install time). Works in $WORK (default /tmp/sr-bench), removed at the end
-# (KEEP=1 keeps it). The keyring uses PBKDF2 with 1,000 iterations
+# (apt-get install time). The timed runs work in $WORK (default /dev/shm/sr-bench, a tmpfs,
+# so that a virtual disk's write-back does not decide the result; each tool reads its input
+# from there and writes its output either to /dev/null or to a file there); the 4 GiB
+# memory run in $BIGWORK (default /tmp/sr-bench-big, on disk). Both are removed at the end
+# (KEEP=1 keeps them). Wall time is taken with date(1) in nanoseconds around the command,
+# max RSS from GNU time. The keyring uses PBKDF2 with 1,000 iterations
 # (--unsafe-relaxed-policy), so the unlock is about a millisecond; strongroom's `--json`
 # reports it (unlock_seconds) beside the time spent in the stream (seal_seconds,
 # open_seconds), and the table gives both.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=${WORK:-/tmp/sr-bench}
+WORK=${WORK:-/dev/shm/sr-bench}
+BIGWORK=${BIGWORK:-/tmp/sr-bench-big}
 SIZE_MIB=${SIZE_MIB:-512}
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 BIG_GIB=${BIG_GIB:-4}
 TIME=/usr/bin/time
 
 command -v age >/dev/null || { echo "age not found (apt-get install age)" >&2; exit 2; }
 [ -x "$TIME" ] || { echo "GNU time not found (apt-get install time)" >&2; exit 2; }
 
-rm -rf "$WORK"
-mkdir -p "$WORK/state"
-trap '[ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+rm -rf "$WORK" "$BIGWORK"
+mkdir -p "$WORK/state" "$BIGWORK"
+trap '[ "${KEEP:-0}" = 1 ] || rm -rf "$WORK" "$BIGWORK"' EXIT
 export STRONGROOM_STATE_DIR="$WORK/state" STRONGROOM_PASSWORD=bench-password
 RELAXED=--unsafe-relaxed-policy
 
@@ -66,10 +71,11 @@ cat in.bin > /dev/null  # in the page cache, as every later read is
 measure() {
     local name=$1
     shift
+    local t0 t1 wall rss
+    t0=$(date +%s%N)
     "$TIME" -v -o time.txt "$@"
-    local wall rss
-    wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {
-        n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' time.txt)
+    t1=$(date +%s%N)
+    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b - a) / 1e9}')
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' time.txt)
     echo "$name $wall $rss" >> runs.txt
 }
@@ -81,29 +87,43 @@ json_field() { sed -n "s/.*\"$1\": \([0-9.e-]*\).*/\1/p" json.txt; }
 : > phases.txt
 echo "== $REPS repetition(s): age, strongroom (default), strongroom (ring)" >&2
 for rep in $(seq "$REPS"); do
-    # Same input, same disk, output through a shell redirection for every tool (no fsync
-    # for anyone); then strongroom's own atomic -o FILE (unnamed file, fsync, link).
+    # To /dev/null: reading from the page cache, the cipher and the command's own overhead.
+    measure age-seal-null sh -c "age -r $RECIPIENT in.bin > /dev/null"
+    for build in default ring; do
+        measure "sr-$build-seal-null" sh -c "$WORK/strongroom-$build seal -k k.srk $RELAXED in.bin > /dev/null"
+    done
+    # To a file (tmpfs), through a shell redirection for every tool (no fsync for anyone);
+    # then strongroom's own atomic -o FILE (unnamed file, fsync, link).
     measure age-seal age -r "$RECIPIENT" -o out.age in.bin
+    for build in default ring; do
+        bin="$WORK/strongroom-$build"
+        measure "sr-$build-seal" sh -c "$bin seal -k k.srk $RELAXED in.bin > out-$build.srs"
+        measure "sr-$build-seal-o" "$bin" seal -k k.srk $RELAXED in.bin -o out2.srs
+        rm -f out2.srs
+    done
+    measure age-open-null sh -c 'age -d -i age.key out.age > /dev/null'
+    for build in default ring; do
+        measure "sr-$build-open-null" sh -c "$WORK/strongroom-$build open -k k.srk $RELAXED out-$build.srs > /dev/null"
+    done
     measure age-open sh -c 'age -d -i age.key out.age > out.plain'
     cmp in.bin out.plain
     rm -f out.plain
     for build in default ring; do
         bin="$WORK/strongroom-$build"
-        measure "sr-$build-seal" sh -c "$bin seal -k k.srk $RELAXED in.bin > out.srs"
-        measure "sr-$build-open" sh -c "$bin open -k k.srk $RELAXED out.srs > out.plain"
+        measure "sr-$build-open" sh -c "$bin open -k k.srk $RELAXED out-$build.srs > out.plain"
         cmp in.bin out.plain
-        rm -f out.plain out2.srs
-        measure "sr-$build-seal-o" "$bin" seal -k k.srk $RELAXED in.bin -o out2.srs --json
-        rm -f out2.srs
+        rm -f out.plain
+        measure "sr-$build-open-o" "$bin" open -k k.srk $RELAXED out-$build.srs -o out.plain
+        cmp in.bin out.plain
+        rm -f out.plain
+        # The split of one more run (--json): unlock, and the stream part.
         "$bin" seal -k k.srk $RELAXED in.bin -o out2.srs --json > json.txt
         echo "sr-$build-seal unlock $(json_field unlock_seconds) stream $(json_field seal_seconds)" >> phases.txt
-        measure "sr-$build-open-o" "$bin" open -k k.srk $RELAXED out2.srs -o out.plain --json
-        rm -f out.plain
         "$bin" open -k k.srk $RELAXED out2.srs -o out.plain --json > json.txt
         echo "sr-$build-open unlock $(json_field unlock_seconds) stream $(json_field open_seconds)" >> phases.txt
         rm -f out.plain out2.srs
     done
-    rm -f out.age out.srs
+    rm -f out.age out-default.srs out-ring.srs
 done
 
 # Peak memory at 16 MiB, $SIZE_MIB MiB and $BIG_GIB GiB (the -o FILE path: atomic output).
@@ -112,20 +132,19 @@ mem_run() {
     local label=$1 file=$2
     for build in default ring; do
         bin="$WORK/strongroom-$build"
-        : > runs-mem.txt
-        "$TIME" -v -o time.txt "$bin" seal -k k.srk $RELAXED "$file" -o m.srs
+        "$TIME" -v -o "$WORK/time.txt" "$bin" seal -k k.srk $RELAXED "$file" -o m.srs
         local s
-        s=$(awk -F': ' '/Maximum resident set size/ {print $2}' time.txt)
-        "$TIME" -v -o time.txt "$bin" open -k k.srk $RELAXED m.srs -o m.plain
+        s=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
+        "$TIME" -v -o "$WORK/time.txt" "$bin" open -k k.srk $RELAXED m.srs -o m.plain
         local o
-        o=$(awk -F': ' '/Maximum resident set size/ {print $2}' time.txt)
+        o=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
         cmp -s "$file" m.plain || { echo "round trip failed at $label" >&2; exit 1; }
         rm -f m.srs m.plain
         # And through pipes: stdin to stdout.
-        "$TIME" -v -o time.txt sh -c "$bin seal -k k.srk $RELAXED < '$file' | $bin open -k k.srk $RELAXED > /dev/null"
+        "$TIME" -v -o "$WORK/time.txt" sh -c "$bin seal -k k.srk $RELAXED < '$file' | $bin open -k k.srk $RELAXED > /dev/null"
         local p
-        p=$(awk -F': ' '/Maximum resident set size/ {print $2}' time.txt)
-        echo "$label $build $s $o $p" >> mem.txt
+        p=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
+        echo "$label $build $s $o $p" >> "$WORK/mem.txt"
     done
 }
 echo "== peak memory" >&2
@@ -133,11 +152,13 @@ head -c 16777216 in.bin > in16.bin
 mem_run "16 MiB" in16.bin
 rm -f in16.bin
 mem_run "$SIZE_MIB MiB" in.bin
+rm -f in.bin
 if [ "$BIG_GIB" != 0 ]; then
-    rm -f in.bin
+    cp k.srk "$BIGWORK/" && cd "$BIGWORK"
     head -c "$((BIG_GIB * 1073741824))" /dev/urandom > big.bin
     mem_run "$BIG_GIB GiB" big.bin
     rm -f big.bin
+    cd "$WORK"
 fi
 
 # The report.
@@ -150,7 +171,7 @@ row() {
     w=$(wall_of "$name")
     r=$(rss_of "$name")
     awk -v l="$label" -v w="$w" -v r="$r" -v b="$BYTES" \
-        'BEGIN {printf "| %s | %.2f s | %.0f MB/s | %.1f MiB |\n", l, w, b / w / 1e6, r / 1024}'
+        'BEGIN {printf "| %s | %.3f s | %.0f MB/s | %.1f MiB |\n", l, w, b / w / 1e6, r / 1024}'
 }
 {
     echo
@@ -158,18 +179,24 @@ row() {
     echo
     echo "| command | wall | MB/s | max RSS |"
     echo "|---|---:|---:|---:|"
-    row "age -r X25519 (encrypt), > file" age-seal
-    row "strongroom seal (default), > file" sr-default-seal
-    row "strongroom seal (ring), > file" sr-ring-seal
-    row "strongroom seal (default), -o FILE (atomic, fsync)" sr-default-seal-o
-    row "strongroom seal (ring), -o FILE (atomic, fsync)" sr-ring-seal-o
-    row "age -d -i key (decrypt), > file" age-open
-    row "strongroom open (default), > file" sr-default-open
-    row "strongroom open (ring), > file" sr-ring-open
-    row "strongroom open (default), -o FILE (atomic, fsync)" sr-default-open-o
-    row "strongroom open (ring), -o FILE (atomic, fsync)" sr-ring-open-o
+    row "age -r X25519 (encrypt) > /dev/null" age-seal-null
+    row "strongroom seal (default) > /dev/null" sr-default-seal-null
+    row "strongroom seal (ring) > /dev/null" sr-ring-seal-null
+    row "age -r X25519 (encrypt) -o file" age-seal
+    row "strongroom seal (default) > file" sr-default-seal
+    row "strongroom seal (ring) > file" sr-ring-seal
+    row "strongroom seal (default) -o FILE (atomic: O_TMPFILE, fsync, link)" sr-default-seal-o
+    row "strongroom seal (ring) -o FILE (atomic: O_TMPFILE, fsync, link)" sr-ring-seal-o
+    row "age -d -i key (decrypt) > /dev/null" age-open-null
+    row "strongroom open (default) > /dev/null" sr-default-open-null
+    row "strongroom open (ring) > /dev/null" sr-ring-open-null
+    row "age -d -i key (decrypt) > file" age-open
+    row "strongroom open (default) > file" sr-default-open
+    row "strongroom open (ring) > file" sr-ring-open
+    row "strongroom open (default) -o FILE (atomic: O_TMPFILE, fsync, link)" sr-default-open-o
+    row "strongroom open (ring) -o FILE (atomic: O_TMPFILE, fsync, link)" sr-ring-open-o
     echo
-    echo "strongroom's own split (--json, -o FILE runs, median): unlock / stream part"
+    echo "strongroom's own split (--json of one extra -o FILE run per repetition, median): unlock / stream part"
     echo
     for n in sr-default-seal sr-ring-seal sr-default-open sr-ring-open; do
         awk -v n="$n" -v u="$(phase_of "$n" unlock)" -v s="$(phase_of "$n" stream)" -v b="$BYTES" \
