@@ -1,16 +1,15 @@
 //! Routing and the handlers of server/PROTOCOL.md: requests in, JSON out, every error
-//! answer in the protocol's table and changing nothing.
+//! answer in the protocol's table and changing nothing. The HTTP itself (limits, framing,
+//! `413` for a body over 1 MiB before it is read) is `wire`'s.
 
-use std::io::Read;
+use std::cell::Cell;
 
 use serde_json::{Value, json};
-use tiny_http::{Header, Method, Request, Response};
 
 use crate::hostile::{self, Mode};
 use crate::store::{Append, Current, Db, Failure, Result, Store};
+use crate::wire::{Request, Response};
 
-/// The largest request body accepted (PROTOCOL.md, "Conventions").
-pub const MAX_BODY: usize = 1 << 20;
 /// The most entries one listing answers.
 const MAX_LISTING: u64 = 10_000;
 
@@ -25,9 +24,11 @@ pub struct App {
 /// A successful answer: status and body.
 type Reply = (u16, Value);
 
-/// Serves one request and sends its answer.
-pub fn handle(app: &App, mut request: Request) {
-    let (status, body) = match route(app, &mut request) {
+/// Serves one request (its whole body read): its answer.
+pub fn handle(app: &App, request: &Request) -> Response {
+    // The methods of a path, when it is asked with another (for `Allow`).
+    let allowed = Cell::new(None);
+    let (status, body) = match route(app, request, &allowed) {
         Ok(reply) => reply,
         Err(f) => {
             let mut body = json!({"error": f.code, "detail": f.detail});
@@ -37,18 +38,11 @@ pub fn handle(app: &App, mut request: Request) {
             (f.status, body)
         }
     };
-    let mut response = Response::from_data(body.to_string().into_bytes()).with_status_code(status);
-    if let Ok(h) = Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]) {
-        response.add_header(h);
+    let mut response = Response::json(status, &body);
+    if status == 405 {
+        response.allow = allowed.get().map(|methods: &[&str]| methods.join(", "));
     }
-    if status == 413 {
-        // The rest of the body is not wanted: the connection ends with this answer.
-        if let Ok(h) = Header::from_bytes(&b"Connection"[..], &b"close"[..]) {
-            response.add_header(h);
-        }
-    }
-    // A client that went away gets no answer; nothing else to do.
-    let _ = request.respond(response);
+    response
 }
 
 fn bad_request(detail: impl Into<String>) -> Failure {
@@ -93,9 +87,13 @@ impl Query<'_> {
     }
 }
 
-fn route(app: &App, request: &mut Request) -> Result<Reply> {
-    let url = request.url().to_owned();
-    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+fn route(
+    app: &App,
+    request: &Request,
+    allowed: &Cell<Option<&'static [&'static str]>>,
+) -> Result<Reply> {
+    let url = request.target.as_str();
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let query = Query(
         query
             .split('&')
@@ -104,21 +102,20 @@ fn route(app: &App, request: &mut Request) -> Result<Reply> {
             .collect(),
     );
     let segments: Vec<&str> = path.split('/').collect();
-    let method = request.method().clone();
+    let method = request.method.as_str();
     let device = match app.mode {
         Some(Mode::Fork) => request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Strongroom-Client"))
-            .map(|h| h.value.as_str().to_owned())
+            .header("Strongroom-Client")
             .filter(|d| valid_name(d))
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .to_owned(),
         _ => String::new(),
     };
-    let allow = |allowed: &[Method]| -> Result<()> {
-        if allowed.contains(&method) {
+    let allow = |methods: &'static [&'static str]| -> Result<()> {
+        if methods.contains(&method) {
             Ok(())
         } else {
+            allowed.set(Some(methods));
             Err(Failure::new(
                 405,
                 "method_not_allowed",
@@ -143,9 +140,9 @@ fn route(app: &App, request: &mut Request) -> Result<Reply> {
     };
     match segments.as_slice() {
         ["", "v1", "users", user, "keyring"] => {
-            allow(&[Method::Get, Method::Put])?;
+            allow(&["GET", "PUT"])?;
             names(user, None)?;
-            if method == Method::Get {
+            if method == "GET" {
                 get_keyring(app, user)
             } else {
                 let body = read_body(request)?;
@@ -153,20 +150,20 @@ fn route(app: &App, request: &mut Request) -> Result<Reply> {
             }
         }
         ["", "v1", "users", user, "logs", log] => {
-            allow(&[Method::Put])?;
+            allow(&["PUT"])?;
             names(user, Some(log))?;
             let body = read_body(request)?;
             ctx(user, log).put_log(&body)
         }
         ["", "v1", "users", user, "logs", log, "checkpoint"] => {
-            allow(&[Method::Get])?;
+            allow(&["GET"])?;
             names(user, Some(log))?;
             ctx(user, log).get_checkpoint(query.number("from")?)
         }
         ["", "v1", "users", user, "logs", log, "entries"] => {
-            allow(&[Method::Get, Method::Post])?;
+            allow(&["GET", "POST"])?;
             names(user, Some(log))?;
-            if method == Method::Get {
+            if method == "GET" {
                 ctx(user, log).get_entries(query.number("from")?, query.number("to")?)
             } else {
                 let body = read_body(request)?;
@@ -174,7 +171,7 @@ fn route(app: &App, request: &mut Request) -> Result<Reply> {
             }
         }
         ["", "v1", "users", user, "logs", log, "entries", position] => {
-            allow(&[Method::Get])?;
+            allow(&["GET"])?;
             names(user, Some(log))?;
             let position = position
                 .parse::<u64>()
@@ -185,23 +182,9 @@ fn route(app: &App, request: &mut Request) -> Result<Reply> {
     }
 }
 
-/// The body as a JSON object: `413` over 1 MiB (by its Content-Length, before reading it,
-/// or by a capped read), `400` if it is not a JSON object.
-fn read_body(request: &mut Request) -> Result<serde_json::Map<String, Value>> {
-    let too_large = || Failure::new(413, "too_large", format!("a body over {MAX_BODY} bytes"));
-    if request.body_length().is_some_and(|n| n > MAX_BODY) {
-        return Err(too_large());
-    }
-    let mut body = Vec::new();
-    request
-        .as_reader()
-        .take(MAX_BODY as u64 + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| bad_request(format!("reading the body: {e}")))?;
-    if body.len() > MAX_BODY {
-        return Err(too_large());
-    }
-    match serde_json::from_slice(&body) {
+/// The body as a JSON object (`wire` read it whole, at most 1 MiB): `400` if it is not one.
+fn read_body(request: &Request) -> Result<serde_json::Map<String, Value>> {
+    match serde_json::from_slice(&request.body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(bad_request("the body is not a JSON object")),
         Err(e) => Err(bad_request(format!("the body is not JSON: {e}"))),

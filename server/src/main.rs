@@ -9,11 +9,13 @@ mod hostile;
 mod http;
 mod store;
 mod tree;
+mod wire;
 
 use std::io::Write;
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -30,9 +32,24 @@ struct Args {
     /// Store honestly but serve lies, as PROTOCOL.md's table of hostile modes says.
     #[arg(long, value_enum)]
     hostile: Option<hostile::Mode>,
-    /// Worker threads serving requests.
+    /// Worker threads, each serving one connection at a time.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     threads: u16,
+    /// Milliseconds a client has to send its whole request, head and body (at most an hour);
+    /// past that, the connection is closed unanswered.
+    #[arg(
+        long,
+        default_value_t = 30_000,
+        value_parser = clap::value_parser!(u64).range(1..=3_600_000)
+    )]
+    read_timeout_ms: u64,
+    /// Milliseconds a client has to take the whole answer (at most an hour).
+    #[arg(
+        long,
+        default_value_t = 30_000,
+        value_parser = clap::value_parser!(u64).range(1..=3_600_000)
+    )]
+    write_timeout_ms: u64,
 }
 
 fn main() -> ExitCode {
@@ -44,16 +61,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let server = match tiny_http::Server::http(&args.listen) {
-        Ok(server) => Arc::new(server),
+    let listener = match TcpListener::bind(&args.listen) {
+        Ok(listener) => listener,
         Err(e) => {
             eprintln!("strongroom-server: cannot listen on {}: {e}", args.listen);
             return ExitCode::FAILURE;
         }
     };
-    let Some(addr) = server.server_addr().to_ip() else {
-        eprintln!("strongroom-server: not listening on an IP address");
-        return ExitCode::FAILURE;
+    let addr = match listener.local_addr() {
+        Ok(addr) => addr,
+        Err(e) => {
+            eprintln!("strongroom-server: no local address: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     let mut stdout = std::io::stdout();
     if writeln!(stdout, "listening on http://{addr}")
@@ -62,23 +82,20 @@ fn main() -> ExitCode {
     {
         return ExitCode::FAILURE;
     }
-    let app = Arc::new(http::App {
+    let app = http::App {
         store,
         mode: args.hostile,
-    });
-    let workers: Vec<_> = (0..args.threads)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let app = Arc::clone(&app);
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    http::handle(&app, request);
-                }
-            })
-        })
-        .collect();
-    for worker in workers {
-        let _ = worker.join();
-    }
-    ExitCode::SUCCESS
+    };
+    let timeouts = wire::Timeouts {
+        read: Duration::from_millis(args.read_timeout_ms),
+        write: Duration::from_millis(args.write_timeout_ms),
+    };
+    let e = wire::serve(
+        listener,
+        usize::from(args.threads),
+        timeouts,
+        move |request| http::handle(&app, request),
+    );
+    eprintln!("strongroom-server: {e}");
+    ExitCode::FAILURE
 }
