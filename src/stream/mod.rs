@@ -344,6 +344,15 @@ fn io_error(e: Error) -> io::Error {
 /// Reads into `buf` until it is full or the reader ends; returns the bytes read.
 /// `Interrupted` is retried, as `read_exact` does.
 fn read_full<R: io::Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    match read_some(reader, buf) {
+        (_, Some(e)) => Err(e),
+        (got, None) => Ok(got),
+    }
+}
+
+/// [`read_full`] that also says how many bytes it got before the reader failed, if it did:
+/// the opener judges a frame on the bytes it has before it reports the reader's error.
+fn read_some<R: io::Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> (usize, Option<io::Error>) {
     let mut got = 0usize;
     while let Some(rest) = buf.get_mut(got..) {
         if rest.is_empty() {
@@ -354,10 +363,10 @@ fn read_full<R: io::Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result
             // A reader never returns more than it was given: `got` stays <= buf.len().
             Ok(k) => got = got.saturating_add(k).min(buf.len()),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return (got, Some(e)),
         }
     }
-    Ok(got)
+    (got, None)
 }
 
 #[cfg(test)]

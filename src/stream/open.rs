@@ -4,7 +4,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use super::{Geometry, Scratch, StreamChunk, StreamKeys, io_error, read_full};
+use super::{Geometry, Scratch, StreamChunk, StreamKeys, io_error, read_full, read_some};
 use crate::error::{Error, Result, StreamViolation};
 use crate::format::stream::{
     self as wire, FRAME_HEADER_LEN, STREAM_FRAME_OVERHEAD, STREAM_HEADER_LEN, StreamHeader,
@@ -171,25 +171,37 @@ impl<R: Read> StreamOpener<R> {
     }
 
     /// Fills `frame[from..to]` from the bytes read ahead, then the reader; returns how many
-    /// bytes it got (fewer only at the end of the stream).
-    fn fill(&mut self, from: usize, to: usize) -> io::Result<usize> {
+    /// bytes it got (fewer only at the end of the stream, or when the reader failed, whose
+    /// error comes with them).
+    fn fill(&mut self, from: usize, to: usize) -> (usize, Option<io::Error>) {
         let Some(dst) = self.frame.0.get_mut(from..to) else {
-            return Ok(0);
+            return (0, None);
         };
         let ahead = self.ahead.get(self.ahead_pos..).unwrap_or_default();
         let k = ahead.len().min(dst.len());
         let (now, later) = dst.split_at_mut(k);
         now.copy_from_slice(ahead.get(..k).unwrap_or_default());
         self.ahead_pos = self.ahead_pos.saturating_add(k);
-        Ok(k.saturating_add(read_full(&mut self.reader, later)?))
+        let (got, failure) = read_some(&mut self.reader, later);
+        (k.saturating_add(got), failure)
     }
 
     /// OpenStream step 6 for the frame at `self.position`. The outer error is the reader's,
     /// the inner one the stream's.
+    ///
+    /// The frame is read in one call of up to `C + 32` bytes: a non-final frame is exactly
+    /// that long (6.3) and a final one must end the input (6.6), so the read never takes a
+    /// byte that the next frame would need. The checks are made on the bytes read, in
+    /// SPEC.md's order, before an error of the reader after them is reported.
     fn open_frame(&mut self) -> io::Result<Result<core::ops::Range<usize>>> {
+        let window = self.keys.geometry.frame_len();
+        let (got, failure) = self.fill(0, window);
         // 6.1.
-        if self.fill(0, FRAME_HEADER_LEN)? < FRAME_HEADER_LEN {
-            return Ok(Err(StreamViolation::StreamTruncated.into()));
+        if got < FRAME_HEADER_LEN {
+            return match failure {
+                Some(e) => Err(e),
+                None => Ok(Err(StreamViolation::StreamTruncated.into())),
+            };
         }
         // 6.2 to 6.4.
         let Some(h) = frame_header(&self.frame.0) else {
@@ -201,12 +213,22 @@ impl<R: Read> StreamOpener<R> {
         };
         // 6.5.
         let end = n.saturating_add(STREAM_FRAME_OVERHEAD);
-        let want = end.saturating_sub(FRAME_HEADER_LEN);
-        if self.fill(FRAME_HEADER_LEN, end)? < want {
-            return Ok(Err(StreamViolation::StreamTruncated.into()));
+        if got < end {
+            return match failure {
+                Some(e) => Err(e),
+                None => Ok(Err(StreamViolation::StreamTruncated.into())),
+            };
         }
         // 6.6: one byte more is one too many.
-        if is_final {
+        if is_final && got > end {
+            return Ok(Err(StreamViolation::DataAfterFinalChunk.into()));
+        }
+        if let Some(e) = failure {
+            // A final frame whose end of input was not seen.
+            return Err(e);
+        }
+        if is_final && got == window {
+            // A full final chunk filled the read: whether the input ends there is unknown.
             let mut probe = [0u8; 1];
             let left =
                 self.ahead.len() > self.ahead_pos || read_full(&mut self.reader, &mut probe)? > 0;

@@ -98,36 +98,40 @@ impl UnlockedKeyring {
         writer.write_all(header.as_bytes())?;
         let c = keys.geometry.chunk();
         let mut frame = Scratch(vec![0u8; keys.geometry.frame_len()]);
-        let body_end = FRAME_HEADER_LEN.saturating_add(c);
+        // Each read asks for one chunk and one byte more, which lands where the tag goes
+        // (a frame is the chunk and 32 bytes): more than `c` bytes means the chunk is not
+        // the final one, and that byte starts the next chunk. One read per chunk.
+        let body = FRAME_HEADER_LEN;
+        let probe_at = body.saturating_add(c);
         let mut n = read_full(
             &mut reader,
-            frame
-                .0
-                .get_mut(FRAME_HEADER_LEN..body_end)
-                .unwrap_or_default(),
+            frame.0.get_mut(body..=probe_at).unwrap_or_default(),
         )?;
         let mut index = 0u64;
         let mut payload_len = 0u64;
         loop {
-            let mut ahead = [0u8; 1];
-            let is_final = n < c || read_full(&mut reader, &mut ahead)? == 0;
+            let is_final = n <= c;
+            let chunk = n.min(c);
+            let ahead = frame.0.get(probe_at).copied().unwrap_or(0);
             keys.check_sealable(index, is_final).map_err(io_error)?;
-            let len = n.saturating_add(STREAM_FRAME_OVERHEAD);
-            let f = frame.0.get_mut(..len).unwrap_or_default();
+            let f = frame
+                .0
+                .get_mut(..chunk.saturating_add(STREAM_FRAME_OVERHEAD))
+                .unwrap_or_default();
             keys.seal_frame(index, is_final, f);
             writer.write_all(f)?;
-            payload_len = payload_len.saturating_add(n as u64);
+            payload_len = payload_len.saturating_add(chunk as u64);
             index = index.saturating_add(1);
             if is_final {
                 break;
             }
             // The byte read ahead starts the next chunk.
-            if let Some(first) = frame.0.get_mut(FRAME_HEADER_LEN) {
-                *first = ahead[0];
+            if let Some(first) = frame.0.get_mut(body) {
+                *first = ahead;
             }
             let rest = frame
                 .0
-                .get_mut(FRAME_HEADER_LEN.saturating_add(1)..body_end)
+                .get_mut(body.saturating_add(1)..=probe_at)
                 .unwrap_or_default();
             n = read_full(&mut reader, rest)?.saturating_add(1);
         }
