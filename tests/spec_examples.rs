@@ -196,7 +196,10 @@ fn computed() -> BTreeMap<String, String> {
     assert_eq!(checkpoint.root(), &tree.root(3).unwrap());
     assert_eq!(state.pin().root(), checkpoint.root());
     let cp = checkpoint.as_bytes();
-    c.insert("log-1/checkpoint-3/mac-input".into(), h(&cp[..cp.len() - 35]));
+    c.insert(
+        "log-1/checkpoint-3/mac-input".into(),
+        h(&cp[..cp.len() - 35]),
+    );
     c.insert("log-1/checkpoint-3/mac".into(), h(checkpoint.mac()));
     c.insert("log-1/checkpoint-3".into(), h(cp));
     c.insert("text-checkpoint-1".into(), checkpoint.to_text());
