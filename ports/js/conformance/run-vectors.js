@@ -25,6 +25,7 @@ export const VECTOR_FILES = [
   "hardening.json",
   "accumulated.json",
   "log.json",
+  "stream.json",
 ];
 
 const KNOWN_SCHEMA_VERSIONS = [1];
