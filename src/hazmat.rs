@@ -474,6 +474,38 @@ pub fn seal_stream_with_rng(
     )
 }
 
+/// [`UnlockedKeyring::seal_stream`] drawing the stream salt (32) from `rng`: the bytes of
+/// [`seal_stream_with_rng`], written by the reader-based sealer.
+///
+/// # Errors
+/// As [`UnlockedKeyring::seal_stream`].
+pub fn seal_stream_from_reader_with_rng<R: std::io::Read, W: std::io::Write>(
+    unlocked: &UnlockedKeyring,
+    reader: R,
+    writer: W,
+    context: Context<'_>,
+    rng: &mut dyn RandomSource,
+) -> std::io::Result<crate::StreamSummary> {
+    let (header, keys) = crate::stream::begin_sealing(unlocked, context.as_bytes(), rng)?;
+    crate::stream::seal_reader(header, keys, reader, writer)
+}
+
+/// [`UnlockedKeyring::seal_stream_in_place`] drawing the stream salt (32) from `rng`:
+/// `payload` is overwritten with ciphertext.
+///
+/// # Errors
+/// As [`UnlockedKeyring::seal_stream_in_place`].
+pub fn seal_stream_in_place_with_rng<W: std::io::Write>(
+    unlocked: &UnlockedKeyring,
+    payload: &mut [u8],
+    writer: W,
+    context: Context<'_>,
+    rng: &mut dyn RandomSource,
+) -> std::io::Result<crate::StreamSummary> {
+    let (header, keys) = crate::stream::begin_sealing(unlocked, context.as_bytes(), rng)?;
+    crate::stream::seal_in_place(header, keys, payload, writer)
+}
+
 /// Seals with chunks of 2^`log2_chunk` bytes (10 to 20) instead of 2^16, the header's key 5
 /// saying so: not a v1 stream (no v1 reader opens it), only for measuring the chunk size
 /// (benches/streams.rs). `None` for an exponent out of range.

@@ -1123,3 +1123,138 @@ fn one_read_per_frame() {
     // 9 chunks, the last one ending the input (a call that returns 0).
     assert_eq!(r.calls, 9 + 1);
 }
+
+/// A writer that takes one byte per call, with `Interrupted` before every other call.
+#[derive(Default)]
+struct Trickle {
+    out: Vec<u8>,
+    calls: usize,
+}
+
+impl Write for Trickle {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 2 == 1 {
+            return Err(std::io::ErrorKind::Interrupted.into());
+        }
+        match buf.first() {
+            Some(&b) => {
+                self.out.push(b);
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
+
+    fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+        let first = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &b[..]);
+        self.write(first)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// SR-STR-4: seal_stream_in_place writes exactly the bytes of seal_stream (and of the slice
+// sealer) under the same salt, at 0, 1, C - 1, C, C + 1 and 3C + 5 bytes, leaves the frame
+// bodies (the ciphertext chunks) in the caller's buffer, and the stream opens back; through a
+// writer that takes one byte per call (and is interrupted) the bytes are the same.
+#[test]
+fn seal_in_place_writes_the_bytes_of_seal_stream() {
+    let k = new_keyring(18, FAST_PBKDF2);
+    for n in [0, 1, C - 1, C, C + 1, 3 * C + 5] {
+        let p = payload(n);
+        let mut by_reader = Vec::new();
+        let summary_r = hazmat::seal_stream_from_reader_with_rng(
+            &k,
+            &p[..],
+            &mut by_reader,
+            CTX,
+            &mut TestRandom::new(n as u64),
+        )
+        .unwrap();
+        assert_eq!(by_reader, seal(&k, &p, n as u64), "n = {n}");
+
+        let mut buf = p.clone();
+        let mut in_place = Vec::new();
+        let summary = hazmat::seal_stream_in_place_with_rng(
+            &k,
+            &mut buf,
+            &mut in_place,
+            CTX,
+            &mut TestRandom::new(n as u64),
+        )
+        .unwrap();
+        assert_eq!(in_place, by_reader, "n = {n}");
+        assert_eq!(summary, summary_r);
+        assert_eq!(summary.payload_len(), n as u64);
+        assert_eq!(summary.sealed_len(), in_place.len() as u64);
+        assert_eq!(open_both(&k, &in_place, CTX).unwrap(), p, "n = {n}");
+        // The buffer holds the ciphertext: the frames' bodies, in order.
+        let (_, frames) = split(&in_place);
+        let bodies: Vec<u8> = frames
+            .iter()
+            .flat_map(|f| f[16..f.len() - 16].iter().copied())
+            .collect();
+        assert_eq!(buf, bodies, "n = {n}");
+        assert!(n < 16 || buf != p);
+
+        let mut buf = p.clone();
+        let mut trickle = Trickle::default();
+        hazmat::seal_stream_in_place_with_rng(
+            &k,
+            &mut buf,
+            &mut trickle,
+            CTX,
+            &mut TestRandom::new(n as u64),
+        )
+        .unwrap();
+        assert_eq!(trickle.out, in_place, "n = {n}");
+
+        // The public API, with a fresh salt: the same length, and it opens.
+        let mut buf = p.clone();
+        let mut fresh = Vec::new();
+        k.seal_stream_in_place(&mut buf, &mut fresh, CTX).unwrap();
+        assert_eq!(fresh.len(), in_place.len());
+        assert!(fresh[..95] != in_place[..95]);
+        assert_eq!(open_both(&k, &fresh, CTX).unwrap(), p, "n = {n}");
+    }
+    // context_too_long before the salt is drawn: an empty script is never asked.
+    let mut buf = payload(10);
+    let mut out = Vec::new();
+    let e = hazmat::seal_stream_in_place_with_rng(
+        &k,
+        &mut buf,
+        &mut out,
+        Context::new(&[0; 4097]),
+        &mut common::Scripted(vec![]),
+    )
+    .unwrap_err();
+    assert_eq!(
+        stream_error(&e),
+        Some(Error::LimitExceeded(strongroom::Limit::ContextTooLong))
+    );
+    assert!(out.is_empty());
+    assert_eq!(buf, payload(10));
+    // A writer's error is passed through as it is.
+    let e = k.seal_stream_in_place(&mut buf, Failing, CTX).unwrap_err();
+    assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+    assert_eq!(stream_error(&e), None);
+}
+
+/// A writer that fails every call.
+struct Failing;
+
+impl Write for Failing {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::ErrorKind::BrokenPipe.into())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -15,7 +15,7 @@ pub use seal::StreamSealer;
 #[cfg(any(test, feature = "hazmat"))]
 pub(crate) use open::open_slice;
 #[cfg(any(test, feature = "hazmat"))]
-pub(crate) use seal::seal_slice;
+pub(crate) use seal::{begin_sealing, seal_in_place, seal_reader, seal_slice};
 
 use std::io;
 
@@ -246,7 +246,8 @@ impl StreamKeys {
     }
 }
 
-/// What [`UnlockedKeyring::seal_stream`] and [`StreamSealer::finish`] wrote.
+/// What [`UnlockedKeyring::seal_stream`], [`UnlockedKeyring::seal_stream_in_place`] and
+/// [`StreamSealer::finish`] wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamSummary {
     header: StreamHeader,

@@ -83,6 +83,34 @@ fn sr_str_5_io_sealers_stop_at_the_limit() {
     );
 }
 
+// SR-STR-5: the in-place sealer checks the limit before it writes or overwrites anything:
+// with at most 2 chunks of 1 KiB, 2 KiB seals, one byte more fails with stream_too_large and
+// leaves the payload and the writer untouched.
+#[test]
+fn sr_str_5_in_place_sealer_stops_before_writing() {
+    let k = unlocked();
+    let g = Geometry::new(10, 2).unwrap();
+    let mut fits = vec![3u8; 2048];
+    let (header, keys) = StreamKeys::for_sealing(&k, &[1; 32], b"c", g);
+    let mut out = Vec::new();
+    let summary = seal::seal_in_place(header, keys, &mut fits, &mut out).unwrap();
+    assert_eq!(summary.chunk_count(), 2);
+    assert_eq!(
+        out,
+        seal_slice(&k, &[3u8; 2048], b"c", g, &mut Fixed(1)).unwrap()
+    );
+    let mut over = vec![3u8; 2049];
+    let (header, keys) = StreamKeys::for_sealing(&k, &[1; 32], b"c", g);
+    let mut out = Vec::new();
+    let err = seal::seal_in_place(header, keys, &mut over, &mut out).unwrap_err();
+    assert_eq!(
+        stream_error(&err),
+        Some(Error::LimitExceeded(Limit::StreamTooLarge))
+    );
+    assert!(out.is_empty());
+    assert_eq!(over, vec![3u8; 2049]);
+}
+
 // SR-STR-4: every frame check of OpenStream step 6.3 in SPEC.md's list, at the v1 geometry.
 #[test]
 fn sr_str_4_frame_checks() {
