@@ -157,10 +157,16 @@ impl Remote {
             head.push_str(&format!("Strongroom-Client: {c}\r\n"));
         }
         head.push_str("\r\n");
-        stream.write_all(head.as_bytes())?;
-        stream.write_all(payload.as_bytes())?;
-        stream.flush()?;
-        read_answer(BufReader::new(stream))
+        let sent = stream
+            .write_all(head.as_bytes())
+            .and_then(|()| stream.write_all(payload.as_bytes()))
+            .and_then(|()| stream.flush());
+        match sent {
+            Ok(()) => read_answer(BufReader::new(stream)),
+            // A server may answer before it has read the whole body (413 for a body it will
+            // not read) and close: its answer is still there to read.
+            Err(e) => read_answer(BufReader::new(stream)).map_err(|_| e),
+        }
     }
 }
 
