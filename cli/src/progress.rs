@@ -1,5 +1,6 @@
-//! A progress line on standard error while a KDF runs: shown only on a terminal and only
-//! once the work has taken half a second, so quick runs and pipes see nothing.
+//! Progress lines on standard error, while a KDF runs or a stream is sealed or opened: shown
+//! only on a terminal and only once the work has taken half a second, so quick runs and
+//! pipes see nothing.
 
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -11,40 +12,36 @@ const DELAY: Duration = Duration::from_millis(500);
 const TICK: Duration = Duration::from_millis(100);
 const FRAMES: &[char] = &['|', '/', '-', '\\'];
 
-/// Shows `message` with a spinner and elapsed time until dropped.
-pub struct Progress {
+/// A line on standard error redrawn ten times a second by `render(seconds, tick)` from half
+/// a second after the start until dropped, then cleared; nothing off a terminal or with
+/// --quiet. Both progress lines below are one of these.
+struct Line {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Progress {
-    /// Starts the spinner thread if standard error is a terminal and --quiet was not given.
-    pub fn start(message: impl Into<String>) -> Self {
+impl Line {
+    fn start(render: impl Fn(f64, usize) -> String + Send + 'static) -> Self {
         if !std::io::stderr().is_terminal() || crate::quiet() {
-            return Progress {
+            return Line {
                 stop: None,
                 thread: None,
             };
         }
-        let message = message.into();
         let (tx, rx) = mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
             let started = Instant::now();
             if !matches!(rx.recv_timeout(DELAY), Err(RecvTimeoutError::Timeout)) {
                 return;
             }
-            let mut frame = 0usize;
+            let mut tick = 0usize;
             loop {
-                let secs = started.elapsed().as_secs_f64();
+                let text = render(started.elapsed().as_secs_f64(), tick);
                 let mut err = std::io::stderr().lock();
-                let _ = write!(
-                    err,
-                    "\r{} {message} ({secs:.1} s)\x1b[K",
-                    FRAMES[frame % FRAMES.len()]
-                );
+                let _ = write!(err, "\r{text}\x1b[K");
                 let _ = err.flush();
                 drop(err);
-                frame += 1;
+                tick += 1;
                 if !matches!(rx.recv_timeout(TICK), Err(RecvTimeoutError::Timeout)) {
                     break;
                 }
@@ -54,19 +51,36 @@ impl Progress {
             let _ = write!(err, "\r\x1b[K");
             let _ = err.flush();
         });
-        Progress {
+        Line {
             stop: Some(tx),
             thread: Some(thread),
         }
     }
 }
 
-impl Drop for Progress {
+impl Drop for Line {
     fn drop(&mut self) {
         // Dropping the sender wakes the thread; joining waits for the line to be cleared.
         self.stop.take();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// Shows `message` with a spinner and elapsed time until dropped.
+pub struct Progress {
+    _line: Line,
+}
+
+impl Progress {
+    /// Starts the spinner if standard error is a terminal and --quiet was not given.
+    pub fn start(message: impl Into<String>) -> Self {
+        let message = message.into();
+        Progress {
+            _line: Line::start(move |secs, tick| {
+                format!("{} {message} ({secs:.1} s)", FRAMES[tick % FRAMES.len()])
+            }),
         }
     }
 }
@@ -84,28 +98,15 @@ pub type Counter = std::sync::Arc<std::sync::atomic::AtomicU64>;
 /// known) and the rate, updated ten times a second. Shown only on a terminal, without
 /// --quiet, and once the run has taken half a second; cleared when dropped.
 pub struct ByteProgress {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _line: Line,
 }
 
 impl ByteProgress {
-    /// Starts the line's thread (or nothing, off a terminal).
+    /// Starts the line (or nothing, off a terminal).
     pub fn start(message: impl Into<String>, done: Counter, total: Option<u64>) -> Self {
-        if !std::io::stderr().is_terminal() || crate::quiet() {
-            return ByteProgress {
-                stop: None,
-                thread: None,
-            };
-        }
         let message = message.into();
-        let (tx, rx) = mpsc::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let started = Instant::now();
-            if !matches!(rx.recv_timeout(DELAY), Err(RecvTimeoutError::Timeout)) {
-                return;
-            }
-            loop {
-                let secs = started.elapsed().as_secs_f64();
+        ByteProgress {
+            _line: Line::start(move |secs, _| {
                 let bytes = done.load(std::sync::atomic::Ordering::Relaxed);
                 let rate = if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
                 let of = match total {
@@ -116,35 +117,12 @@ impl ByteProgress {
                     ),
                     _ => String::new(),
                 };
-                let mut err = std::io::stderr().lock();
-                let _ = write!(
-                    err,
-                    "\r{message}: {}{of}, {}/s ({secs:.1} s)\x1b[K",
+                format!(
+                    "{message}: {}{of}, {}/s ({secs:.1} s)",
                     human(bytes as f64),
                     human(rate)
-                );
-                let _ = err.flush();
-                drop(err);
-                if !matches!(rx.recv_timeout(TICK), Err(RecvTimeoutError::Timeout)) {
-                    break;
-                }
-            }
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[K");
-            let _ = err.flush();
-        });
-        ByteProgress {
-            stop: Some(tx),
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for ByteProgress {
-    fn drop(&mut self) {
-        self.stop.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+                )
+            }),
         }
     }
 }

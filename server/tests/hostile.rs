@@ -15,7 +15,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{Device, Server, class_of};
+use support::{Device, Server, class_of, tempdir};
 
 /// Mode, what the client must report (SPEC.md 11.12's CheckPin table and 11.15.6's table),
 /// and why.
@@ -176,12 +176,4 @@ fn every_hostile_mode_is_detected_by_the_cli() {
     .unwrap();
     let _ = std::fs::remove_dir_all(&root);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// A fresh directory under the target directory's tmp.
-pub fn tempdir(name: &str) -> std::path::PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }

@@ -27,6 +27,14 @@ pub fn cli_bin() -> PathBuf {
     bin
 }
 
+/// A fresh directory under the target directory's tmp, named for the test and the process.
+pub fn tempdir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
 /// A running server; killed (SIGKILL) when dropped.
 pub struct Server {
     pub child: Child,
