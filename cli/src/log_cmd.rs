@@ -235,13 +235,27 @@ fn remote(a: &ServerArgs) -> CliResult<Remote> {
     Remote::new(&a.server, &a.user, client_id())
 }
 
+/// The state directory, which the log commands cannot do without (their pins live there).
+fn state_dir() -> CliResult<PathBuf> {
+    state::dir().ok_or_else(|| {
+        CliError::usage("no state directory (HOME is not set): set $STRONGROOM_STATE_DIR")
+    })
+}
+
+/// The bytes of an entry the server served in text form. An entry that is not a record's
+/// text form is served bytes all the same: ReadForward or OpenEntry finds that they are not
+/// what the checkpoint commits to.
+fn served_bytes(text: &str) -> Vec<u8> {
+    SealedRecord::from_text(text)
+        .map(|r| r.as_bytes().to_vec())
+        .unwrap_or_else(|_| text.as_bytes().to_vec())
+}
+
 /// Where the keyring last served for this server and user is kept: the path its keyring
 /// pin is bound to, so that the server serving another keyring for the user is
 /// `keyring_replaced` (SPEC.md 11.12), as for a keyring file.
 fn keyring_copy(remote: &Remote) -> CliResult<PathBuf> {
-    let dir = state::dir().ok_or_else(|| {
-        CliError::usage("no state directory (HOME is not set): set $STRONGROOM_STATE_DIR")
-    })?;
+    let dir = state_dir()?;
     let host = remote
         .url()
         .trim_start_matches("http://")
@@ -314,9 +328,7 @@ struct StateFile {
 
 impl StateFile {
     fn open(keyring_id: &[u8; 16], log_id: &LogId) -> CliResult<Self> {
-        let base = state::dir().ok_or_else(|| {
-            CliError::usage("no state directory (HOME is not set): set $STRONGROOM_STATE_DIR")
-        })?;
+        let base = state_dir()?;
         let dir = base.join("logs").join(hex::encode(keyring_id));
         let mut b = fs::DirBuilder::new();
         b.recursive(true);
@@ -510,6 +522,16 @@ impl Session {
         if verified.size() == self.state.size() {
             return Ok(self.state.clone());
         }
+        self.accept_frontier(verified, frontier)
+    }
+
+    /// SR-LOG-13: the frontier the server serves for a verified checkpoint, accepted only if
+    /// it folds to the checkpoint's root.
+    fn accept_frontier(
+        &self,
+        verified: &VerifiedCheckpoint,
+        frontier: Vec<[u8; 32]>,
+    ) -> CliResult<LogState> {
         LogState::from_parts(verified.pin(), frontier).map_err(|e| {
             alarm(
                 &self.remote,
@@ -565,12 +587,7 @@ impl Session {
             for e in list {
                 let p = e["position"].as_u64().ok_or_else(bad)?;
                 let text = e["entry"].as_str().ok_or_else(bad)?;
-                // An entry that is not a record's text form is served bytes all the same:
-                // ReadForward finds that they are not what the checkpoint commits to.
-                let bytes = SealedRecord::from_text(text)
-                    .map(|r| r.as_bytes().to_vec())
-                    .unwrap_or_else(|_| text.as_bytes().to_vec());
-                out.push((p, bytes));
+                out.push((p, served_bytes(text)));
                 last = Some(p);
             }
             // Stop when the server stops making progress; ReadForward reports what is missing.
@@ -698,13 +715,7 @@ impl Session {
                 .hashes("inclusion")
                 .map_err(|e| remote::bad_answer(&self.remote, "fetching an inclusion proof", e))?
         };
-        let state = LogState::from_parts(verified.pin(), frontier).map_err(|e| {
-            alarm(
-                &self.remote,
-                format!("checking the frontier {} serves", self.remote.url()),
-                e,
-            )
-        })?;
+        let state = self.accept_frontier(&verified, frontier)?;
         if append.included_in(&verified, &InclusionProof::new(proof)) {
             Ok(Outcome::Stored(state))
         } else {
@@ -863,10 +874,10 @@ fn read(a: ReadArgs) -> CliResult<()> {
                 200 => {
                     let bad = |e| remote::bad_answer(&s.remote, doing, e);
                     let text = answer.str("entry").map_err(bad)?;
-                    let bytes = SealedRecord::from_text(text)
-                        .map(|r| r.as_bytes().to_vec())
-                        .unwrap_or_else(|_| text.as_bytes().to_vec());
-                    (Some(bytes), answer.hashes("inclusion").map_err(bad)?)
+                    (
+                        Some(served_bytes(text)),
+                        answer.hashes("inclusion").map_err(bad)?,
+                    )
                 }
                 404 => (None, Vec::new()),
                 _ => return Err(remote::unexpected(&s.remote, doing, &answer)),
