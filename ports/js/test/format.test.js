@@ -30,6 +30,7 @@ const CRYPTO_OPERATIONS = new Set([
   "add_recovery_slot", "remove_slot", "seal", "open", "accumulated_seal",
   "create_secret_key", "unlock_secret_key", "check_pin", "add_secret_key_slot", "auth_tag",
   "log_append", "log_read", "log_open_entry",
+  "decode_stream_header", "seal_stream", "open_stream", "open_stream_chunk",
 ]);
 const DECODING_CLASSES = new Set(["malformed", "unsupported_version", "unsupported_algorithm", "kdf_params_out_of_bounds"]);
 
@@ -188,6 +189,8 @@ for (const file of files) {
       counts[v.operation]++;
     }
     for (const set of doc.tamper_sets ?? []) {
+      // A stream's tamper set opens the stream (a keyed operation): test/vectors.test.js runs it.
+      if (set.target === "stream" && set.operation === "open_stream") continue;
       const op = { keyring: "decode_keyring", record: "decode_record" }[set.target];
       assert.ok(op, `${set.id}: unknown target ${set.target}`);
       const base = bytesOf(set.inputs[set.target]);
