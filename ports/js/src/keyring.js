@@ -1132,7 +1132,7 @@ export class UnlockedKeyring {
    * derived, once (steps 1 to 5); then `chunk(index)` reads and opens one frame per call.
    * @param {Uint8Array|Blob|{read(offset: number, length: number): Promise<Uint8Array>}} source
    * @param {Uint8Array|string} context
-   * @returns {Promise<{header: import("./stream.js").StreamHeader,
+   * @returns {Promise<{header: StreamHeader,
    *   chunk(index: number): Promise<{plaintext: Uint8Array, final: boolean}>}>}
    */
   async openStreamChunks(source, context) {
@@ -1150,8 +1150,8 @@ export class UnlockedKeyring {
   /**
    * CreateLog (SPEC.md 11.15.8): the log's first checkpoint (size 0, the empty root), to store on
    * the server only if it holds none for this log yet, and the state to keep.
-   * @param {import("./log.js").LogId} [logId] default: LogId.generate() (SR-LOG-1)
-   * @returns {Promise<{checkpoint: import("./log.js").Checkpoint, state: import("./log.js").LogState}>}
+   * @param {LogId} [logId] default: LogId.generate() (SR-LOG-1)
+   * @returns {Promise<{checkpoint: Checkpoint, state: LogState}>}
    */
   async createLog(logId) {
     return createLog(this.#logKeys(), logId);
@@ -1161,10 +1161,10 @@ export class UnlockedKeyring {
    * SealEntry (SPEC.md 11.15.8): seals `plaintext` as the next entry of the log whose state is
    * `state`, at the state's size (never a position the server gives), and computes the checkpoint
    * with it appended. Nothing is stored: send the LogAppend as one compare-and-swap (SR-LOG-15).
-   * @param {import("./log.js").LogState} state
+   * @param {LogState} state
    * @param {Uint8Array|string} plaintext
    * @param {Uint8Array|string} app the application's context of the log (at most 3,900 bytes)
-   * @returns {Promise<import("./log.js").LogAppend>}
+   * @returns {Promise<LogAppend>}
    */
   async sealLogEntry(state, plaintext, app) {
     const pt = bytesArg(plaintext, "plaintext");
@@ -1174,10 +1174,10 @@ export class UnlockedKeyring {
   /**
    * VerifyCheckpoint (SPEC.md 11.15.6, SR-LOG-10): the checkpoint's keyring, its MAC, then that it
    * extends the pinned log (log id, size, root, consistency proof), in this order.
-   * @param {import("./log.js").Checkpoint|Uint8Array|string} checkpoint
-   * @param {import("./log.js").LogPin} pin
+   * @param {Checkpoint|Uint8Array|string} checkpoint
+   * @param {LogPin} pin
    * @param {Uint8Array[]} consistencyProof from the pinned size to the checkpoint's (RFC 9162)
-   * @returns {Promise<import("./log.js").VerifiedCheckpoint>}
+   * @returns {Promise<VerifiedCheckpoint>}
    */
   async verifyCheckpoint(checkpoint, pin, consistencyProof) {
     return verifyCheckpoint(this.#logKeys(), checkpoint, pin, consistencyProof);
@@ -1186,7 +1186,7 @@ export class UnlockedKeyring {
   /**
    * OpenEntry (SPEC.md 11.15.6, SR-LOG-11): checks the served bytes against the verified
    * checkpoint at `position` by their inclusion proof, then decodes and opens them.
-   * @param {import("./log.js").VerifiedCheckpoint} verified
+   * @param {VerifiedCheckpoint} verified
    * @param {number} position
    * @param {Uint8Array|null} entry what the server served for the position, or null
    * @param {Uint8Array[]} inclusionProof
@@ -1201,11 +1201,11 @@ export class UnlockedKeyring {
    * ReadForward (SPEC.md 11.15.6, SR-LOG-11): the entries from the state's size to the verified
    * checkpoint's, from what the server served; all or nothing. Returns the plaintexts in log order
    * and the state at the checkpoint (persist it: the next read starts there).
-   * @param {import("./log.js").LogState} state
-   * @param {import("./log.js").VerifiedCheckpoint} verified
+   * @param {LogState} state
+   * @param {VerifiedCheckpoint} verified
    * @param {Iterable<{position: number, entry: Uint8Array}>} served
    * @param {Uint8Array|string} app
-   * @returns {Promise<{plaintexts: Uint8Array[], state: import("./log.js").LogState}>}
+   * @returns {Promise<{plaintexts: Uint8Array[], state: LogState}>}
    */
   async openLogEntries(state, verified, served, app) {
     return openLogEntries(this.#logKeys(), state, verified, served, appArg(app));
