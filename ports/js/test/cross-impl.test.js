@@ -169,7 +169,7 @@ test("Rust creates a PBKDF2 keyring and seals records; JS decodes, unlocks and o
     for (const ctx of [CTX_TEXT, CTX_BYTES, ""]) {
       for (const text of [false, true]) {
         const out = tmp(`a-${name}-${n++}${text ? ".txt" : ".srr"}`);
-        cliOk(["seal", "-k", kr, ...ctxArgs(ctx), ...(text ? ["--text"] : []), "--unsafe-relaxed-policy", "-o", out, "-"], {
+        cliOk(["seal", "-k", kr, ...ctxArgs(ctx), ...(text ? ["--text"] : ["--record"]), "--unsafe-relaxed-policy", "-o", out, "-"], {
           env: pw,
           input: pt,
         });
@@ -213,7 +213,7 @@ test("Rust creates an Argon2id keyring in text form; JS unlocks it (hash-wasm vs
     { env: pw },
   );
   const rec = tmp("a-argon.srr");
-  cliOk(["seal", "-k", kr, ...ctxArgs(CTX_TEXT), "--unsafe-relaxed-policy", "-o", rec, "-"], { env: pw, input: PLAINTEXTS.binary });
+  cliOk(["seal", "-k", kr, ...ctxArgs(CTX_TEXT), "--record", "--unsafe-relaxed-policy", "-o", rec, "-"], { env: pw, input: PLAINTEXTS.binary });
 
   const keyring = Keyring.fromText(readText(kr));
   assert.deepEqual(keyring.slots[0].kdf, FAST_ARGON2);
@@ -318,7 +318,7 @@ test("Rust changes the password and adds a recovery slot; JS unlocks with the ne
   const rec = tmp("c-rust.srr");
   const recEmpty = tmp("c-rust-empty.txt");
   cliOk(["keyring", "create", kr, "--label", "cli", "--iterations", "1000", "--unsafe-relaxed-policy"], { env: { STRONGROOM_PASSWORD: oldPw } });
-  cliOk(["seal", "-k", kr, ...ctxArgs(CTX_TEXT), "--unsafe-relaxed-policy", "-o", rec, "-"], { env: { STRONGROOM_PASSWORD: oldPw }, input: PLAINTEXTS.binary });
+  cliOk(["seal", "-k", kr, ...ctxArgs(CTX_TEXT), "--record", "--unsafe-relaxed-policy", "-o", rec, "-"], { env: { STRONGROOM_PASSWORD: oldPw }, input: PLAINTEXTS.binary });
   cliOk(["seal", "-k", kr, "--text", "--unsafe-relaxed-policy", "-o", recEmpty, "-"], { env: { STRONGROOM_PASSWORD: oldPw }, input: PLAINTEXTS.empty });
   const gen0 = Keyring.fromBytes(new Uint8Array(readFileSync(kr))).generation;
 
@@ -365,7 +365,7 @@ test("Rust creates a secret-key keyring; JS unlocks it with the printed code, no
   const code = (r.stdout.toString() + r.stderr).match(/SK1(-[0-9A-HJKMNP-TV-Z]{4}){8}/)?.[0];
   assert.ok(code, `no secret key code printed: ${r.stdout} ${r.stderr}`);
   const rec = tmp("d-rust-sk.srr");
-  cliOk(["seal", "-k", kr, ...ctxArgs(CTX_TEXT), "--unsafe-relaxed-policy", "-o", rec, "-"],
+  cliOk(["seal", "-k", kr, ...ctxArgs(CTX_TEXT), "--record", "--unsafe-relaxed-policy", "-o", rec, "-"],
     { env: { STRONGROOM_PASSWORD: PW_NFC, STRONGROOM_SECRET_KEY: code }, input: PLAINTEXTS.binary });
 
   const keyring = Keyring.fromBytes(new Uint8Array(readFileSync(kr)));
@@ -398,4 +398,27 @@ test("JS creates a secret-key keyring; Rust opens its records with the code and 
   bytesEqual(new Uint8Array(r.stdout), PLAINTEXTS.text, "secret-key record opened by Rust");
   cliFails(["open", "-k", kr, ...ctxArgs(CTX_BYTES), "--unsafe-relaxed-policy", rec],
     { env: { STRONGROOM_PASSWORD: PW_NFC, STRONGROOM_SECRET_KEY: otherCode } }, "unlock_failed");
+});
+
+test("sealed streams both ways: Rust seals, JS opens (and a chunk at random); JS seals, Rust opens", async () => {
+  const pw = { STRONGROOM_PASSWORD: PW_NFC };
+  const kr = tmp("s-rust.srk");
+  cliOk(["keyring", "create", kr, "--iterations", "1000", "--unsafe-relaxed-policy"], { env: pw });
+  const unlocked = await Keyring.fromBytes(new Uint8Array(readFileSync(kr))).unlock(PW_NFC, RELAXED);
+  // Three chunks and a short final one (SPEC.md 11.16: 64 KiB chunks).
+  const payload = binaryPayload(3 * 65536 + 1234);
+  const stream = tmp("s-rust.srs");
+  cliOk(["seal", "-k", kr, ...ctxArgs(CTX_TEXT), "--unsafe-relaxed-policy", "-o", stream, "-"], { env: pw, input: payload });
+  const sealed = new Uint8Array(readFileSync(stream));
+  bytesEqual(await unlocked.openStreamBytes(sealed, CTX_TEXT), payload, "JS opens Rust's stream");
+  const chunk = await unlocked.openStreamChunk(sealed, 2, CTX_TEXT);
+  bytesEqual(chunk.plaintext, payload.subarray(2 * 65536, 3 * 65536), "JS opens chunk 2 alone");
+  assert.equal(chunk.final, false);
+  await assertRejects(unlocked.openStreamBytes(sealed.subarray(0, sealed.length - 1), CTX_TEXT), "stream_violation");
+
+  const fromJs = tmp("s-js.srs");
+  writeFileSync(fromJs, await unlocked.sealStreamBytes(payload, CTX_TEXT));
+  const r = cliOk(["open", "-k", kr, ...ctxArgs(CTX_TEXT), "--unsafe-relaxed-policy", fromJs], { env: pw });
+  bytesEqual(new Uint8Array(r.stdout), payload, "Rust opens JS's stream");
+  cliFails(["open", "-k", kr, "--context", "user:mallory", "--unsafe-relaxed-policy", fromJs], { env: pw }, "stream_authentication_failed");
 });
